@@ -1,0 +1,1 @@
+"""Domain records, provider interfaces, backends and the trail resolver (no UI code here)."""

@@ -1,0 +1,1 @@
+"""Azure ML REST shapes: endpoints, deployments, models, jobs."""

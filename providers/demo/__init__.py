@@ -1,0 +1,1 @@
+"""The built-in demo workspace: a deterministic mortgage-approval case."""

@@ -1,0 +1,1 @@
+"""Azure DevOps REST shapes: releases, builds, artifacts."""

@@ -1,0 +1,1 @@
+"""Commits from a git repository on disk, through the git command line."""

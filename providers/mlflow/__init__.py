@@ -1,0 +1,1 @@
+"""MLflow REST shapes: runs, metric histories, curve artifacts."""

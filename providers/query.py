@@ -1,0 +1,170 @@
+"""Prediction queries and the small language of the query bar.
+
+``parse_query("income<40000 decision=rejected from:2026-09-01 to:2026-09-02")`` gives a
+:class:`PredictionQuery`.  Terms, separated by spaces (quote values with spaces):
+
+- ``id:VALUE`` or a bare token without an operator: request id or correlation id;
+- ``from:TIME`` / ``to:TIME``: ISO date or date-time, UTC when no zone is given
+  (``to:`` with a bare date includes that whole day);
+- ``endpoint:NAME``, ``deployment:NAME``, ``model:NAME[:VERSION]``;
+- ``FIELD OP VALUE`` with OP one of ``= != < <= > >= ~`` (``~`` = contains), on an input
+  or output field; ``inputs.FIELD`` / ``outputs.FIELD`` pick one side.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from providers.errors import BadData
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "!=": operator.ne,
+    "<=": operator.le,
+    ">=": operator.ge,
+    "=": operator.eq,
+    "<": operator.lt,
+    ">": operator.gt,
+    "~": lambda have, want: str(want).lower() in str(have).lower(),
+}
+_FILTER = re.compile(r"^(?P<field>[A-Za-z_$][\w$.\-]*)(?P<op>!=|<=|>=|=|<|>|~)(?P<value>.*)$")
+_KEYWORDS = ("id", "from", "to", "endpoint", "deployment", "model")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldFilter:
+    """A comparison on one input or output field."""
+
+    field: str
+    op: str
+    value: str | float
+
+    def matches(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> bool:
+        """True if the field (looked up in inputs, then outputs) satisfies the comparison."""
+        side, _, name = self.field.partition(".")
+        if side == "inputs" and name:
+            candidates = [inputs.get(name, _MISSING)]
+        elif side == "outputs" and name:
+            candidates = [outputs.get(name, _MISSING)]
+        else:
+            candidates = [inputs.get(self.field, _MISSING), outputs.get(self.field, _MISSING)]
+        return any(self._compare(c) for c in candidates if c is not _MISSING)
+
+    def _compare(self, have: Any) -> bool:
+        want = self.value
+        if isinstance(want, float) and self.op != "~":
+            try:
+                have = float(have)
+            except (TypeError, ValueError):
+                return False
+        elif self.op != "~":
+            have = str(have)
+        try:
+            return bool(_OPS[self.op](have, want))
+        except TypeError:
+            return False
+
+
+_MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class PredictionQuery:
+    """What to look for in the prediction logs; every part is optional."""
+
+    request_id: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    endpoint: str | None = None
+    deployment: str | None = None
+    model_name: str | None = None
+    model_version: str | None = None
+    filters: tuple[FieldFilter, ...] = ()
+    limit: int | None = None
+
+    def matches_fields(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> bool:
+        """True if every field filter matches."""
+        return all(f.matches(inputs, outputs) for f in self.filters)
+
+    def matches_time(self, when: datetime) -> bool:
+        """True if ``when`` lies in [start, end)."""
+        return (self.start is None or when >= self.start) and (self.end is None or when < self.end)
+
+
+def parse_time(text: str, *, end_of_day: bool = False) -> datetime:
+    """Parse an ISO date or date-time; naive values are UTC. Raise BadData if invalid."""
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            return start + timedelta(days=1) if end_of_day else start
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadData(
+            f"not a date or time: {text!r}", hint="use e.g. 2026-09-14 or 2026-09-14T10:30"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_query(text: str) -> PredictionQuery:
+    """Parse the query bar language (see the module docstring); BadData names the bad term."""
+    try:
+        terms = shlex.split(text)
+    except ValueError as exc:
+        raise BadData(f"cannot read query: {exc}", hint="close the quote") from None
+    parts: dict[str, Any] = {}
+    filters: list[FieldFilter] = []
+    for term in terms:
+        key, sep, value = term.partition(":")
+        if sep and key in _KEYWORDS and not _FILTER.match(key):
+            if not value:
+                raise BadData(f"{key}: needs a value", hint=f"e.g. {key}:…")
+            _apply_keyword(parts, key, value)
+            continue
+        match = _FILTER.match(term)
+        if match:
+            raw = match["value"]
+            if raw == "":
+                raise BadData(f"{term!r}: no value after {match['op']!r}")
+            filters.append(FieldFilter(match["field"], match["op"], _coerce(raw, match["op"])))
+        elif re.fullmatch(r"[\w\-]+", term):
+            parts["request_id"] = term
+        else:
+            raise BadData(
+                f"cannot read query term {term!r}",
+                hint="use id:…, from:…, to:…, field=value, field<number",
+            )
+    query = PredictionQuery(filters=tuple(filters), **parts)
+    if query.start and query.end and query.start >= query.end:
+        raise BadData("from: must be before to:")
+    return query
+
+
+def _apply_keyword(parts: dict[str, Any], key: str, value: str) -> None:
+    if key == "id":
+        parts["request_id"] = value
+    elif key == "from":
+        parts["start"] = parse_time(value)
+    elif key == "to":
+        parts["end"] = parse_time(value, end_of_day=True)
+    elif key == "model":
+        name, _, version = value.partition(":")
+        parts["model_name"] = name
+        if version:
+            parts["model_version"] = version
+    else:
+        parts[key] = value
+
+
+def _coerce(raw: str, op: str) -> str | float:
+    if op == "~":
+        return raw
+    try:
+        return float(raw)
+    except ValueError:
+        return raw

@@ -1,0 +1,1 @@
+"""The modeltrail console (Textual) and command line."""
