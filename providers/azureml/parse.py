@@ -1,0 +1,144 @@
+"""Azure ML REST documents (ARM shapes, camelCase) to records.
+
+The same code reads the local demo's JSON files and, later, the responses the Azure
+provider gets; field names follow the ``Microsoft.MachineLearningServices`` REST API.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from providers.errors import BadData
+from providers.records import Deployment, Endpoint, ModelVersion, Source
+from providers.timeutil import parse_iso
+
+_ARM_MODEL = re.compile(r"/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/?$", re.IGNORECASE)
+_SHORT_MODEL = re.compile(r"^azureml:(?P<name>[^:/]+):(?P<version>[^:/]+)$")
+_ARM_ENV = re.compile(r"/environments/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/?$", re.I)
+
+
+def parse_model_ref(ref: str | None) -> tuple[str, str] | None:
+    """(name, version) from ``azureml:name:version``, an ARM id or an azureml:// URI."""
+    if not ref:
+        return None
+    match = _SHORT_MODEL.match(ref) or _ARM_MODEL.search(ref)
+    return (match["name"], match["version"]) if match else None
+
+
+def parse_environment_ref(ref: str | None) -> tuple[str, str] | None:
+    """(name, version) of an environment ARM id or ``azureml:name:version``."""
+    if not ref:
+        return None
+    match = _SHORT_MODEL.match(ref) or _ARM_ENV.search(ref)
+    return (match["name"], match["version"]) if match else None
+
+
+def _require(doc: Mapping[str, Any], key: str, what: str) -> Any:
+    if not isinstance(doc, Mapping) or key not in doc:
+        raise BadData(f"{what}: missing field {key!r}")
+    return doc[key]
+
+
+def _props(doc: Mapping[str, Any], what: str) -> Mapping[str, Any]:
+    props = doc.get("properties", {})
+    if not isinstance(props, Mapping):
+        raise BadData(f"{what}: 'properties' is not an object")
+    return props
+
+
+def _str_map(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): "" if v is None else str(v) for k, v in value.items()}
+
+
+def _state(value: Any) -> str | None:
+    return str(value) if value else None
+
+
+def parse_endpoint(doc: Mapping[str, Any], provider: str) -> Endpoint:
+    """An ``onlineEndpoints/{name}`` document."""
+    name = str(_require(doc, "name", "online endpoint"))
+    props = _props(doc, f"endpoint {name}")
+    system = doc.get("systemData") or {}
+    traffic = props.get("traffic") or {}
+    return Endpoint(
+        name=name,
+        scoring_uri=props.get("scoringUri"),
+        auth_mode=props.get("authMode"),
+        state=_state(props.get("provisioningState")),
+        kind=doc.get("kind"),
+        traffic={str(k): int(v) for k, v in traffic.items()} if isinstance(traffic, dict) else {},
+        created_at=parse_iso(system.get("createdAt")),
+        updated_at=parse_iso(system.get("lastModifiedAt")),
+        source=Source(provider, str(doc.get("id") or name)),
+    )
+
+
+def parse_deployment(
+    doc: Mapping[str, Any],
+    endpoint: str,
+    provider: str,
+    *,
+    traffic_share: int | None = None,
+    image: str | None = None,
+) -> Deployment:
+    """An ``onlineEndpoints/{ep}/deployments/{name}`` document; the image comes separately."""
+    name = str(_require(doc, "name", f"deployment of {endpoint}"))
+    props = _props(doc, f"deployment {endpoint}/{name}")
+    model_ref = props.get("model")
+    model = parse_model_ref(model_ref)
+    system = doc.get("systemData") or {}
+    sku = doc.get("sku") or {}
+    return Deployment(
+        endpoint=endpoint,
+        name=name,
+        model_ref=model_ref,
+        model_name=model[0] if model else None,
+        model_version=model[1] if model else None,
+        environment=props.get("environmentId"),
+        image=image,
+        instance_type=props.get("instanceType"),
+        instance_count=int(sku["capacity"]) if "capacity" in sku else None,
+        traffic_share=traffic_share,
+        state=_state(props.get("provisioningState")),
+        created_at=parse_iso(system.get("createdAt")),
+        updated_at=parse_iso(system.get("lastModifiedAt")),
+        source=Source(provider, str(doc.get("id") or f"{endpoint}/{name}")),
+    )
+
+
+def parse_environment_image(doc: Mapping[str, Any]) -> str | None:
+    """The container image of an ``environments/{n}/versions/{v}`` document."""
+    props = doc.get("properties") or {}
+    image = props.get("image")
+    return str(image) if image else None
+
+
+def parse_model_version(
+    doc: Mapping[str, Any], model_name: str, provider: str, run_id_tag: str = "training_run_id"
+) -> ModelVersion:
+    """A ``models/{name}/versions/{v}`` document (its resource ``name`` is the version).
+
+    The run id comes from ``jobName``, else ``properties["azureml.runId"]``, else the tag
+    named ``run_id_tag``.
+    """
+    version = str(_require(doc, "name", f"model {model_name} version"))
+    props = _props(doc, f"model {model_name}:{version}")
+    tags = _str_map(props.get("tags"))
+    properties = _str_map(props.get("properties"))
+    system = doc.get("systemData") or {}
+    run_id = props.get("jobName") or properties.get("azureml.runId") or tags.get(run_id_tag)
+    return ModelVersion(
+        name=model_name,
+        version=version,
+        description=str(props.get("description") or ""),
+        tags=tags,
+        properties=properties,
+        run_id=str(run_id) if run_id else None,
+        created_by=system.get("createdBy"),
+        created_at=parse_iso(system.get("createdAt")),
+        source=Source(provider, str(doc.get("id") or f"{model_name}:{version}")),
+    )

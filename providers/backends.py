@@ -1,0 +1,81 @@
+"""Open the providers a profile names, one instance per distinct provider spec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from providers import registry
+from providers.config import Profile, ProviderSpec
+from providers.errors import ConfigError, ProviderError
+from providers.protocols import (
+    CommitsProvider,
+    DeploymentsProvider,
+    ModelsProvider,
+    PredictionsProvider,
+    Provider,
+    ProviderContext,
+    ReleasesProvider,
+)
+
+_INTERFACES: dict[str, type] = {
+    "predictions": PredictionsProvider,
+    "deployments": DeploymentsProvider,
+    "models": ModelsProvider,
+    "releases": ReleasesProvider,
+    "commits": CommitsProvider,
+}
+
+
+@dataclass
+class Backends:
+    """The provider serving each concern of one profile (None where none is configured).
+
+    ``problems`` says, per concern, why its provider could not be opened.
+    """
+
+    profile: str
+    predictions: PredictionsProvider | None = None
+    deployments: DeploymentsProvider | None = None
+    models: ModelsProvider | None = None
+    releases: ReleasesProvider | None = None
+    commits: CommitsProvider | None = None
+    problems: dict[str, str] = field(default_factory=dict)
+
+    def close(self) -> None:
+        """Close every distinct provider."""
+        seen: set[int] = set()
+        for concern in _INTERFACES:
+            provider = getattr(self, concern)
+            if isinstance(provider, Provider) and id(provider) not in seen:
+                seen.add(id(provider))
+                provider.close()
+
+
+def open_backends(profile: Profile) -> Backends:
+    """Instantiate the profile's providers; a failing one is recorded, not raised."""
+    backends = Backends(profile.name)
+    context = ProviderContext(profile=profile.name, base_dir=profile.base_dir)
+    built: dict[str, Provider] = {}
+    for concern, spec in profile.concerns.items():
+        key = _spec_key(spec)
+        try:
+            if key not in built:
+                built[key] = _build(spec, context)
+            provider = built[key]
+            if concern not in type(provider).concerns or not isinstance(
+                provider, _INTERFACES[concern]
+            ):
+                raise ConfigError(f"provider {spec.provider!r} does not serve {concern}")
+            setattr(backends, concern, provider)
+        except ProviderError as exc:
+            backends.problems[concern] = str(exc)
+    return backends
+
+
+def _build(spec: ProviderSpec, context: ProviderContext) -> Provider:
+    cls = registry.load(spec.provider)
+    return cls.from_settings(spec.settings, context)
+
+
+def _spec_key(spec: ProviderSpec) -> str:
+    return f"{spec.provider}|{sorted(spec.settings.items())!r}"

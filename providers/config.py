@@ -1,0 +1,176 @@
+"""The TOML configuration: named profiles saying which provider serves each concern.
+
+Example (``config.toml`` in the user config dir, or ``--config FILE``)::
+
+    default_profile = "prod"
+
+    [profiles.demo]
+    workspace = "~/.local/share/modeltrail/demo"   # local providers for every concern
+
+    [profiles.prod.predictions]
+    provider = "azure-blob"
+    account_url = "https://contoso.blob.core.windows.net"
+
+    [profiles.prod.commits]
+    provider = "git"
+    path = "~/src/mortgage-model"
+
+Secrets are never read from this file: providers take credentials from azure-identity
+or from an environment variable whose *name* the profile gives.  Keys that look like
+secrets are rejected.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_config_path
+
+from providers.errors import ConfigError
+from providers.protocols import CONCERNS
+
+_TOP_KEYS = {"default_profile", "profiles", "keys", "cache"}
+_PROFILE_KEYS = {"workspace", "description", *CONCERNS}
+_SECRET_WORDS = ("password", "secret", "token", "pat", "key", "connection_string", "sas")
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSpec:
+    """Which provider serves a concern, with its settings table."""
+
+    provider: str
+    settings: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A named set of providers, one per concern (a concern may be left out)."""
+
+    name: str
+    base_dir: Path
+    concerns: Mapping[str, ProviderSpec]
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The whole configuration file."""
+
+    path: Path | None
+    profiles: Mapping[str, Profile]
+    default_profile: str | None = None
+    keys: Mapping[str, str] = field(default_factory=dict)
+    cache: Mapping[str, Any] = field(default_factory=dict)
+
+    def profile(self, name: str | None) -> Profile:
+        """The named profile, else the default, else the only one; ConfigError otherwise."""
+        chosen = name or self.default_profile
+        if chosen is None and len(self.profiles) == 1:
+            chosen = next(iter(self.profiles))
+        if chosen is None:
+            raise ConfigError(
+                "no profile chosen", hint="pass --profile NAME or set default_profile"
+            )
+        if chosen not in self.profiles:
+            known = ", ".join(sorted(self.profiles)) or "none"
+            where = f" in {self.path}" if self.path else ""
+            raise ConfigError(f"unknown profile {chosen!r}{where} (profiles: {known})")
+        return self.profiles[chosen]
+
+
+def default_config_path() -> Path:
+    """``config.toml`` in the platform's user config dir."""
+    return user_config_path("modeltrail") / "config.toml"
+
+
+def workspace_profile(workspace: Path, name: str = "workspace") -> Profile:
+    """A profile serving every concern from a local workspace folder (the demo's layout)."""
+    root = workspace.expanduser().resolve()
+    docs = ProviderSpec("local-rest", {"path": "docs"})
+    return Profile(
+        name=name,
+        base_dir=root,
+        concerns={
+            "predictions": ProviderSpec("local-logs", {"path": "blobs"}),
+            "deployments": docs,
+            "models": docs,
+            "releases": docs,
+            "commits": ProviderSpec("git", {"path": "repo"}),
+        },
+        description=f"local workspace {root}",
+    )
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read and validate the config file; a missing default file is an empty config."""
+    target = path or default_config_path()
+    if not target.exists():
+        if path is not None:
+            raise ConfigError(f"config file not found: {path}")
+        return Config(path=None, profiles={})
+    try:
+        data = tomllib.loads(target.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{target}: {exc}") from None
+    return parse_config(data, target)
+
+
+def parse_config(data: Mapping[str, Any], path: Path) -> Config:
+    """Validate a parsed TOML document; unknown keys are errors naming key and file."""
+    _no_unknown(data, _TOP_KEYS, str(path))
+    profiles: dict[str, Profile] = {}
+    raw_profiles = data.get("profiles", {})
+    if not isinstance(raw_profiles, Mapping):
+        raise ConfigError(f"{path}: [profiles] must be a table")
+    for name, table in raw_profiles.items():
+        profiles[name] = _profile(name, table, path)
+    default = data.get("default_profile")
+    if default is not None and default not in profiles:
+        raise ConfigError(f"{path}: default_profile {default!r} is not a profile")
+    keys = data.get("keys", {})
+    if not isinstance(keys, Mapping) or not all(isinstance(v, str) for v in keys.values()):
+        raise ConfigError(f"{path}: [keys] maps action names to key strings")
+    return Config(path, profiles, default, dict(keys), dict(data.get("cache", {})))
+
+
+def _profile(name: str, table: Any, path: Path) -> Profile:
+    where = f"{path}: profile {name!r}"
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where} must be a table")
+    _no_unknown(table, _PROFILE_KEYS, where)
+    if "workspace" in table:
+        base = workspace_profile(Path(str(table["workspace"])), name)
+        concerns = dict(base.concerns)
+        base_dir = base.base_dir
+    else:
+        concerns, base_dir = {}, path.parent
+    for concern in CONCERNS:
+        if concern in table:
+            spec = table[concern]
+            if not isinstance(spec, Mapping) or "provider" not in spec:
+                raise ConfigError(f"{where}: [{concern}] needs provider = \"NAME\"")
+            settings = {k: v for k, v in spec.items() if k != "provider"}
+            _no_secrets(settings, f"{where} [{concern}]")
+            concerns[concern] = ProviderSpec(str(spec["provider"]), settings)
+    return Profile(name, base_dir, concerns, str(table.get("description", "")))
+
+
+def _no_unknown(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
+
+
+def _no_secrets(settings: Mapping[str, Any], where: str) -> None:
+    for key in settings:
+        lowered = key.lower()
+        words = lowered.replace("-", "_").split("_")
+        if not lowered.endswith("_env") and any(w in _SECRET_WORDS for w in words):
+            raise ConfigError(
+                f"{where}: {key!r} looks like a secret; secrets are never read from the config",
+                hint=f"put it in an environment variable and set {key}_env = \"VAR_NAME\"",
+            )

@@ -1,0 +1,170 @@
+"""Azure DevOps REST documents (releases, builds, artifact metadata) to records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from providers.errors import BadData
+from providers.records import (
+    Build,
+    BuildArtifact,
+    Release,
+    ReleaseEnvironment,
+    ReleaseTarget,
+    ReleaseTask,
+    Source,
+)
+from providers.timeutil import parse_iso
+
+
+@dataclass(frozen=True, slots=True)
+class TargetRule:
+    """Which release variables name what a release deployed (configurable per profile)."""
+
+    model_name: str = "MODEL_NAME"
+    model_version: str = "MODEL_VERSION"
+    image: str = "IMAGE"
+    endpoint: str = "ENDPOINT"
+    deployment: str = "DEPLOYMENT"
+
+    def describe(self) -> str:
+        """How the rule reads, for the trail's reasons."""
+        return f"release variables {self.model_name}/{self.model_version}/{self.image}"
+
+    def apply(self, variables: Mapping[str, str]) -> ReleaseTarget | None:
+        """The target named by ``variables``, or None if they name nothing."""
+        values = [variables.get(getattr(self, f)) for f in _TARGET_FIELDS]
+        if not any(values):
+            return None
+        return ReleaseTarget(*values, rule=self.describe())
+
+
+_TARGET_FIELDS = ("model_name", "model_version", "image", "endpoint", "deployment")
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataKeys:
+    """Where the artifact metadata file records the commit and the training-data folders."""
+
+    file: str = "meta.json"
+    commit: str = "commit"
+    data_folders: str = "training_data"
+
+
+def _person(value: Any) -> str | None:
+    if not isinstance(value, Mapping):
+        return None
+    name = value.get("displayName") or value.get("uniqueName")
+    return str(name) if name else None
+
+
+def _tasks(env: Mapping[str, Any]) -> tuple[ReleaseTask, ...]:
+    tasks: list[ReleaseTask] = []
+    for step in env.get("deploySteps") or []:
+        for phase in step.get("releaseDeployPhases") or []:
+            for job in phase.get("deploymentJobs") or []:
+                for task in job.get("tasks") or []:
+                    tasks.append(
+                        ReleaseTask(
+                            task_id=int(task["id"]),
+                            name=str(task.get("name", "")),
+                            status=str(task.get("status", "")),
+                            started_at=parse_iso(task.get("startTime")),
+                            finished_at=parse_iso(task.get("finishTime")),
+                            phase_id=int(phase["id"]) if "id" in phase else None,
+                            log_id=task.get("logUrl"),
+                        )
+                    )
+    return tuple(tasks)
+
+
+def _deployed_at(env: Mapping[str, Any]) -> Any:
+    steps = env.get("deploySteps") or []
+    times = [s.get("lastModifiedOn") or s.get("queuedOn") for s in steps]
+    times = [t for t in times if t]
+    return max(times) if times else None
+
+
+def parse_release(doc: Mapping[str, Any], provider: str, rule: TargetRule) -> Release:
+    """A ``Release/releases/{id}`` document."""
+    if not isinstance(doc, Mapping) or "id" not in doc:
+        raise BadData("release: missing field 'id'")
+    release_id = int(doc["id"])
+    variables = {
+        str(k): str(v.get("value", "")) if isinstance(v, Mapping) else str(v)
+        for k, v in (doc.get("variables") or {}).items()
+    }
+    artifacts: Sequence[Mapping[str, Any]] = doc.get("artifacts") or []
+    primary = next((a for a in artifacts if a.get("isPrimary")), artifacts[0] if artifacts else None)
+    ref = (primary or {}).get("definitionReference") or {}
+    build_id = (ref.get("version") or {}).get("id")
+    environments = tuple(
+        ReleaseEnvironment(
+            env_id=int(env["id"]),
+            name=str(env.get("name", "")),
+            status=str(env.get("status", "")),
+            deployed_at=parse_iso(_deployed_at(env)),
+            tasks=_tasks(env),
+        )
+        for env in doc.get("environments") or []
+    )
+    web = ((doc.get("_links") or {}).get("web") or {}).get("href")
+    return Release(
+        release_id=release_id,
+        name=str(doc.get("name", release_id)),
+        definition=str((doc.get("releaseDefinition") or {}).get("name", "")),
+        status=str(doc.get("status", "")),
+        created_at=parse_iso(doc.get("createdOn")),
+        created_by=_person(doc.get("createdBy")),
+        build_id=int(build_id) if build_id else None,
+        build_number=(ref.get("version") or {}).get("name"),
+        commit=(ref.get("sourceVersion") or {}).get("id"),
+        environments=environments,
+        variables=variables,
+        target=rule.apply(variables),
+        source=Source(provider, f"release {release_id}", web),
+    )
+
+
+def parse_artifact(
+    doc: Mapping[str, Any], metadata: Mapping[str, Any] | None, keys: MetadataKeys, provider: str
+) -> BuildArtifact:
+    """A build artifact entry plus the parsed metadata file it carries (if any)."""
+    name = str(doc.get("name", ""))
+    meta = metadata or {}
+    folders = meta.get(keys.data_folders) or []
+    if not isinstance(folders, list):
+        raise BadData(f"artifact {name}: {keys.data_folders!r} is not a list")
+    commit = meta.get(keys.commit)
+    resource = doc.get("resource") or {}
+    return BuildArtifact(
+        name=name,
+        commit=str(commit) if commit else None,
+        data_folders=tuple(str(f) for f in folders),
+        metadata=dict(meta),
+        source=Source(provider, f"artifact {name}", resource.get("downloadUrl")),
+    )
+
+
+def parse_build(doc: Mapping[str, Any], provider: str, artifacts: tuple[BuildArtifact, ...]) -> Build:
+    """A ``build/builds/{id}`` document with its artifacts already read."""
+    if not isinstance(doc, Mapping) or "id" not in doc:
+        raise BadData("build: missing field 'id'")
+    build_id = int(doc["id"])
+    web = ((doc.get("_links") or {}).get("web") or {}).get("href")
+    return Build(
+        build_id=build_id,
+        number=str(doc.get("buildNumber", build_id)),
+        status=str(doc.get("status", "")),
+        result=doc.get("result"),
+        definition=str((doc.get("definition") or {}).get("name", "")),
+        source_commit=doc.get("sourceVersion"),
+        branch=doc.get("sourceBranch"),
+        requested_by=_person(doc.get("requestedFor")),
+        queued_at=parse_iso(doc.get("queueTime")),
+        finished_at=parse_iso(doc.get("finishTime")),
+        artifacts=artifacts,
+        source=Source(provider, f"build {build_id}", web),
+    )

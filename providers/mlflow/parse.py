@@ -1,0 +1,124 @@
+"""MLflow REST documents (``runs/get``, ``metrics/get-history``, curve artifacts) to records.
+
+Used for Azure ML runs (its tracking service speaks MLflow REST) and for any
+MLflow-compatible server.  Curves may be logged two ways, both supported:
+
+- as a JSON artifact: ``{"fpr": [...], "tpr": [...]}`` (ROC), ``{"recall": [...],
+  "precision": [...]}`` (PR), or ``{"x": [...], "y": [...]}``;
+- as two metric histories aligned by step (e.g. ``roc_fpr`` / ``roc_tpr``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from providers.errors import BadData
+from providers.records import ConfusionCounts, Curve, MetricPoint, Source, TrainingRun
+from providers.timeutil import parse_iso
+
+_AXES = {"roc": ("fpr", "tpr"), "pr": ("recall", "precision")}
+
+
+@dataclass(frozen=True, slots=True)
+class CurveSpec:
+    """Where a run keeps one curve: an artifact path, or two metric keys."""
+
+    name: str
+    artifact: str | None = None
+    x_metric: str | None = None
+    y_metric: str | None = None
+
+
+DEFAULT_CURVES = (
+    CurveSpec("roc", artifact="curves/roc.json", x_metric="roc_fpr", y_metric="roc_tpr"),
+    CurveSpec("pr", artifact="curves/pr.json", x_metric="pr_recall", y_metric="pr_precision"),
+)
+CONFUSION_KEYS = ("true_positive", "false_positive", "true_negative", "false_negative")
+
+
+def _kv(items: Any) -> dict[str, str]:
+    if not isinstance(items, list):
+        return {}
+    return {str(i["key"]): str(i.get("value", "")) for i in items if isinstance(i, dict) and "key" in i}
+
+
+def parse_history(doc: Mapping[str, Any]) -> tuple[MetricPoint, ...]:
+    """A ``metrics/get-history`` response to points ordered by step."""
+    metrics = doc.get("metrics")
+    if not isinstance(metrics, list):
+        raise BadData("metric history: missing 'metrics' list")
+    points = [
+        MetricPoint(
+            step=int(m.get("step", 0)),
+            value=float(m["value"]),
+            timestamp=parse_iso(m.get("timestamp")),
+        )
+        for m in metrics
+        if isinstance(m, dict) and "value" in m
+    ]
+    return tuple(sorted(points, key=lambda p: p.step))
+
+
+def curve_from_artifact(name: str, doc: Mapping[str, Any]) -> Curve:
+    """A curve from a JSON artifact (see the module docstring for the shapes)."""
+    x_key, y_key = _AXES.get(name, ("x", "y"))
+    if x_key not in doc or y_key not in doc:
+        x_key, y_key = "x", "y"
+    xs, ys = doc.get(x_key), doc.get(y_key)
+    if not isinstance(xs, list) or not isinstance(ys, list) or len(xs) != len(ys):
+        raise BadData(f"curve {name}: needs two lists of equal length ({x_key}, {y_key})")
+    return Curve(name, x_key, y_key, tuple((float(x), float(y)) for x, y in zip(xs, ys, strict=True)))
+
+
+def curve_from_histories(
+    spec: CurveSpec, x: Sequence[MetricPoint], y: Sequence[MetricPoint]
+) -> Curve:
+    """A curve from two metric histories aligned by step."""
+    ys = {p.step: p.value for p in y}
+    points = tuple((p.value, ys[p.step]) for p in x if p.step in ys)
+    return Curve(spec.name, spec.x_metric or "x", spec.y_metric or "y", points)
+
+
+def confusion_from(metrics: Mapping[str, float], artifact: Mapping[str, Any] | None) -> ConfusionCounts | None:
+    """Confusion counts from an artifact ``{"true_positive": …}`` or the run's metrics."""
+    for source in (artifact or {}, metrics):
+        if all(k in source for k in CONFUSION_KEYS):
+            return ConfusionCounts(*(int(float(source[k])) for k in CONFUSION_KEYS))
+    return None
+
+
+def parse_run(
+    doc: Mapping[str, Any],
+    provider: str,
+    *,
+    histories: Mapping[str, tuple[MetricPoint, ...]] | None = None,
+    curves: tuple[Curve, ...] = (),
+    confusion_artifact: Mapping[str, Any] | None = None,
+    url: str | None = None,
+) -> TrainingRun:
+    """A ``runs/get`` response plus the histories and curves fetched for it."""
+    run = doc.get("run")
+    if not isinstance(run, Mapping) or not isinstance(run.get("info"), Mapping):
+        raise BadData("MLflow run: missing 'run.info'")
+    info, data = run["info"], run.get("data") or {}
+    run_id = str(info.get("run_id") or info.get("run_uuid") or "")
+    if not run_id:
+        raise BadData("MLflow run: missing 'run_id'")
+    metrics = {k: float(v) for k, v in _kv(data.get("metrics")).items()}
+    tags = _kv(data.get("tags"))
+    return TrainingRun(
+        run_id=run_id,
+        status=str(info.get("status", "UNKNOWN")),
+        experiment=tags.get("mlflow.experimentName") or str(info.get("experiment_id") or "") or None,
+        parameters=_kv(data.get("params")),
+        metrics=metrics,
+        histories=dict(histories or {}),
+        curves=curves,
+        confusion=confusion_from(metrics, confusion_artifact),
+        tags=tags,
+        started_at=parse_iso(info.get("start_time")),
+        ended_at=parse_iso(info.get("end_time")),
+        source=Source(provider, run_id, url),
+    )

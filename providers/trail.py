@@ -1,0 +1,397 @@
+"""The trail resolver: from a logged prediction (or any record on the way) to the commit.
+
+Each hop records *why* it links to the previous one, so the trail is evidence an
+auditor can check.  A hop that cannot be resolved is reported with its reason and the
+resolver carries on with whatever other evidence it has (a run's git-commit tag when no
+release is found, say).  No UI code here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from providers.backends import Backends
+from providers.errors import Ambiguous, NotFound, ProviderError
+from providers.records import (
+    Build,
+    Commit,
+    Deployment,
+    ModelVersion,
+    Prediction,
+    Release,
+    Source,
+    TrainingRun,
+)
+
+HOP_KINDS = ("prediction", "deployment", "model", "run", "release", "build", "data", "commit")
+RUN_COMMIT_TAGS = ("mlflow.source.git.commit", "git_commit")
+
+RESOLVED, UNCERTAIN, UNRESOLVED = "resolved", "uncertain", "unresolved"
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One link of the trail: what was found, how sure, and why it links."""
+
+    kind: str
+    label: str
+    status: str
+    reason: str
+    record: Any = None
+    source: Source | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Trail:
+    """The hops resolved from a starting point, in trail order."""
+
+    start: str
+    hops: tuple[Hop, ...]
+
+    def hop(self, kind: str) -> Hop | None:
+        """The hop of ``kind``, if the trail has one."""
+        return next((h for h in self.hops if h.kind == kind), None)
+
+    @property
+    def complete(self) -> bool:
+        """True when every hop is resolved (uncertain counts as resolved)."""
+        return all(h.status != UNRESOLVED for h in self.hops)
+
+
+@dataclass
+class _State:
+    prediction: Prediction | None = None
+    deployment: Deployment | None = None
+    model: ModelVersion | None = None
+    model_ref: tuple[str, str] | None = None
+    run: TrainingRun | None = None
+    release: Release | None = None
+    build: Build | None = None
+    commit_sha: str | None = None
+    commit_reasons: list[str] = field(default_factory=list)
+    hops: list[Hop] = field(default_factory=list)
+
+    @property
+    def when(self) -> datetime | None:
+        return self.prediction.timestamp if self.prediction else None
+
+
+class TrailResolver:
+    """Resolve trails over a profile's backends (any of which may be missing)."""
+
+    def __init__(self, backends: Backends, *, release_scan: int = 500) -> None:
+        self.backends = backends
+        self.release_scan = release_scan
+
+    # -- entry points --------------------------------------------------------------
+
+    def find_prediction(self, request_id: str) -> Prediction:
+        """The one prediction logged for ``request_id``; NotFound / Ambiguous otherwise."""
+        if self.backends.predictions is None:
+            raise NotFound("no predictions provider in this profile", hint=self._why("predictions"))
+        page = self.backends.predictions.find(request_id)
+        if not page.rows:
+            raise NotFound(
+                f"request id {request_id!r} is not in the prediction logs",
+                hint=f"searched {page.files_scanned} log file(s)",
+            )
+        distinct = {p.correlation_id: p for p in page.rows}
+        if len(distinct) > 1:
+            where = "; ".join(f"{p.correlation_id} at {p.source.native_id}" for p in distinct.values())
+            raise Ambiguous(
+                f"request id {request_id!r} was logged {len(distinct)} times: {where}",
+                hint="trace one of the correlation ids instead",
+            )
+        return page.rows[0]
+
+    def trace(self, request_id: str) -> Trail:
+        """Resolve the whole trail of the prediction logged for ``request_id``."""
+        return self.from_prediction(self.find_prediction(request_id))
+
+    def from_prediction(self, prediction: Prediction) -> Trail:
+        """The trail from a prediction already loaded."""
+        state = _State(prediction=prediction)
+        state.hops.append(
+            Hop(
+                "prediction",
+                prediction.request_id,
+                RESOLVED,
+                f"logged at {prediction.timestamp.isoformat()} by {prediction.endpoint}"
+                + (f"/{prediction.deployment}" if prediction.deployment else "")
+                + f" ({prediction.log_format} collector log)",
+                prediction,
+                prediction.source,
+            )
+        )
+        return self._run(state, prediction.request_id, self._STEPS)
+
+    def from_model(self, name: str, version: str) -> Trail:
+        """The trail from a model version down to its commit."""
+        state = _State(model_ref=(name, version))
+        return self._run(state, f"{name}:{version}", self._STEPS[1:])
+
+    def from_release(self, release_id: int) -> Trail:
+        """The trail from a release down to its commit."""
+        state = _State()
+        steps: list[Callable[[TrailResolver, _State], Hop | None]] = [
+            TrailResolver._load_release(release_id),
+            *self._STEPS[4:],
+        ]
+        return self._run(state, f"release {release_id}", steps)
+
+    # -- machinery -----------------------------------------------------------------
+
+    def _run(
+        self, state: _State, start: str, steps: list[Callable[[TrailResolver, _State], Hop | None]]
+    ) -> Trail:
+        for step in steps:
+            hop = step(self, state)
+            if hop is not None:
+                state.hops.append(hop)
+        return Trail(start, tuple(state.hops))
+
+    def _why(self, concern: str) -> str:
+        problem = self.backends.problems.get(concern)
+        return problem or f"no {concern} provider is configured in profile {self.backends.profile!r}"
+
+    # -- steps ---------------------------------------------------------------------
+
+    def _deployment_step(self, state: _State) -> Hop | None:
+        pred = state.prediction
+        if pred is None:
+            return None
+        provider = self.backends.deployments
+        label = f"{pred.endpoint}/{pred.deployment or '?'}"
+        if provider is None:
+            return Hop("deployment", label, UNRESOLVED, self._why("deployments"))
+        try:
+            if pred.deployment:
+                dep = provider.get_deployment(pred.endpoint, pred.deployment)
+                reason = f"the log folder names deployment {pred.endpoint}/{pred.deployment}"
+            else:
+                dep = self._deployment_for_model(pred)
+                reason = (
+                    f"deployment {dep.endpoint}/{dep.name} of {pred.endpoint} runs "
+                    f"{pred.model_name}:{pred.model_version}, the model the log path names"
+                )
+        except ProviderError as exc:
+            return Hop("deployment", label, UNRESOLVED, str(exc))
+        state.deployment = dep
+        reason += f"; it runs model {dep.model_name}:{dep.model_version}"
+        reason += f" in image {dep.image}" if dep.image else " (image unknown)"
+        status = RESOLVED
+        if dep.updated_at and dep.updated_at > pred.timestamp:
+            status = UNCERTAIN
+            reason += (
+                f"; but the deployment was modified at {dep.updated_at.isoformat()}, after the "
+                "prediction, so it may have run another model then"
+            )
+        logged = (pred.model_name, pred.model_version)
+        if pred.model_version and dep.model_version and pred.model_version != dep.model_version:
+            status = UNCERTAIN
+            reason += f"; the log names model version {logged[1]}, not {dep.model_version}"
+        return Hop("deployment", f"{dep.endpoint}/{dep.name}", status, reason, dep, dep.source)
+
+    def _deployment_for_model(self, pred: Prediction) -> Deployment:
+        assert self.backends.deployments is not None
+        deployments = self.backends.deployments.list_deployments(pred.endpoint)
+        matches = [
+            d
+            for d in deployments
+            if d.model_name == pred.model_name and d.model_version == pred.model_version
+        ]
+        if not matches:
+            raise NotFound(
+                f"no deployment of {pred.endpoint} runs {pred.model_name}:{pred.model_version}"
+            )
+        if len(matches) > 1:
+            names = ", ".join(d.name for d in matches)
+            raise Ambiguous(f"several deployments of {pred.endpoint} run that model: {names}")
+        return matches[0]
+
+    def _model_step(self, state: _State) -> Hop | None:
+        pred, dep = state.prediction, state.deployment
+        if state.model_ref:
+            ref, why = state.model_ref, "asked for"
+        elif pred and pred.model_name and pred.model_version:
+            ref, why = (pred.model_name, pred.model_version), "the prediction log names it"
+        elif dep and dep.model_name and dep.model_version:
+            ref = (dep.model_name, dep.model_version)
+            why = f"deployment {dep.endpoint}/{dep.name} references {dep.model_ref}"
+        else:
+            return Hop("model", "?", UNRESOLVED, "neither the log nor the deployment names a model")
+        state.model_ref = ref
+        label = f"{ref[0]}:{ref[1]}"
+        if self.backends.models is None:
+            return Hop("model", label, UNRESOLVED, f"{why}; but {self._why('models')}")
+        try:
+            model = self.backends.models.get_version(*ref)
+        except ProviderError as exc:
+            return Hop("model", label, UNRESOLVED, f"{why}; but {exc}")
+        state.model = model
+        created = f", registered {model.created_at:%Y-%m-%d}" if model.created_at else ""
+        return Hop("model", label, RESOLVED, f"{why}{created}", model, model.source)
+
+    def _run_step(self, state: _State) -> Hop | None:
+        model = state.model
+        if model is None:
+            return Hop("run", "?", UNRESOLVED, "no model version to read the run id from")
+        if not model.run_id:
+            return Hop("run", "?", UNRESOLVED, f"model {model.name}:{model.version} names no run")
+        why = f"model {model.name}:{model.version} was produced by run {model.run_id}"
+        if self.backends.models is None:
+            return Hop("run", model.run_id, UNRESOLVED, self._why("models"))
+        try:
+            run = self.backends.models.get_run(model.run_id)
+        except ProviderError as exc:
+            return Hop("run", model.run_id, UNRESOLVED, f"{why}; but {exc}")
+        state.run = run
+        for tag in RUN_COMMIT_TAGS:
+            if run.tags.get(tag):
+                state.commit_reasons.append(f"run {run.run_id} tag {tag}={run.tags[tag][:12]}")
+                state.commit_sha = state.commit_sha or run.tags[tag]
+                break
+        return Hop("run", run.run_id, RESOLVED, f"{why} ({run.status})", run, run.source)
+
+    def _release_step(self, state: _State) -> Hop | None:
+        ref = state.model_ref
+        image = state.deployment.image if state.deployment else None
+        if ref is None and image is None:
+            return Hop("release", "?", UNRESOLVED, "no model version or image to match releases")
+        if self.backends.releases is None:
+            return Hop("release", "?", UNRESOLVED, self._why("releases"))
+        try:
+            releases = self.backends.releases.list_releases(top=self.release_scan)
+        except ProviderError as exc:
+            return Hop("release", "?", UNRESOLVED, str(exc))
+        matches = [r for r in releases if _release_matches(r, ref, image)]
+        if not matches:
+            what = f"model {ref[0]}:{ref[1]}" if ref else f"image {image}"
+            return Hop(
+                "release",
+                "?",
+                UNRESOLVED,
+                f"none of the {len(releases)} newest releases deployed {what}",
+            )
+        release = _pick_release(matches, state.when)
+        state.release = release
+        target = release.target
+        assert target is not None
+        deployed = [
+            f"{e.name} at {e.deployed_at:%Y-%m-%d %H:%M}"
+            for e in release.environments
+            if e.deployed_at and e.status == "succeeded"
+        ]
+        what = f"model {target.model_name}:{target.model_version}" if target.model_version else ""
+        if target.image:
+            what += f"{' with ' if what else ''}image {target.image}"
+        reason = f"release {release.name} deployed {what}"
+        reason += f" ({', '.join(deployed)})" if deployed else ""
+        reason += f"; matched by {target.rule}"
+        if len(matches) > 1:
+            reason += f"; {len(matches)} releases match, chose the last before the prediction"
+        return Hop("release", release.name, RESOLVED, reason, release, release.source)
+
+    @staticmethod
+    def _load_release(release_id: int) -> Callable[[TrailResolver, _State], Hop | None]:
+        def step(self: TrailResolver, state: _State) -> Hop | None:
+            if self.backends.releases is None:
+                return Hop("release", str(release_id), UNRESOLVED, self._why("releases"))
+            try:
+                state.release = self.backends.releases.get_release(release_id)
+            except ProviderError as exc:
+                return Hop("release", str(release_id), UNRESOLVED, str(exc))
+            rel = state.release
+            return Hop("release", rel.name, RESOLVED, "asked for", rel, rel.source)
+
+        return step
+
+    def _build_step(self, state: _State) -> Hop | None:
+        release = state.release
+        if release is None or release.build_id is None:
+            why = "no release found" if release is None else f"{release.name} has no build artifact"
+            return Hop("build", "?", UNRESOLVED, why)
+        assert self.backends.releases is not None
+        try:
+            build = self.backends.releases.get_build(release.build_id)
+        except ProviderError as exc:
+            return Hop("build", str(release.build_id), UNRESOLVED, str(exc))
+        state.build = build
+        reason = f"release {release.name}'s primary artifact is build {build.number}"
+        reason += f" of {build.definition} on {build.branch}" if build.branch else ""
+        if build.source_commit:
+            state.commit_reasons.insert(0, f"build {build.number} sourceVersion")
+            state.commit_sha = build.source_commit
+        return Hop("build", build.number, RESOLVED, reason, build, build.source)
+
+    def _data_step(self, state: _State) -> Hop | None:
+        build = state.build
+        if build is None:
+            return Hop("data", "?", UNRESOLVED, "no build whose artifact lists the training data")
+        with_folders = [a for a in build.artifacts if a.data_folders]
+        if not with_folders:
+            return Hop("data", "?", UNRESOLVED, f"no artifact of build {build.number} lists data")
+        art = with_folders[0]
+        for a in build.artifacts:
+            if a.commit:
+                state.commit_reasons.append(f"artifact {a.name} records commit {a.commit[:12]}")
+                if state.commit_sha and not a.commit.startswith(state.commit_sha[:7]):
+                    state.commit_reasons.append(
+                        f"WARNING: it differs from the build's sourceVersion {state.commit_sha[:12]}"
+                    )
+        folders = ", ".join(art.data_folders)
+        reason = f"artifact {art.name} of build {build.number} lists training-data folders {folders}"
+        label = art.data_folders[0] if len(art.data_folders) == 1 else f"{len(art.data_folders)} folders"
+        return Hop("data", label, RESOLVED, reason, art, art.source)
+
+    def _commit_step(self, state: _State) -> Hop | None:
+        sha = state.commit_sha
+        if sha is None:
+            return Hop("commit", "?", UNRESOLVED, "no build, artifact or run names a commit")
+        reason = "; ".join(state.commit_reasons)
+        if self.backends.commits is None:
+            return Hop("commit", sha[:10], UNRESOLVED, f"{reason}; but {self._why('commits')}")
+        try:
+            commit: Commit = self.backends.commits.get_commit(sha, with_diff=False)
+        except ProviderError as exc:
+            return Hop("commit", sha[:10], UNRESOLVED, f"{reason}; but {exc}")
+        status = UNCERTAIN if "WARNING" in reason else RESOLVED
+        reason += f"; {commit.author.name}, {commit.authored_at:%Y-%m-%d}: {commit.subject}"
+        return Hop("commit", commit.short_sha, status, reason, commit, commit.source)
+
+    _STEPS: list[Callable[[TrailResolver, _State], Hop | None]] = [
+        _deployment_step,
+        _model_step,
+        _run_step,
+        _release_step,
+        _build_step,
+        _data_step,
+        _commit_step,
+    ]
+
+
+def _release_matches(release: Release, ref: tuple[str, str] | None, image: str | None) -> bool:
+    target = release.target
+    if target is None:
+        return False
+    if ref and target.model_name == ref[0] and target.model_version == ref[1]:
+        return True
+    return bool(image and target.image == image)
+
+
+def _pick_release(matches: list[Release], when: datetime | None) -> Release:
+    """The last release deployed before ``when`` (else the earliest one)."""
+
+    def deployed(r: Release) -> datetime | None:
+        times = [e.deployed_at for e in r.environments if e.deployed_at]
+        return min(times) if times else r.created_at
+
+    dated = sorted((d, r.release_id, r) for r in matches if (d := deployed(r)) is not None)
+    if when is not None:
+        before = [r for d, _, r in dated if d <= when]
+        if before:
+            return before[-1]
+    return dated[0][2] if dated else matches[0]

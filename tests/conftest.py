@@ -1,0 +1,27 @@
+"""Shared fixtures: a demo workspace generated once per session, and isolation from the
+developer's own config, data and cache directories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from providers.demo.workspace import DemoCase, ensure_demo
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the user's real config/data/cache out of every test."""
+    home = tmp_path_factory.getbasetemp() / "home"
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"),
+                     ("XDG_CACHE_HOME", "cache")):
+        monkeypatch.setenv(var, str(home / sub))
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoCase]:
+    """The demo workspace (generated once per test session) and its case."""
+    path = tmp_path_factory.mktemp("demo") / "workspace"
+    case, _ = ensure_demo(path)
+    return path, case

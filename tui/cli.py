@@ -1,0 +1,208 @@
+"""The ``modeltrail`` command line.
+
+Kept light on purpose: argparse and our own records only, so that ``modeltrail`` starts
+fast; Textual and the providers' SDKs are imported only by the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from providers.backends import Backends, open_backends
+from providers.config import Profile, load_config, workspace_profile
+from providers.errors import ProviderError
+from providers.serialize import to_jsonable
+from tui.report import commit_text, trail_text
+
+EXIT_USAGE = 2
+
+
+def _version() -> str:
+    try:
+        return version("modeltrail")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="modeltrail",
+        description="Walk the audit trail of a production ML prediction, down to the commit.",
+    )
+    parser.add_argument("--version", action="version", version=f"modeltrail {_version()}")
+    parser.add_argument("--config", type=Path, help="config file (default: user config dir)")
+    parser.add_argument("--profile", help="profile of the config file to use")
+    sub = parser.add_subparsers(dest="command")
+
+    demo = sub.add_parser("demo", help="generate the demo workspace (first use) and open it")
+    demo.add_argument("--path", type=Path, help="where the demo workspace lives")
+    demo.add_argument("--no-tui", action="store_true", help="only generate; print the case")
+    demo.add_argument("--regenerate", action="store_true", help="rebuild it from scratch")
+
+    trace = sub.add_parser("trace", help="print the resolved trail of a logged request")
+    trace.add_argument("request_id", help="request id or correlation id")
+    _source_options(trace)
+    trace.add_argument("--json", action="store_true", help="machine-readable output")
+
+    walk = sub.add_parser("walk", help="print a commit and its first-parent ancestors")
+    walk.add_argument("sha", help="commit sha (full or abbreviated) or any git revision")
+    walk.add_argument("--repo", type=Path, help="any git repository on disk")
+    _source_options(walk)
+    walk.add_argument("--steps", type=int, default=10, help="ancestors to show (default 10)")
+    walk.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def _source_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workspace", type=Path, help="a local workspace folder (as the demo)")
+    # Also accepted after the sub-command; SUPPRESS keeps a value given before it.
+    parser.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
+    parser.add_argument("--profile", default=argparse.SUPPRESS, help="profile to use")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``modeltrail`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "trace":
+            return _trace(args)
+        if args.command == "walk":
+            return _walk(args)
+        if args.command == "demo":
+            return _demo(args)
+        return _console(args)
+    except ProviderError as exc:
+        print(f"modeltrail: {exc.kind}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # e.g. piped into head
+        return 0
+
+
+def _profile(args: argparse.Namespace) -> Profile:
+    if getattr(args, "workspace", None):
+        return workspace_profile(args.workspace)
+    config = load_config(args.config)
+    if args.profile is None and config.default_profile is None and not config.profiles:
+        from providers.demo.workspace import default_demo_path, load_case  # noqa: PLC0415
+
+        demo = default_demo_path()
+        if load_case(demo) is not None:
+            return workspace_profile(demo, "demo")
+        raise ProviderError(
+            "no profile is configured",
+            hint="run 'modeltrail demo' to try the demo, or pass --workspace DIR / --profile NAME",
+        )
+    return config.profile(args.profile)
+
+
+def _open(args: argparse.Namespace) -> Backends:
+    return open_backends(_profile(args))
+
+
+def _trace(args: argparse.Namespace) -> int:
+    from providers.trail import TrailResolver  # noqa: PLC0415
+
+    backends = _open(args)
+    try:
+        trail = TrailResolver(backends).trace(args.request_id)
+    finally:
+        backends.close()
+    if args.json:
+        print(json.dumps(to_jsonable(trail), indent=2, ensure_ascii=False))
+    else:
+        print(trail_text(trail))
+    return 0
+
+
+def _walk(args: argparse.Namespace) -> int:
+    if args.steps < 0:
+        raise ProviderError("--steps must be 0 or more")
+    if args.repo:
+        from providers.git.provider import GitCommitsProvider  # noqa: PLC0415
+
+        provider = GitCommitsProvider(args.repo.expanduser().resolve())
+    else:
+        backends = _open(args)
+        if backends.commits is None:
+            problem = backends.problems.get("commits", "no commits provider in this profile")
+            raise ProviderError(problem, hint="pass --repo PATH")
+        provider = backends.commits  # type: ignore[assignment]
+    try:
+        wanted = args.steps + 1
+        pages = provider.history(args.sha, first_parent=True, page_size=min(wanted, 300), stats=True)
+        shown = 0
+        if args.json:
+            sys.stdout.write("[")
+        for page in pages:
+            for commit in page[: wanted - shown]:
+                if args.json:
+                    sys.stdout.write(("," if shown else "") + "\n" + json.dumps(to_jsonable(commit)))
+                else:
+                    print(commit_text(commit))
+                shown += 1
+            sys.stdout.flush()
+            if shown >= wanted:
+                break
+        if args.json:
+            sys.stdout.write("\n]\n")
+    finally:
+        provider.close()
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from providers.demo.workspace import (  # noqa: PLC0415
+        default_demo_path,
+        ensure_demo,
+        generate_demo,
+    )
+
+    path = (args.path or default_demo_path()).expanduser().resolve()
+    if args.regenerate:
+        case, generated = generate_demo(path), True
+    else:
+        if not (path / "demo-case.json").exists():
+            print(f"Generating the demo workspace in {path} …", file=sys.stderr)
+        case, generated = ensure_demo(path)
+    if generated:
+        print(
+            f"Generated {case.predictions:,} logged predictions, a git repository, models, "
+            f"runs, builds and releases in {case.seconds:.1f} s.",
+            file=sys.stderr,
+        )
+    if args.no_tui:
+        print(f"Demo workspace: {path}")
+        print(f"Auditor's question: {case.question}")
+        print(f"Request id: {case.request_id}")
+        print(f"Try: modeltrail trace {case.request_id} --workspace {path}")
+        return 0
+    from providers.trail import TrailResolver  # noqa: PLC0415
+
+    backends = open_backends(workspace_profile(path, "demo"))
+    try:
+        trail = TrailResolver(backends).trace(case.request_id)
+    finally:
+        backends.close()
+    print(f"Demo workspace: {path}\nAuditor's question: {case.question}\n")
+    print(trail_text(trail))
+    return 0
+
+
+def _console(args: argparse.Namespace) -> int:
+    profile = _profile(args)
+    print(f"Profile {profile.name!r}: {profile.description or 'configured'}.")
+    print("Try 'modeltrail trace REQUEST_ID' or 'modeltrail walk SHA'.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
