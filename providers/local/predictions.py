@@ -1,0 +1,101 @@
+"""Predictions from a local folder laid out like the workspace's storage account.
+
+Settings (a profile's provider table)::
+
+    path = "logs"                       # required; relative to the profile's base_dir
+    v1_container = "modeldata"          # folder of the v1 CSV logs under ``path``
+    v2_prefix = "modelDataCollector"    # folder of the v2 JSONL logs under ``path``
+
+With the default ``v2_prefix``, when ``path/modelDataCollector`` does not exist every
+``path/*/modelDataCollector`` is used (the blob container folder of the datastore,
+e.g. ``azureml-blobstore-<guid>/modelDataCollector``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Self
+
+from providers.errors import ConfigError, NotFound
+from providers.predictions.layout import Layout
+from providers.predictions.reader import LogReader
+from providers.predictions.store import LocalFolderStore
+from providers.protocols import PredictionPage, PredictionsProvider, Provider, ProviderContext
+from providers.query import PredictionQuery
+
+DEFAULT_V1_CONTAINER = "modeldata"
+DEFAULT_V2_PREFIX = "modelDataCollector"
+_KEYS = ("path", "v1_container", "v2_prefix")
+
+
+class LocalPredictionsProvider(Provider, PredictionsProvider):
+    """v1 (CSV) and v2 (JSONL) model data collection logs in a local folder."""
+
+    name = "local-logs"
+    concerns = frozenset({"predictions"})
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        v1_container: str = DEFAULT_V1_CONTAINER,
+        v2_prefix: str = DEFAULT_V2_PREFIX,
+    ) -> None:
+        self.root = root
+        self.v1_container = v1_container.strip("/")
+        self.v2_prefix = v2_prefix.strip("/")
+        self.store = LocalFolderStore(root)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], context: ProviderContext) -> Self:
+        """Build from ``path`` (required), ``v1_container`` and ``v2_prefix``."""
+        for key in settings:
+            if key not in _KEYS:
+                raise ConfigError(
+                    f"unknown setting {key!r}", hint=f"use {', '.join(_KEYS)}", provider=cls.name
+                )
+        for key in _KEYS:
+            if key in settings and not (isinstance(settings[key], str) and settings[key]):
+                raise ConfigError(f"{key} must be a non-empty string", provider=cls.name)
+        if "path" not in settings:
+            raise ConfigError("path is required", hint="the folder of the logs", provider=cls.name)
+        return cls(
+            context.base_dir / Path(settings["path"]).expanduser(),
+            v1_container=settings.get("v1_container", DEFAULT_V1_CONTAINER),
+            v2_prefix=settings.get("v2_prefix", DEFAULT_V2_PREFIX),
+        )
+
+    def identity(self) -> Mapping[str, str]:
+        """The folder and the two layout settings."""
+        return {
+            "path": str(self.root),
+            "v1_container": self.v1_container,
+            "v2_prefix": self.v2_prefix,
+        }
+
+    def find(self, request_id: str) -> PredictionPage:
+        """Predictions whose request id or correlation id is ``request_id``."""
+        return self._reader().find(request_id)
+
+    def search(self, query: PredictionQuery) -> Iterator[PredictionPage]:
+        """Pages of predictions matching ``query``, oldest partition first."""
+        return self._reader().search(query)
+
+    def _reader(self) -> LogReader:
+        if not self.root.is_dir():
+            raise NotFound(
+                f"no log folder {self.root}",
+                hint="check the path setting of the local-logs provider",
+                provider=self.name,
+            )
+        return LogReader(self.store, Layout(self.v1_container, self._v2_prefixes()), self.name)
+
+    def _v2_prefixes(self) -> tuple[str, ...]:
+        if self.v2_prefix != DEFAULT_V2_PREFIX or (self.root / self.v2_prefix).is_dir():
+            return (self.v2_prefix,)
+        return tuple(
+            f"{folder}/{DEFAULT_V2_PREFIX}"
+            for folder in self.store.list_dirs()
+            if (self.root / folder / DEFAULT_V2_PREFIX).is_dir()
+        )

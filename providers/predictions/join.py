@@ -1,0 +1,174 @@
+"""Joining logged inputs with their outputs into :class:`~providers.records.Prediction`s.
+
+v1: an ``inputs`` row joins the ``predictions`` row of the same partition with the same
+``$aml_dc_correlation_id`` (or, failing that, the same non-zero ``$aml_request_id``).
+v2: a ``model_inputs`` (or ``request``) record joins the ``model_outputs`` (or
+``response``) record of the same partition with the same ``correlationid``; a record with
+several rows gives one prediction per row, outputs lined up by position.
+Inputs without an output still give a prediction, with empty outputs and an issue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from providers.predictions.csv_v1 import ZERO_REQUEST_ID, CsvRow
+from providers.predictions.jsonl_v2 import JsonlRecord
+from providers.predictions.layout import Partition
+from providers.records import DataIssue, Prediction, Source
+
+PAYLOAD_COLLECTIONS = frozenset({"request", "response"})
+
+
+def v1_request_id(row: CsvRow) -> str:
+    """The row's request id; the correlation id when the request id is missing or all zeros."""
+    return row.request_id if row.request_id not in ("", ZERO_REQUEST_ID) else row.correlation_id
+
+
+class V1Outputs:
+    """The output rows of one v1 partition, indexed by correlation id and request id."""
+
+    def __init__(self) -> None:
+        self._by_correlation: dict[str, CsvRow] = {}
+        self._by_request: dict[str, CsvRow] = {}
+
+    def add(self, row: CsvRow) -> None:
+        """Index a row; the first row with a given id wins."""
+        if row.correlation_id:
+            self._by_correlation.setdefault(row.correlation_id, row)
+        if row.request_id not in ("", ZERO_REQUEST_ID):
+            self._by_request.setdefault(row.request_id, row)
+
+    def match(self, row: CsvRow) -> CsvRow | None:
+        """The output of an input row, by correlation id, then by request id."""
+        found = self._by_correlation.get(row.correlation_id) if row.correlation_id else None
+        if found is None and row.request_id not in ("", ZERO_REQUEST_ID):
+            found = self._by_request.get(row.request_id)
+        return found
+
+
+class V2Outputs:
+    """The output records of one v2 partition, indexed by correlation id."""
+
+    def __init__(self) -> None:
+        self._by_correlation: dict[str, JsonlRecord] = {}
+
+    def add(self, record: JsonlRecord) -> None:
+        """Index a record; the first record with a given id wins."""
+        self._by_correlation.setdefault(record.correlation_id, record)
+
+    def match(self, record: JsonlRecord) -> JsonlRecord | None:
+        """The output record of an input record."""
+        return self._by_correlation.get(record.correlation_id)
+
+
+def join_v1(
+    provider: str,
+    partition: Partition,
+    inputs: Iterable[CsvRow | DataIssue],
+    outputs: V1Outputs,
+) -> Iterator[Prediction | DataIssue]:
+    """Predictions from v1 input rows (issues passed through), in input order."""
+    for row in inputs:
+        if isinstance(row, DataIssue):
+            yield row
+            continue
+        output = outputs.match(row)
+        if output is None:
+            yield DataIssue(f"{row.file}:{row.line}", _unjoined(row.correlation_id))
+        yield Prediction(
+            request_id=v1_request_id(row),
+            correlation_id=row.correlation_id,
+            timestamp=row.timestamp or partition.start,
+            endpoint=row.service or partition.endpoint,
+            deployment=None,
+            model_name=row.model_name or partition.model_name,
+            model_version=row.model_version or partition.model_version,
+            inputs=row.values,
+            outputs=output.values if output else {},
+            log_format="v1",
+            source=Source(provider, f"{row.file}:{row.line}"),
+        )
+
+
+def join_v2(
+    provider: str,
+    partition: Partition,
+    inputs: Iterable[JsonlRecord | DataIssue],
+    outputs: V2Outputs,
+) -> Iterator[Prediction | DataIssue]:
+    """Predictions from v2 input records, one per row (issues passed through)."""
+    payload = partition.collection in PAYLOAD_COLLECTIONS
+    for record in inputs:
+        if isinstance(record, DataIssue):
+            yield record
+            continue
+        where = f"{record.file}:{record.line}"
+        output = outputs.match(record)
+        rows, issue = record_rows(record, payload)
+        if issue:
+            yield issue
+        results: list[Mapping[str, Any]] = []
+        if output is None:
+            yield DataIssue(where, _unjoined(record.correlation_id))
+        else:
+            results, issue = record_rows(output, payload)
+            if issue:
+                yield issue
+            if len(results) != len(rows):
+                yield DataIssue(
+                    where,
+                    f"{len(rows)} input row(s) but {len(results)} output row(s)"
+                    f" at {output.file}:{output.line}; outputs lined up by position",
+                )
+        for index, row in enumerate(rows):
+            suffix = f"#{index}" if len(rows) > 1 else ""
+            yield Prediction(
+                request_id=record.request_id,
+                correlation_id=record.correlation_id,
+                timestamp=record.time,
+                endpoint=partition.endpoint,
+                deployment=partition.deployment,
+                model_name=None,
+                model_version=record.model_version,
+                inputs=row,
+                outputs=results[index] if index < len(results) else {},
+                log_format="v2",
+                source=Source(provider, f"{where}{suffix}"),
+            )
+
+
+def record_rows(
+    record: JsonlRecord, payload: bool
+) -> tuple[list[Mapping[str, Any]], DataIssue | None]:
+    """The rows of a record: each element of a list of rows, or the whole payload body.
+
+    Values that are not objects are wrapped as ``{"value": …}``; a payload body held as
+    JSON text is decoded.
+    """
+    where = f"{record.file}:{record.line}"
+    if record.data_in_blob:
+        issue = DataIssue(where, f"data kept in a separate blob ({record.data}); not loaded")
+        return [{"data_blob": record.data}], issue
+    data = record.data
+    if payload:
+        if isinstance(data, str):
+            with contextlib.suppress(json.JSONDecodeError):
+                data = json.loads(data)
+        return [_as_row(data)], None
+    if not isinstance(data, list):
+        return [_as_row(data)], None
+    if not data:
+        return [], DataIssue(where, "record holds no rows")
+    return [_as_row(item) for item in data], None
+
+
+def _as_row(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def _unjoined(correlation_id: str) -> str:
+    return f"no output with correlation id {correlation_id}; outputs left empty"

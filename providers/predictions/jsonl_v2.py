@@ -1,0 +1,110 @@
+"""Stream parser of v2 data collector JSONL files (``modelDataCollector/.../*.jsonl``).
+
+Each line is a CloudEvents-like record: ``id``, ``source``, ``type``
+(``azureml.inference.<collection>``), ``time``, ``data`` (a list of row objects, or the
+raw JSON body for payload logging), ``correlationid``, ``xrequestid``, ``modelversion``.
+Bad lines are skipped with a :class:`~providers.records.DataIssue` at ``"<file>:<line>"``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, BinaryIO
+
+from providers.predictions.csv_v1 import parse_timestamp
+from providers.predictions.lines import Decoder, RawLine, iter_lines, too_long_issue
+from providers.records import DataIssue
+
+_TYPE_PREFIX = "azureml.inference."
+_NO_VERSION = ("", "default")
+
+
+@dataclass(frozen=True, slots=True)
+class JsonlRecord:
+    """One collected record; ``data`` is as logged (rows or a raw body)."""
+
+    file: str
+    line: int
+    event_id: str
+    collection: str | None  # from ``type``; None if the type is not azureml.inference.*
+    time: datetime
+    data: Any
+    correlation_id: str
+    request_id: str  # ``xrequestid``, or the correlation id when absent
+    model_version: str | None  # None when logged as "default" or empty
+    data_in_blob: bool  # ``data`` is the URL of a separate blob (records over 256 KB)
+
+
+def parse_jsonl(stream: BinaryIO, name: str) -> Iterator[JsonlRecord | DataIssue]:
+    """Parse a whole file: records in file order, with issues where lines were skipped."""
+    yield from parse_lines(name, iter_lines(stream))
+
+
+def parse_lines(name: str, lines: Iterable[RawLine]) -> Iterator[JsonlRecord | DataIssue]:
+    """Parse lines of one file (consecutive or not); blank lines are ignored."""
+    decoder = Decoder(name)
+    for line in lines:
+        if line.too_long:
+            yield too_long_issue(name, line)
+            continue
+        text, bad = decoder.decode(line)
+        if bad:
+            yield bad
+        if text.strip():
+            yield parse_record(name, line, text)
+
+
+def parse_record(name: str, line: RawLine, text: str) -> JsonlRecord | DataIssue:
+    """One record from its line's text, or the issue that made it unusable."""
+    where = f"{name}:{line.number}"
+    try:
+        event = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if not line.complete:
+            return DataIssue(where, f"truncated last line ({exc.msg}); record skipped")
+        return DataIssue(where, f"invalid JSON ({exc.msg} at column {exc.colno}); line skipped")
+    if not isinstance(event, dict):
+        return DataIssue(where, f"a JSON {type(event).__name__}, not an object; line skipped")
+    correlation_id = _text(event.get("correlationid"))
+    if not correlation_id:
+        return DataIssue(where, "no correlationid; record skipped")
+    if "time" not in event:
+        return DataIssue(where, "no time; record skipped")
+    when = _time(event["time"])
+    if when is None:
+        return DataIssue(where, f"bad time {str(event['time'])[:40]!r}; record skipped")
+    kind = _text(event.get("type"))
+    version = _text(event.get("modelversion"))
+    return JsonlRecord(
+        file=name,
+        line=line.number,
+        event_id=_text(event.get("id")),
+        collection=kind[len(_TYPE_PREFIX) :] if kind.startswith(_TYPE_PREFIX) else None,
+        time=when,
+        data=event.get("data"),
+        correlation_id=correlation_id,
+        request_id=_text(event.get("xrequestid")) or correlation_id,
+        model_version=None if version.lower() in _NO_VERSION else version,
+        data_in_blob=str(event.get("datainblob", "")).lower() == "true",
+    )
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _time(value: object) -> datetime | None:
+    """An ISO string (naive means UTC) or epoch seconds as an aware UTC datetime."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, str):
+        return parse_timestamp(value)
+    return None

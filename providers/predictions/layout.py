@@ -1,0 +1,214 @@
+"""Folder layouts of the two log formats, and time-pruned walks over them.
+
+v1 (model data collection, CSV)::
+
+    <container>/<sub>/<rg>/<workspace>/<service>/<model>/<version>/<designation>/YYYY/MM/DD[/HH]/*.csv
+
+v2 (data collector, JSONL)::
+
+    <prefix>/<endpoint>/<deployment>/<collection>/YYYY/MM/DD[/HH]/*.jsonl
+
+A :class:`Partition` is one day (or hour) folder of one collection.  Walks list folders
+level by level and only descend into those that can hold wanted data, so a time-bounded
+query never lists the whole tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from providers.predictions.store import LogStore, StoredFile
+from providers.query import PredictionQuery
+
+V1_INPUTS = "inputs"
+V1_OUTPUTS = "predictions"
+_V2_PARTNERS = {"model_inputs": "model_outputs", "request": "response", "inputs": "outputs"}
+_SUFFIX = {"v1": ".csv", "v2": ".jsonl"}
+_UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where the two formats live in a store: the v1 container and the v2 prefixes."""
+
+    v1_container: str = "modeldata"
+    v2_prefixes: tuple[str, ...] = ("modelDataCollector",)
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    """One day or hour folder of one collection (v1 designation or v2 collection name)."""
+
+    format: str  # "v1" or "v2"
+    base: str  # the folder above the collection folder
+    collection: str
+    endpoint: str  # v1: the service name
+    deployment: str | None  # v2 only
+    model_name: str | None  # v1 only
+    model_version: str | None  # v1 only
+    start: datetime
+    hourly: bool
+
+    @property
+    def end(self) -> datetime:
+        """The end (exclusive) of the time the folder covers."""
+        return self.start + (timedelta(hours=1) if self.hourly else timedelta(days=1))
+
+    @property
+    def folder(self) -> str:
+        """The folder's name in the store."""
+        date = self.start.strftime("%Y/%m/%d/%H" if self.hourly else "%Y/%m/%d")
+        return f"{self.base}/{self.collection}/{date}"
+
+    def partner(self) -> Partition | None:
+        """The folder holding the outputs of this folder's inputs, if it is an inputs folder."""
+        other = partner_collection(self.format, self.collection)
+        return replace(self, collection=other) if other else None
+
+    def files(self, store: LogStore) -> list[StoredFile]:
+        """The log files directly in the folder."""
+        prefix = self.folder + "/"
+        suffix = _SUFFIX[self.format]
+        return [
+            f
+            for f in store.list(self.folder)
+            if "/" not in f.name[len(prefix) :] and f.name.lower().endswith(suffix)
+        ]
+
+
+def partner_collection(log_format: str, collection: str) -> str | None:
+    """The outputs collection paired with an inputs collection, or None."""
+    if log_format == "v1":
+        return V1_OUTPUTS if collection == V1_INPUTS else None
+    return _V2_PARTNERS.get(collection)
+
+
+def parse_path(name: str, layout: Layout) -> Partition | None:
+    """The partition of a log file from its name, or None if it fits neither layout."""
+    parts = name.split("/")
+    lower = name.lower()
+    head = layout.v1_container.strip("/").split("/")
+    rest = parts[len(head) :]
+    if parts[: len(head)] == head and len(rest) in (11, 12) and lower.endswith(".csv"):
+        start = _date(rest[7:-1])
+        if start is not None:
+            template = _v1("/".join(parts[: len(head) + 6]), rest[6], *rest[3:6])
+            return replace(template, start=start, hourly=len(rest) == 12)
+    for prefix in layout.v2_prefixes:
+        head = prefix.strip("/").split("/")
+        rest = parts[len(head) :]
+        if parts[: len(head)] == head and len(rest) in (7, 8) and lower.endswith(".jsonl"):
+            start = _date(rest[3:-1])
+            if start is not None:
+                template = _v2("/".join(parts[: len(head) + 2]), rest[2], rest[0], rest[1])
+                return replace(template, start=start, hourly=len(rest) == 8)
+    return None
+
+
+def _date(parts: list[str]) -> datetime | None:
+    """The start of a YYYY/MM/DD[/HH] folder, or None if the names are not such a date."""
+    widths = [4, 2, 2, 2][: len(parts)]
+    if any(len(p) != w or not p.isdigit() for p, w in zip(parts, widths, strict=True)):
+        return None
+    year, month, day, hour = [*(int(p) for p in parts), 0][:4]
+    try:
+        return datetime(year, month, day, hour, tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def walk_inputs(store: LogStore, layout: Layout, query: PredictionQuery) -> Iterator[Partition]:
+    """Inputs partitions that can hold predictions matching the query's time and target.
+
+    Folders are listed level by level; names are compared without regard to case.
+    """
+    if query.deployment is None:
+        yield from _walk_v1(store, layout.v1_container.strip("/"), query)
+    if query.model_name is None and query.model_version is None:
+        for prefix in layout.v2_prefixes:
+            yield from _walk_v2(store, prefix.strip("/"), query)
+
+
+def _walk_v1(store: LogStore, container: str, query: PredictionQuery) -> Iterator[Partition]:
+    for sub in store.list_dirs(container):
+        for rg in store.list_dirs(sub):
+            for ws in store.list_dirs(rg):
+                for svc in _matching(store.list_dirs(ws), query.endpoint):
+                    for model in _matching(store.list_dirs(svc), query.model_name):
+                        for version in _matching(store.list_dirs(model), query.model_version):
+                            names = version.rsplit("/", 3)[1:]
+                            yield from _dated(store, query, _v1(version, V1_INPUTS, *names))
+
+
+def _walk_v2(store: LogStore, prefix: str, query: PredictionQuery) -> Iterator[Partition]:
+    for endpoint in _matching(store.list_dirs(prefix), query.endpoint):
+        for deployment in _matching(store.list_dirs(endpoint), query.deployment):
+            for folder in store.list_dirs(deployment):
+                collection = _last(folder)
+                if partner_collection("v2", collection) is None:
+                    continue
+                template = _v2(deployment, collection, _last(endpoint), _last(deployment))
+                yield from _dated(store, query, template)
+
+
+def _v1(base: str, designation: str, service: str, model: str, version: str) -> Partition:
+    return Partition("v1", base, designation, service, None, model, version, _UNDATED, False)
+
+
+def _v2(base: str, collection: str, endpoint: str, deployment: str) -> Partition:
+    return Partition("v2", base, collection, endpoint, deployment, None, None, _UNDATED, False)
+
+
+def _last(name: str) -> str:
+    return name.rsplit("/", 1)[-1]
+
+
+def _matching(folders: list[str], wanted: str | None) -> list[str]:
+    if wanted is None:
+        return folders
+    return [f for f in folders if _last(f).casefold() == wanted.casefold()]
+
+
+def _dated(store: LogStore, query: PredictionQuery, template: Partition) -> Iterator[Partition]:
+    """The day or hour partitions under ``template``'s collection folder, pruned by time."""
+    collection = f"{template.base}/{template.collection}"
+    for year in _numbered(store.list_dirs(collection), 4):
+        if not _overlaps(
+            query, datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+        ):
+            continue
+        for month in _numbered(store.list_dirs(f"{collection}/{year:04d}"), 2, 1, 12):
+            first = datetime(year, month, 1, tzinfo=UTC)
+            following = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+            if not _overlaps(query, first, following):
+                continue
+            month_folder = f"{collection}/{year:04d}/{month:02d}"
+            for day in _numbered(store.list_dirs(month_folder), 2, 1, 31):
+                try:
+                    start = datetime(year, month, day, tzinfo=UTC)
+                except ValueError:
+                    continue
+                if not _overlaps(query, start, start + timedelta(days=1)):
+                    continue
+                hours = _numbered(store.list_dirs(f"{month_folder}/{day:02d}"), 2, 0, 23)
+                if not hours:
+                    yield replace(template, start=start, hourly=False)
+                for hour in hours:
+                    at = start + timedelta(hours=hour)
+                    if _overlaps(query, at, at + timedelta(hours=1)):
+                        yield replace(template, start=at, hourly=True)
+
+
+def _numbered(folders: list[str], width: int, low: int = 0, high: int = 9999) -> list[int]:
+    numbers = []
+    for folder in folders:
+        name = _last(folder)
+        if len(name) == width and name.isdigit() and low <= int(name) <= high:
+            numbers.append(int(name))
+    return sorted(numbers)
+
+
+def _overlaps(query: PredictionQuery, start: datetime, end: datetime) -> bool:
+    return (query.end is None or start < query.end) and (query.start is None or end > query.start)

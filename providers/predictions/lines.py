@@ -1,0 +1,84 @@
+"""Physical lines of a log file: reading them from a binary stream and decoding them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from providers.records import DataIssue
+
+MAX_LINE_BYTES = 32 * 1024 * 1024
+"""Longer lines are skipped with an issue (a 10 MB CSV row or JSON record is still read)."""
+
+_SKIP_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class RawLine:
+    """One physical line, newline included; ``data`` is empty when the line was too long."""
+
+    number: int
+    data: bytes
+    size: int
+
+    @property
+    def complete(self) -> bool:
+        """True if the line ends with a newline (only a file's last line may not)."""
+        return self.data.endswith(b"\n")
+
+    @property
+    def too_long(self) -> bool:
+        """True if the line was longer than the limit and its bytes were dropped."""
+        return self.size > len(self.data)
+
+
+def iter_lines(stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[RawLine]:
+    """Yield the lines of ``stream`` numbered from 1, dropping the bytes of over-long lines."""
+    number = 0
+    while True:
+        data = stream.readline(max_bytes + 1)
+        if not data:
+            return
+        number += 1
+        if len(data) <= max_bytes or data.endswith(b"\n"):
+            yield RawLine(number, data, len(data))
+            continue
+        size = len(data)
+        while not data.endswith(b"\n"):
+            data = stream.readline(_SKIP_CHUNK)
+            if not data:
+                break
+            size += len(data)
+        yield RawLine(number, b"", size)
+
+
+def too_long_issue(name: str, line: RawLine, max_bytes: int = MAX_LINE_BYTES) -> DataIssue:
+    """The issue for a line that was skipped because of its length."""
+    return DataIssue(
+        f"{name}:{line.number}",
+        f"line of {line.size:,} bytes is longer than the {max_bytes:,}-byte limit; skipped",
+    )
+
+
+class Decoder:
+    """Decodes one file's lines as UTF-8, replacing bad bytes and reporting that once."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.reported = False
+
+    def decode(self, line: RawLine) -> tuple[str, DataIssue | None]:
+        """The line's text and, the first time a file has bad bytes, an issue about it."""
+        try:
+            return line.data.decode("utf-8"), None
+        except UnicodeDecodeError as exc:
+            text = line.data.decode("utf-8", errors="replace")
+            if self.reported:
+                return text, None
+            self.reported = True
+            return text, DataIssue(
+                f"{self.name}:{line.number}",
+                f"bytes that are not UTF-8 (first at byte {exc.start} of this line);"
+                " replaced with U+FFFD, row kept; later bad bytes in this file not reported",
+            )

@@ -1,0 +1,313 @@
+"""Finding and searching predictions in a :class:`~providers.predictions.store.LogStore`.
+
+:class:`LogReader` holds no storage details, so the local-folder provider and a blob
+provider share it.  ``find`` searches raw bytes for the id and parses only the lines that
+hold it; ``search`` walks time-pruned folders and streams pages.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO, TypeVar
+
+from providers.predictions.csv_v1 import (
+    ZERO_REQUEST_ID,
+    CsvHeader,
+    CsvRow,
+    parse_csv,
+    parse_rows,
+    read_header,
+)
+from providers.predictions.join import V1Outputs, V2Outputs, join_v1, join_v2, v1_request_id
+from providers.predictions.jsonl_v2 import JsonlRecord, parse_jsonl, parse_lines
+from providers.predictions.layout import Layout, Partition, parse_path, walk_inputs
+from providers.predictions.lines import RawLine
+from providers.predictions.store import LogStore, StoredFile
+from providers.protocols import PredictionPage
+from providers.query import PredictionQuery
+from providers.records import DataIssue, Prediction
+
+PAGE_SIZE = 1000
+MAX_ISSUES_PER_FILE = 50
+PAGE_INTERVAL = 0.5  # seconds: a page (maybe empty) reports progress at least this often
+
+T = TypeVar("T")
+_Parser = Callable[[BinaryIO, str], Iterator[T | DataIssue]]
+
+
+@dataclass(slots=True)
+class _Pager:
+    """Collects rows and issues of the page being filled."""
+
+    limit: int | None
+    rows: list[Prediction] = field(default_factory=list)
+    issues: list[DataIssue] = field(default_factory=list)
+    files: int = 0
+    total: int = 0
+    last: float = field(default_factory=time.monotonic)
+
+    @property
+    def done(self) -> bool:
+        return self.limit is not None and self.total >= self.limit
+
+    @property
+    def due(self) -> bool:
+        """True if the page holds anything or progress should be reported."""
+        return bool(self.rows or self.issues) or time.monotonic() - self.last >= PAGE_INTERVAL
+
+    def add(self, row: Prediction) -> None:
+        self.rows.append(row)
+        self.total += 1
+
+    def take(self) -> PredictionPage:
+        page = PredictionPage(tuple(self.rows), tuple(self.issues), self.files)
+        self.rows, self.issues, self.files = [], [], 0
+        self.last = time.monotonic()
+        return page
+
+
+class LogReader:
+    """Predictions from the v1 and v2 logs of one store.
+
+    ``files_scanned`` of a page counts the files read while filling that page.
+    """
+
+    def __init__(self, store: LogStore, layout: Layout, provider: str) -> None:
+        self.store = store
+        self.layout = layout
+        self.provider = provider
+
+    # -- find ---------------------------------------------------------------------------
+
+    def find(self, request_id: str) -> PredictionPage:
+        """Predictions whose request id or correlation id is ``request_id``.
+
+        Each inputs file is searched for the id's bytes; only lines holding it are parsed,
+        then the partner outputs are looked up the same way.
+        """
+        wanted = request_id.strip()
+        found = _Pager(None)
+        if not wanted:
+            return found.take()
+        for partition, file in self._input_files():
+            found.files += 1
+            hits = self._find_lines(file.name, wanted.encode(), found.issues)
+            if not hits:
+                continue
+            find = self._find_v1 if partition.format == "v1" else self._find_v2
+            for item in find(partition, file.name, hits, wanted, found):
+                if isinstance(item, DataIssue):
+                    found.issues.append(item)
+                else:
+                    found.add(item)
+        return found.take()
+
+    def _input_files(self) -> list[tuple[Partition, StoredFile]]:
+        """Every inputs file of the store with its partition, oldest partition first."""
+        files = []
+        for prefix in (self.layout.v1_container, *self.layout.v2_prefixes):
+            for file in self.store.list(prefix.strip("/")):
+                partition = parse_path(file.name, self.layout)
+                if partition is not None and partition.partner() is not None:
+                    files.append((partition, file))
+        return sorted(files, key=lambda pair: (pair[0].start, pair[1].name))
+
+    def _find_lines(self, name: str, needle: bytes, issues: list[DataIssue]) -> list[RawLine]:
+        try:
+            return self.store.find_lines(name, needle)
+        except OSError as exc:
+            issues.append(DataIssue(name, f"cannot read: {exc.strerror or exc}"))
+            return []
+
+    def _find_v1(
+        self, partition: Partition, name: str, hits: list[RawLine], wanted: str, found: _Pager
+    ) -> Iterator[Prediction | DataIssue]:
+        matched: list[CsvRow | DataIssue] = []
+        for item in self._csv_hits(name, hits):
+            if isinstance(item, DataIssue) or wanted in (item.correlation_id, v1_request_id(item)):
+                matched.append(item)
+        outputs = V1Outputs()
+        rows = [r for r in matched if isinstance(r, CsvRow)]
+        needles = {i for r in rows for i in (r.correlation_id, r.request_id)}
+        for partner, lines in self._partner_hits(partition, needles - {"", ZERO_REQUEST_ID}, found):
+            for row in self._csv_hits(partner, lines):
+                if isinstance(row, DataIssue):
+                    found.issues.append(row)
+                else:
+                    outputs.add(row)
+        return join_v1(self.provider, partition, matched, outputs)
+
+    def _csv_hits(self, name: str, hits: list[RawLine]) -> Iterator[CsvRow | DataIssue]:
+        """Parse the lines holding the id against the file's header.
+
+        A hit line with an odd number of quotes is the end of a record spanning several
+        lines: then the whole file is parsed instead.
+        """
+        header, issues = self._header(name)
+        yield from issues
+        if header is None:
+            return
+        if any(hit.data.count(b'"') % 2 for hit in hits):
+            with self.store.open(name) as stream:
+                yield from parse_csv(stream, name)
+            return
+        for hit in hits:
+            yield from parse_rows(name, header, [hit])
+
+    def _header(self, name: str) -> tuple[CsvHeader | None, list[DataIssue]]:
+        return read_header(name, self.store.first_line(name))
+
+    def _find_v2(
+        self, partition: Partition, name: str, hits: list[RawLine], wanted: str, found: _Pager
+    ) -> Iterator[Prediction | DataIssue]:
+        matched = [
+            item
+            for item in parse_lines(name, hits)
+            if isinstance(item, DataIssue) or wanted in (item.correlation_id, item.request_id)
+        ]
+        outputs = V2Outputs()
+        needles = {r.correlation_id for r in matched if isinstance(r, JsonlRecord)}
+        for partner, lines in self._partner_hits(partition, needles, found):
+            for record in parse_lines(partner, lines):
+                if isinstance(record, DataIssue):
+                    found.issues.append(record)
+                else:
+                    outputs.add(record)
+        return join_v2(self.provider, partition, matched, outputs)
+
+    def _partner_hits(
+        self, partition: Partition, needles: set[str], found: _Pager
+    ) -> Iterator[tuple[str, list[RawLine]]]:
+        """Per partner (outputs) file, its lines that hold any of ``needles``."""
+        partner = partition.partner()
+        if partner is None or not needles:
+            return
+        for file in partner.files(self.store):
+            found.files += 1
+            lines: dict[int, RawLine] = {}
+            for needle in sorted(needles):
+                for hit in self._find_lines(file.name, needle.encode(), found.issues):
+                    lines[hit.number] = hit
+            if lines:
+                yield file.name, [lines[n] for n in sorted(lines)]
+
+    # -- search -------------------------------------------------------------------------
+
+    def search(self, query: PredictionQuery) -> Iterator[PredictionPage]:
+        """Pages of predictions matching ``query``: partitions oldest first, rows in file
+        order; at most :data:`PAGE_SIZE` rows a page, stopping at ``query.limit``."""
+        if query.request_id:
+            yield from self._search_by_id(query)
+            return
+        pager = _Pager(query.limit)
+        if pager.done:
+            return
+        partitions = sorted(
+            walk_inputs(self.store, self.layout, query), key=lambda p: (p.start, p.folder)
+        )
+        for partition in partitions:
+            files = partition.files(self.store)
+            if not files:
+                continue
+            for name, predictions in self._joined(partition, files, pager):
+                pager.files += 1
+                for item in _capped(name, predictions):
+                    if isinstance(item, DataIssue):
+                        pager.issues.append(item)
+                        continue
+                    if not _wanted(query, item):
+                        continue
+                    pager.add(item)
+                    if pager.done:
+                        yield pager.take()
+                        return
+                    if len(pager.rows) >= PAGE_SIZE:
+                        yield pager.take()
+                if pager.due:
+                    yield pager.take()
+        if pager.rows or pager.issues or pager.files:
+            yield pager.take()
+
+    def _search_by_id(self, query: PredictionQuery) -> Iterator[PredictionPage]:
+        assert query.request_id is not None
+        page = self.find(query.request_id)
+        rows = [row for row in page.rows if _wanted(query, row)][: query.limit]
+        for start in range(0, max(len(rows), 1), PAGE_SIZE):
+            first = start == 0
+            yield PredictionPage(
+                tuple(rows[start : start + PAGE_SIZE]),
+                page.issues if first else (),
+                page.files_scanned if first else 0,
+            )
+
+    def _joined(
+        self, partition: Partition, files: list[StoredFile], pager: _Pager
+    ) -> Iterator[tuple[str, Iterator[Prediction | DataIssue]]]:
+        """Per inputs file, its predictions joined with every output of the partition."""
+        partner = partition.partner()
+        partner_files = partner.files(self.store) if partner else []
+        pager.files += len(partner_files)
+        if partition.format == "v1":
+            v1 = V1Outputs()
+            for file in partner_files:
+                self._index(file.name, parse_csv, v1.add, pager.issues)
+            for file in files:
+                rows = self._read(file.name, parse_csv)
+                yield file.name, join_v1(self.provider, partition, rows, v1)
+        else:
+            v2 = V2Outputs()
+            for file in partner_files:
+                self._index(file.name, parse_jsonl, v2.add, pager.issues)
+            for file in files:
+                records = self._read(file.name, parse_jsonl)
+                yield file.name, join_v2(self.provider, partition, records, v2)
+
+    def _index(
+        self, name: str, parse: _Parser[T], add: Callable[[T], None], issues: list[DataIssue]
+    ) -> None:
+        for item in _capped(name, self._read(name, parse)):
+            if isinstance(item, DataIssue):
+                issues.append(item)
+            else:
+                add(item)
+
+    def _read(self, name: str, parse: _Parser[T]) -> Iterator[T | DataIssue]:
+        try:
+            stream = self.store.open(name)
+        except OSError as exc:
+            yield DataIssue(name, f"cannot read: {exc.strerror or exc}")
+            return
+        with stream:
+            yield from parse(stream, name)
+
+
+def _capped(name: str, items: Iterable[T | DataIssue]) -> Iterator[T | DataIssue]:
+    """Pass items on, but only the first :data:`MAX_ISSUES_PER_FILE` issues, then a count."""
+    extra = 0
+    seen = 0
+    for item in items:
+        if isinstance(item, DataIssue):
+            seen += 1
+            if seen > MAX_ISSUES_PER_FILE:
+                extra += 1
+                continue
+        yield item
+    if extra:
+        yield DataIssue(name, f"{extra} more issue(s) in this file not listed")
+
+
+def _wanted(query: PredictionQuery, row: Prediction) -> bool:
+    return (
+        query.matches_time(row.timestamp)
+        and _same(query.endpoint, row.endpoint)
+        and _same(query.deployment, row.deployment)
+        and _same(query.model_name, row.model_name)
+        and _same(query.model_version, row.model_version)
+        and query.matches_fields(row.inputs, row.outputs)
+    )
+
+
+def _same(wanted: str | None, have: str | None) -> bool:
+    return wanted is None or (have is not None and have.casefold() == wanted.casefold())
