@@ -259,8 +259,10 @@ class TrailResolver:
     def _release_step(self, state: _State) -> Hop | None:
         ref = state.model_ref
         image = state.deployment.image if state.deployment else None
-        if ref is None and image is None:
-            return Hop("release", "?", UNRESOLVED, "no model version or image to match releases")
+        pred = state.prediction
+        served_by = (pred.endpoint, pred.deployment) if pred and pred.deployment else None
+        if ref is None and image is None and served_by is None:
+            return Hop("release", "?", UNRESOLVED, "no model, image or deployment to match")
         if self.backends.releases is None:
             return Hop("release", "?", UNRESOLVED, self._why("releases"))
         try:
@@ -268,8 +270,13 @@ class TrailResolver:
         except ProviderError as exc:
             return Hop("release", "?", UNRESOLVED, str(exc))
         matches = [r for r in releases if _release_matches(r, ref, image)]
+        fallback = not matches and served_by is not None
+        if fallback:
+            matches = [r for r in releases if _release_targets(r, served_by)]
         if not matches:
-            what = f"model {ref[0]}:{ref[1]}" if ref else f"image {image}"
+            what = f"model {ref[0]}:{ref[1]}" if ref else f"image {image}" if image else (
+                f"deployment {served_by[0]}/{served_by[1]}" if served_by else "it"
+            )
             return Hop(
                 "release",
                 "?",
@@ -293,7 +300,10 @@ class TrailResolver:
         reason += f"; matched by {target.rule}"
         if len(matches) > 1:
             reason += f"; {len(matches)} releases match, chose the last before the prediction"
-        return Hop("release", release.name, RESOLVED, reason, release, release.source)
+        if fallback:
+            reason += "; matched only by the endpoint/deployment that served the prediction"
+        status = UNCERTAIN if fallback else RESOLVED
+        return Hop("release", release.name, status, reason, release, release.source)
 
     @staticmethod
     def _load_release(release_id: int) -> Callable[[TrailResolver, _State], Hop | None]:
@@ -380,6 +390,13 @@ def _release_matches(release: Release, ref: tuple[str, str] | None, image: str |
     if ref and target.model_name == ref[0] and target.model_version == ref[1]:
         return True
     return bool(image and target.image == image)
+
+
+def _release_targets(release: Release, served_by: tuple[str, str | None] | None) -> bool:
+    target = release.target
+    return bool(
+        target and served_by and (target.endpoint, target.deployment) == served_by
+    )
 
 
 def _pick_release(matches: list[Release], when: datetime | None) -> Release:

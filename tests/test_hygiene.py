@@ -1,0 +1,50 @@
+"""Layering and packaging rules that keep the console fast and the layers apart."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport json, sys; print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout
+    return set(json.loads(out.splitlines()[-1]))
+
+
+def test_providers_and_cache_never_import_textual_or_tui() -> None:
+    packages = sorted(
+        str(p.relative_to(ROOT).with_suffix("")).replace("/", ".").removesuffix(".__init__")
+        for top in ("providers", "cache")
+        for p in (ROOT / top).rglob("*.py")
+    )
+    loaded = _modules_after("\n".join(f"import {m}" for m in packages))
+    leaked = {m for m in loaded if m.split(".")[0] in {"textual", "tui"}}
+    assert not leaked, f"providers/cache import UI modules: {sorted(leaked)[:5]}"
+
+
+def test_our_top_level_packages_come_from_this_repository() -> None:
+    for name in ("tui", "providers", "cache"):
+        out = subprocess.run(
+            [sys.executable, "-c", f"import {name}; print({name}.__file__)"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd="/",
+        ).stdout.strip()
+        assert Path(out).resolve().is_relative_to(ROOT), f"{name} imported from {out}"
+
+
+def test_cli_start_path_imports_no_heavy_module() -> None:
+    loaded = _modules_after("import tui.cli")
+    heavy = {"azure", "textual", "duckdb", "pandas", "polars", "pyarrow", "httpx", "msrest"}
+    assert not {m.split(".")[0] for m in loaded} & heavy
