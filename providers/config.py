@@ -152,7 +152,7 @@ def _profile(name: str, table: Any, path: Path) -> Profile:
         if concern in table:
             spec = table[concern]
             if not isinstance(spec, Mapping) or "provider" not in spec:
-                raise ConfigError(f"{where}: [{concern}] needs provider = \"NAME\"")
+                raise ConfigError(f'{where}: [{concern}] needs provider = "NAME"')
             settings = {k: v for k, v in spec.items() if k != "provider"}
             _no_secrets(settings, f"{where} [{concern}]")
             concerns[concern] = ProviderSpec(str(spec["provider"]), settings)
@@ -172,5 +172,5 @@ def _no_secrets(settings: Mapping[str, Any], where: str) -> None:
         if not lowered.endswith("_env") and any(w in _SECRET_WORDS for w in words):
             raise ConfigError(
                 f"{where}: {key!r} looks like a secret; secrets are never read from the config",
-                hint=f"put it in an environment variable and set {key}_env = \"VAR_NAME\"",
+                hint=f'put it in an environment variable and set {key}_env = "VAR_NAME"',
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from providers.backends import Backends
 from providers.errors import Ambiguous, NotFound, ProviderError
@@ -100,7 +100,9 @@ class TrailResolver:
             )
         distinct = {p.correlation_id: p for p in page.rows}
         if len(distinct) > 1:
-            where = "; ".join(f"{p.correlation_id} at {p.source.native_id}" for p in distinct.values())
+            where = "; ".join(
+                f"{p.correlation_id} at {p.source.native_id}" for p in distinct.values()
+            )
             raise Ambiguous(
                 f"request id {request_id!r} was logged {len(distinct)} times: {where}",
                 hint="trace one of the correlation ids instead",
@@ -155,7 +157,9 @@ class TrailResolver:
 
     def _why(self, concern: str) -> str:
         problem = self.backends.problems.get(concern)
-        return problem or f"no {concern} provider is configured in profile {self.backends.profile!r}"
+        return (
+            problem or f"no {concern} provider is configured in profile {self.backends.profile!r}"
+        )
 
     # -- steps ---------------------------------------------------------------------
 
@@ -274,8 +278,12 @@ class TrailResolver:
         if fallback:
             matches = [r for r in releases if _release_targets(r, served_by)]
         if not matches:
-            what = f"model {ref[0]}:{ref[1]}" if ref else f"image {image}" if image else (
-                f"deployment {served_by[0]}/{served_by[1]}" if served_by else "it"
+            what = (
+                f"model {ref[0]}:{ref[1]}"
+                if ref
+                else f"image {image}"
+                if image
+                else (f"deployment {served_by[0]}/{served_by[1]}" if served_by else "it")
             )
             return Hop(
                 "release",
@@ -350,11 +358,18 @@ class TrailResolver:
                 state.commit_reasons.append(f"artifact {a.name} records commit {a.commit[:12]}")
                 if state.commit_sha and not a.commit.startswith(state.commit_sha[:7]):
                     state.commit_reasons.append(
-                        f"WARNING: it differs from the build's sourceVersion {state.commit_sha[:12]}"
+                        "WARNING: it differs from the build's sourceVersion "
+                        f"{state.commit_sha[:12]}"
                     )
         folders = ", ".join(art.data_folders)
-        reason = f"artifact {art.name} of build {build.number} lists training-data folders {folders}"
-        label = art.data_folders[0] if len(art.data_folders) == 1 else f"{len(art.data_folders)} folders"
+        reason = (
+            f"artifact {art.name} of build {build.number} lists training-data folders {folders}"
+        )
+        label = (
+            art.data_folders[0]
+            if len(art.data_folders) == 1
+            else f"{len(art.data_folders)} folders"
+        )
         return Hop("data", label, RESOLVED, reason, art, art.source)
 
     def _commit_step(self, state: _State) -> Hop | None:
@@ -372,7 +387,7 @@ class TrailResolver:
         reason += f"; {commit.author.name}, {commit.authored_at:%Y-%m-%d}: {commit.subject}"
         return Hop("commit", commit.short_sha, status, reason, commit, commit.source)
 
-    _STEPS: list[Callable[[TrailResolver, _State], Hop | None]] = [
+    _STEPS: ClassVar[list[Callable[[TrailResolver, _State], Hop | None]]] = [
         _deployment_step,
         _model_step,
         _run_step,
@@ -394,9 +409,7 @@ def _release_matches(release: Release, ref: tuple[str, str] | None, image: str |
 
 def _release_targets(release: Release, served_by: tuple[str, str | None] | None) -> bool:
     target = release.target
-    return bool(
-        target and served_by and (target.endpoint, target.deployment) == served_by
-    )
+    return bool(target and served_by and (target.endpoint, target.deployment) == served_by)
 
 
 def _pick_release(matches: list[Release], when: datetime | None) -> Release:

@@ -17,7 +17,11 @@ BIN = Path(sys.executable).parent / "modeltrail"
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(BIN), *args], capture_output=True, text=True, timeout=120,
+        [str(BIN), *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, **(env or {})},
     )
 
@@ -33,8 +37,16 @@ def test_trace_json_resolves_every_hop(demo: tuple[Path, DemoCase]) -> None:
     assert result.returncode == 0, result.stderr
     trail = json.loads(result.stdout)
     kinds = [h["kind"] for h in trail["hops"]]
-    assert kinds == ["prediction", "deployment", "model", "run", "release", "build", "data",
-                     "commit"]
+    assert kinds == [
+        "prediction",
+        "deployment",
+        "model",
+        "run",
+        "release",
+        "build",
+        "data",
+        "commit",
+    ]
     assert all(h["status"] == "resolved" and h["reason"] for h in trail["hops"])
     assert trail["hops"][0]["record"]["inputs"]["application_id"] == case.application_id
     assert trail["hops"][-1]["source"]["provider"] == "git"
@@ -59,15 +71,18 @@ def test_trace_unknown_id_is_one_line_on_stderr_and_exit_2(demo: tuple[Path, Dem
 def test_trace_uses_a_profile_from_the_config(demo: tuple[Path, DemoCase], tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(f'[profiles.audit]\nworkspace = "{demo[0]}"\n')
-    result = run("trace", demo[1].request_id, "--config", str(config), "--profile", "audit",
-                 "--json")
+    result = run(
+        "trace", demo[1].request_id, "--config", str(config), "--profile", "audit", "--json"
+    )
     assert result.returncode == 0, result.stderr
     bad = run("trace", demo[1].request_id, "--config", str(config), "--profile", "nope")
     assert bad.returncode == 2 and "unknown profile 'nope'" in bad.stderr
 
 
 def test_no_profile_tells_a_newcomer_about_the_demo(tmp_path: Path) -> None:
-    result = run("trace", "x", env={"XDG_CONFIG_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)})
+    result = run(
+        "trace", "x", env={"XDG_CONFIG_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
+    )
     assert result.returncode == 2 and "modeltrail demo" in result.stderr
 
 
@@ -83,14 +98,21 @@ def test_walk_prints_commit_and_first_parent_ancestors(demo: tuple[Path, DemoCas
 
 def test_walk_json_on_any_repository(tmp_path: Path) -> None:
     repo = tmp_path / "r"
-    env = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "A",
-           "GIT_COMMITTER_EMAIL": "a@x"}
+    env = {
+        "GIT_AUTHOR_NAME": "A",
+        "GIT_AUTHOR_EMAIL": "a@x",
+        "GIT_COMMITTER_NAME": "A",
+        "GIT_COMMITTER_EMAIL": "a@x",
+    }
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     for n in range(3):
         (repo / "f.txt").write_text(f"{n}\n")
         subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
-        subprocess.run(["git", "-C", str(repo), "commit", "-qm", f"[bold red]c{n}\x1b[31m"],
-                       check=True, env={**os.environ, **env})
+        subprocess.run(
+            ["git", "-C", str(repo), "commit", "-qm", f"[bold red]c{n}\x1b[31m"],
+            check=True,
+            env={**os.environ, **env},
+        )
     result = run("walk", "HEAD", "--repo", str(repo), "--steps", "5", "--json")
     assert result.returncode == 0, result.stderr
     commits = json.loads(result.stdout)
@@ -109,9 +131,17 @@ def test_walk_json_on_any_repository(tmp_path: Path) -> None:
 def test_walk_errors(tmp_path: Path, args: list[str], message: str) -> None:
     repo = tmp_path / "r"
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    subprocess.run(["git", "-C", str(repo), "commit", "-q", "--allow-empty", "-m", "x"], check=True,
-                   env={**os.environ, "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@x",
-                        "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@x"})
+    subprocess.run(
+        ["git", "-C", str(repo), "commit", "-q", "--allow-empty", "-m", "x"],
+        check=True,
+        env={
+            **os.environ,
+            "GIT_AUTHOR_NAME": "A",
+            "GIT_AUTHOR_EMAIL": "a@x",
+            "GIT_COMMITTER_NAME": "A",
+            "GIT_COMMITTER_EMAIL": "a@x",
+        },
+    )
     result = run(*args, "--repo", str(repo))
     assert result.returncode == 2 and message in result.stderr
 

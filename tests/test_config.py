@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,9 @@ path = "/src/other"
 
 def test_unknown_keys_name_key_and_file(tmp_path: Path) -> None:
     path = write(tmp_path, "[profiles.a]\nworkspace = 'x'\ncolour = 'red'\n")
-    with pytest.raises(ConfigError, match=rf"{path}: profile 'a': unknown key\(s\) colour"):
+    with pytest.raises(
+        ConfigError, match=rf"{re.escape(str(path))}: profile 'a': unknown key\(s\) colour"
+    ):
         load_config(path)
     with pytest.raises(ConfigError, match="unknown key"):
         load_config(write(tmp_path, "theme = 'dark'\n"))
@@ -54,7 +57,7 @@ def test_secrets_are_refused_but_variable_names_allowed(tmp_path: Path) -> None:
 
 
 def test_bad_toml_and_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="config.toml"):
+    with pytest.raises(ConfigError, match=r"config\.toml"):
         load_config(write(tmp_path, "[profiles\n"))
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.toml")

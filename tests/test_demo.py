@@ -10,8 +10,9 @@ from providers.demo.workspace import DemoCase, generate_demo, load_case
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_demo_has_everything_the_story_needs(demo: tuple[Path, DemoCase]) -> None:

@@ -26,8 +26,11 @@ def docs(demo: tuple[Path, object], tmp_path: Path) -> Path:
     ("ref", "expected"),
     [
         ("azureml:mortgage:4", ("mortgage", "4")),
-        ("/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/"
-         "workspaces/w/models/mortgage/versions/12", ("mortgage", "12")),
+        (
+            "/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/"
+            "workspaces/w/models/mortgage/versions/12",
+            ("mortgage", "12"),
+        ),
         ("azureml://registries/shared/models/churn/versions/3", ("churn", "3")),
         ("azureml:/subscriptions/s/resourceGroups/r/workspaces/w/models/m/versions/1", ("m", "1")),
         ("not a model", None),

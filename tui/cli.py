@@ -138,14 +138,18 @@ def _walk(args: argparse.Namespace) -> int:
         provider = backends.commits  # type: ignore[assignment]
     try:
         wanted = args.steps + 1
-        pages = provider.history(args.sha, first_parent=True, page_size=min(wanted, 300), stats=True)
+        pages = provider.history(
+            args.sha, first_parent=True, page_size=min(wanted, 300), stats=True
+        )
         shown = 0
         if args.json:
             sys.stdout.write("[")
         for page in pages:
             for commit in page[: wanted - shown]:
                 if args.json:
-                    sys.stdout.write(("," if shown else "") + "\n" + json.dumps(to_jsonable(commit)))
+                    sys.stdout.write(
+                        ("," if shown else "") + "\n" + json.dumps(to_jsonable(commit))
+                    )
                 else:
                     print(commit_text(commit))
                 shown += 1

@@ -86,80 +86,109 @@ def _azureml(root: Path, repo: RepoResult) -> None:
         live = plans[-1].deployment
         traffic = {p.deployment: 100 if p.deployment == live else 0 for p in plans}
         created = plans[0].deployed_at - timedelta(hours=2)
-        _write(root, f"azureml/onlineEndpoints/{name}.json", {
-            "id": f"{WS_ID}/onlineEndpoints/{name}",
-            "name": name,
-            "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
-            "location": "westeurope",
-            "kind": ENDPOINT_KINDS[name],
-            "tags": {"team": "credit-risk"},
-            "identity": {"type": "SystemAssigned"},
-            "systemData": _system(created, deployer, plans[-1].deployed_at),
-            "properties": {
-                "authMode": "Key",
-                "description": f"Mortgage approval scoring ({name.split('-')[1]})",
-                "scoringUri": f"https://{name}.westeurope.inference.ml.azure.com/score",
-                "swaggerUri": f"https://{name}.westeurope.inference.ml.azure.com/swagger.json",
-                "provisioningState": "Succeeded",
-                "traffic": traffic,
-                "publicNetworkAccess": "Enabled",
+        _write(
+            root,
+            f"azureml/onlineEndpoints/{name}.json",
+            {
+                "id": f"{WS_ID}/onlineEndpoints/{name}",
+                "name": name,
+                "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+                "location": "westeurope",
+                "kind": ENDPOINT_KINDS[name],
+                "tags": {"team": "credit-risk"},
+                "identity": {"type": "SystemAssigned"},
+                "systemData": _system(created, deployer, plans[-1].deployed_at),
+                "properties": {
+                    "authMode": "Key",
+                    "description": f"Mortgage approval scoring ({name.split('-')[1]})",
+                    "scoringUri": f"https://{name}.westeurope.inference.ml.azure.com/score",
+                    "swaggerUri": f"https://{name}.westeurope.inference.ml.azure.com/swagger.json",
+                    "provisioningState": "Succeeded",
+                    "traffic": traffic,
+                    "publicNetworkAccess": "Enabled",
+                },
             },
-        })
+        )
         for plan in plans:
             _deployment(root, plan, deployer)
     for plan in VERSIONS:
         run = run_id(plan)
         commit = repo.commit_at(plan.built_at)
-        _write(root, f"azureml/models/{MODEL}/versions/{plan.version}.json", {
-            "id": f"{WS_ID}/models/{MODEL}/versions/{plan.version}",
-            "name": str(plan.version),
-            "type": "Microsoft.MachineLearningServices/workspaces/models/versions",
-            "systemData": _system(plan.built_at + timedelta(minutes=48), "svc-mortgage-pipeline"),
-            "properties": {
-                "description": f"Nightly training of {plan.built_at:%Y-%m-%d}",
-                "tags": {
-                    "training_run_id": run,
-                    "git_commit": commit,
-                    "data_folder": data_snapshot(plan.built_at),
-                    "build": build_number(plan.built_at),
+        _write(
+            root,
+            f"azureml/models/{MODEL}/versions/{plan.version}.json",
+            {
+                "id": f"{WS_ID}/models/{MODEL}/versions/{plan.version}",
+                "name": str(plan.version),
+                "type": "Microsoft.MachineLearningServices/workspaces/models/versions",
+                "systemData": _system(
+                    plan.built_at + timedelta(minutes=48), "svc-mortgage-pipeline"
+                ),
+                "properties": {
+                    "description": f"Nightly training of {plan.built_at:%Y-%m-%d}",
+                    "tags": {
+                        "training_run_id": run,
+                        "git_commit": commit,
+                        "data_folder": data_snapshot(plan.built_at),
+                        "build": build_number(plan.built_at),
+                    },
+                    "properties": {
+                        "azureml.runId": run,
+                        "mlflow.modelSourceUri": f"runs:/{run}/model",
+                    },
+                    "modelType": "mlflow_model",
+                    "modelUri": f"azureml://jobs/{run}/outputs/artifacts/paths/model/",
+                    "jobName": run,
+                    "stage": "Production" if plan.version == 4 else "Archived",
+                    "isArchived": False,
                 },
-                "properties": {"azureml.runId": run, "mlflow.modelSourceUri": f"runs:/{run}/model"},
-                "modelType": "mlflow_model",
-                "modelUri": f"azureml://jobs/{run}/outputs/artifacts/paths/model/",
-                "jobName": run,
-                "stage": "Production" if plan.version == 4 else "Archived",
-                "isArchived": False,
             },
-        })
-        _write(root, f"azureml/environments/mortgage-score-env/versions/{plan.version}.json", {
-            "id": f"{WS_ID}/environments/mortgage-score-env/versions/{plan.version}",
-            "name": str(plan.version),
-            "properties": {"image": f"{ACR}/mortgage-score:{plan.image_tag}", "osType": "Linux"},
-        })
+        )
+        _write(
+            root,
+            f"azureml/environments/mortgage-score-env/versions/{plan.version}.json",
+            {
+                "id": f"{WS_ID}/environments/mortgage-score-env/versions/{plan.version}",
+                "name": str(plan.version),
+                "properties": {
+                    "image": f"{ACR}/mortgage-score:{plan.image_tag}",
+                    "osType": "Linux",
+                },
+            },
+        )
 
 
 def _deployment(root: Path, plan: VersionPlan, deployer: str) -> None:
     name, endpoint = plan.deployment, plan.endpoint
-    collectors = {"model_inputs": {"dataCollectionMode": "Enabled", "samplingRate": 1.0},
-                  "model_outputs": {"dataCollectionMode": "Enabled", "samplingRate": 1.0}}
-    _write(root, f"azureml/onlineEndpoints/{endpoint}/deployments/{name}.json", {
-        "id": f"{WS_ID}/onlineEndpoints/{endpoint}/deployments/{name}",
-        "name": name,
-        "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
-        "kind": ENDPOINT_KINDS[endpoint],
-        "sku": {"name": "Default", "capacity": 3 if endpoint == "mortgage-prod" else 1},
-        "systemData": _system(plan.deployed_at - timedelta(minutes=25), deployer, plan.deployed_at),
-        "properties": {
-            "endpointComputeType": ENDPOINT_KINDS[endpoint],
-            "model": f"{WS_ID}/models/{MODEL}/versions/{plan.version}",
-            "environmentId": f"{WS_ID}/environments/mortgage-score-env/versions/{plan.version}",
-            "codeConfiguration": {"scoringScript": "src/mortgage/score.py"},
-            "instanceType": "Standard_DS3_v2",
-            "provisioningState": "Succeeded",
-            "dataCollector": {"collections": collectors, "rollingRate": "Hour"}
-            if plan.log_format == "v2" else None,
+    collectors = {
+        "model_inputs": {"dataCollectionMode": "Enabled", "samplingRate": 1.0},
+        "model_outputs": {"dataCollectionMode": "Enabled", "samplingRate": 1.0},
+    }
+    _write(
+        root,
+        f"azureml/onlineEndpoints/{endpoint}/deployments/{name}.json",
+        {
+            "id": f"{WS_ID}/onlineEndpoints/{endpoint}/deployments/{name}",
+            "name": name,
+            "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
+            "kind": ENDPOINT_KINDS[endpoint],
+            "sku": {"name": "Default", "capacity": 3 if endpoint == "mortgage-prod" else 1},
+            "systemData": _system(
+                plan.deployed_at - timedelta(minutes=25), deployer, plan.deployed_at
+            ),
+            "properties": {
+                "endpointComputeType": ENDPOINT_KINDS[endpoint],
+                "model": f"{WS_ID}/models/{MODEL}/versions/{plan.version}",
+                "environmentId": f"{WS_ID}/environments/mortgage-score-env/versions/{plan.version}",
+                "codeConfiguration": {"scoringScript": "src/mortgage/score.py"},
+                "instanceType": "Standard_DS3_v2",
+                "provisioningState": "Succeeded",
+                "dataCollector": {"collections": collectors, "rollingRate": "Hour"}
+                if plan.log_format == "v2"
+                else None,
+            },
         },
-    })
+    )
 
 
 # -- MLflow runs -----------------------------------------------------------------------
@@ -207,50 +236,83 @@ def _run(root: Path, plan: VersionPlan, repo: RepoResult, rng: random.Random) ->
     ms = int(start.timestamp() * 1000)
     metrics = _metrics(plan)
     commit = repo.commit_at(plan.built_at)
-    _write(root, f"mlflow/runs/{run}.json", {"run": {
-        "info": {
-            "run_id": run, "run_uuid": run, "experiment_id": "7", "run_name": run,
-            "user_id": "svc-mortgage-pipeline", "status": "FINISHED",
-            "start_time": ms, "end_time": int(end.timestamp() * 1000),
-            "artifact_uri": f"azureml://experiments/mortgage-nightly/runs/{run}/artifacts",
-            "lifecycle_stage": "active",
+    _write(
+        root,
+        f"mlflow/runs/{run}.json",
+        {
+            "run": {
+                "info": {
+                    "run_id": run,
+                    "run_uuid": run,
+                    "experiment_id": "7",
+                    "run_name": run,
+                    "user_id": "svc-mortgage-pipeline",
+                    "status": "FINISHED",
+                    "start_time": ms,
+                    "end_time": int(end.timestamp() * 1000),
+                    "artifact_uri": f"azureml://experiments/mortgage-nightly/runs/{run}/artifacts",
+                    "lifecycle_stage": "active",
+                },
+                "data": {
+                    "metrics": [
+                        {"key": k, "value": v, "timestamp": ms, "step": 0}
+                        for k, v in metrics.items()
+                    ],
+                    "params": [
+                        {"key": "threshold", "value": f"{plan.threshold:.2f}"},
+                        {"key": "learning_rate", "value": "0.08" if plan.version < 3 else "0.06"},
+                        {"key": "max_iter", "value": "300" if plan.version < 3 else "420"},
+                        {"key": "max_depth", "value": "6"},
+                        {"key": "training_data", "value": data_snapshot(plan.built_at)},
+                    ],
+                    "tags": [
+                        {"key": "mlflow.source.git.commit", "value": commit},
+                        {"key": "mlflow.experimentName", "value": "mortgage-nightly"},
+                        {"key": "mlflow.user", "value": "svc-mortgage-pipeline"},
+                        {"key": "build", "value": build_number(plan.built_at)},
+                    ],
+                },
+            }
         },
-        "data": {
-            "metrics": [{"key": k, "value": v, "timestamp": ms, "step": 0} for k, v in metrics.items()],
-            "params": [
-                {"key": "threshold", "value": f"{plan.threshold:.2f}"},
-                {"key": "learning_rate", "value": "0.08" if plan.version < 3 else "0.06"},
-                {"key": "max_iter", "value": "300" if plan.version < 3 else "420"},
-                {"key": "max_depth", "value": "6"},
-                {"key": "training_data", "value": data_snapshot(plan.built_at)},
-            ],
-            "tags": [
-                {"key": "mlflow.source.git.commit", "value": commit},
-                {"key": "mlflow.experimentName", "value": "mortgage-nightly"},
-                {"key": "mlflow.user", "value": "svc-mortgage-pipeline"},
-                {"key": "build", "value": build_number(plan.built_at)},
-            ],
-        },
-    }})
+    )
     for key, final, start_value in (("val_auc", plan.auc, 0.62), ("train_loss", 0.31, 0.69)):
         history = []
         for step in range(20):
             frac = 1 - math.exp(-step / 5)
             noise = rng.uniform(-0.004, 0.004) if step < 19 else 0.0
             value = start_value + (final - start_value) * frac / (1 - math.exp(-19 / 5)) + noise
-            history.append({"key": key, "value": round(value, 4), "timestamp": ms + step * 60_000,
-                            "step": step})
+            history.append(
+                {
+                    "key": key,
+                    "value": round(value, 4),
+                    "timestamp": ms + step * 60_000,
+                    "step": step,
+                }
+            )
         _write(root, f"mlflow/metrics/{run}/{key}.json", {"metrics": history})
     roc = roc_points(plan.auc)
-    _write(root, f"mlflow/artifacts/{run}/curves/roc.json",
-           {"fpr": [round(x, 4) for x, _ in roc], "tpr": [round(y, 4) for _, y in roc]})
-    pr = [(tpr, tpr * POSITIVE_SHARE / (tpr * POSITIVE_SHARE + fpr * (1 - POSITIVE_SHARE)))
-          for fpr, tpr in roc[1:]]
-    _write(root, f"mlflow/artifacts/{run}/curves/pr.json",
-           {"recall": [round(r, 4) for r, _ in pr], "precision": [round(p, 4) for _, p in pr]})
-    _write(root, f"mlflow/artifacts/{run}/confusion.json",
-           {k: int(metrics[k]) for k in ("true_positive", "false_positive", "true_negative",
-                                         "false_negative")})
+    _write(
+        root,
+        f"mlflow/artifacts/{run}/curves/roc.json",
+        {"fpr": [round(x, 4) for x, _ in roc], "tpr": [round(y, 4) for _, y in roc]},
+    )
+    pr = [
+        (tpr, tpr * POSITIVE_SHARE / (tpr * POSITIVE_SHARE + fpr * (1 - POSITIVE_SHARE)))
+        for fpr, tpr in roc[1:]
+    ]
+    _write(
+        root,
+        f"mlflow/artifacts/{run}/curves/pr.json",
+        {"recall": [round(r, 4) for r, _ in pr], "precision": [round(p, 4) for _, p in pr]},
+    )
+    _write(
+        root,
+        f"mlflow/artifacts/{run}/confusion.json",
+        {
+            k: int(metrics[k])
+            for k in ("true_positive", "false_positive", "true_negative", "false_negative")
+        },
+    )
 
 
 # -- Azure DevOps ----------------------------------------------------------------------
@@ -264,36 +326,54 @@ def _builds(root: Path, repo: RepoResult) -> None:
         plan = trained.get(when)
         number = build_number(when)
         finish = when + timedelta(minutes=52)
-        _write(root, f"devops/builds/{build_id}.json", {
-            "id": build_id,
-            "buildNumber": number,
-            "status": "completed",
-            "result": "succeeded",
-            "queueTime": _iso(when),
-            "startTime": _iso(when + timedelta(seconds=40)),
-            "finishTime": _iso(finish),
-            "sourceBranch": "refs/heads/main",
-            "sourceVersion": commit,
-            "reason": "schedule",
-            "definition": {"id": 12, "name": "mortgage-nightly-train", "path": "\\"},
-            "project": {"id": "b7e1c9d2-4f3a-4e8b-9c1d-2a3b4c5d6e7f", "name": PROJECT},
-            "repository": {"id": "mortgage-model", "name": "mortgage-model", "type": "TfsGit"},
-            "requestedFor": {"displayName": "Microsoft.VisualStudio.Services.TFS",
-                             "uniqueName": "scheduler"},
-            "tags": ["registered"] if plan else [],
-            "uri": f"vstfs:///Build/Build/{build_id}",
-            "_links": {"web": {"href": f"{ORG_URL}/{PROJECT}/_build/results?buildId={build_id}"}},
-        })
-        _write(root, f"devops/builds/{build_id}/artifacts.json", {"count": 1, "value": [{
-            "id": build_id * 10,
-            "name": "model-meta",
-            "resource": {
-                "type": "Container",
-                "data": f"#/{build_id * 7}/model-meta",
-                "downloadUrl": f"{ORG_URL}/{PROJECT}/_apis/build/builds/{build_id}/artifacts"
-                "?artifactName=model-meta&api-version=7.1&%24format=zip",
+        _write(
+            root,
+            f"devops/builds/{build_id}.json",
+            {
+                "id": build_id,
+                "buildNumber": number,
+                "status": "completed",
+                "result": "succeeded",
+                "queueTime": _iso(when),
+                "startTime": _iso(when + timedelta(seconds=40)),
+                "finishTime": _iso(finish),
+                "sourceBranch": "refs/heads/main",
+                "sourceVersion": commit,
+                "reason": "schedule",
+                "definition": {"id": 12, "name": "mortgage-nightly-train", "path": "\\"},
+                "project": {"id": "b7e1c9d2-4f3a-4e8b-9c1d-2a3b4c5d6e7f", "name": PROJECT},
+                "repository": {"id": "mortgage-model", "name": "mortgage-model", "type": "TfsGit"},
+                "requestedFor": {
+                    "displayName": "Microsoft.VisualStudio.Services.TFS",
+                    "uniqueName": "scheduler",
+                },
+                "tags": ["registered"] if plan else [],
+                "uri": f"vstfs:///Build/Build/{build_id}",
+                "_links": {
+                    "web": {"href": f"{ORG_URL}/{PROJECT}/_build/results?buildId={build_id}"}
+                },
             },
-        }]})
+        )
+        _write(
+            root,
+            f"devops/builds/{build_id}/artifacts.json",
+            {
+                "count": 1,
+                "value": [
+                    {
+                        "id": build_id * 10,
+                        "name": "model-meta",
+                        "resource": {
+                            "type": "Container",
+                            "data": f"#/{build_id * 7}/model-meta",
+                            "downloadUrl": f"{ORG_URL}/{PROJECT}/_apis/build/builds/"
+                            f"{build_id}/artifacts"
+                            "?artifactName=model-meta&api-version=7.1&%24format=zip",
+                        },
+                    }
+                ],
+            },
+        )
         meta: dict[str, Any] = {
             "commit": commit,
             "branch": "refs/heads/main",
@@ -321,61 +401,106 @@ def _release(root: Path, release_id: int, plan: VersionPlan) -> None:
             [("Download artifacts", 1), ("AzureCLI: deploy model", 12), ("Smoke test", 3)], start=1
         ):
             start = at - timedelta(minutes=20 - task_id * 5)
-            tasks.append({"id": task_id, "name": task_name, "status": "succeeded",
-                          "startTime": _iso(start), "finishTime": _iso(start + timedelta(minutes=minutes)),
-                          "logUrl": f"logs/{env_id}/{env_id * 3}/{task_id}.log"})
+            tasks.append(
+                {
+                    "id": task_id,
+                    "name": task_name,
+                    "status": "succeeded",
+                    "startTime": _iso(start),
+                    "finishTime": _iso(start + timedelta(minutes=minutes)),
+                    "logUrl": f"logs/{env_id}/{env_id * 3}/{task_id}.log",
+                }
+            )
             log = _task_log(task_name, plan, stage, number, image, start)
             path = root / f"devops/releases/{release_id}/logs/{env_id}/{env_id * 3}/{task_id}.log"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(log, encoding="utf-8")
-        envs.append({
-            "id": env_id, "name": stage, "status": "succeeded", "releaseId": release_id,
-            "deploySteps": [{"id": env_id * 2, "deploymentId": env_id * 5, "attempt": 1,
-                             "status": "succeeded", "queuedOn": _iso(at - timedelta(minutes=30)),
-                             "lastModifiedOn": _iso(at),
-                             "requestedFor": {"displayName": AUTHORS[2][0]},
-                             "releaseDeployPhases": [{"id": env_id * 3, "name": "Agent job",
-                                                      "status": "succeeded", "deploymentJobs": [{
-                                                          "job": {"id": 1, "name": "Agent job",
-                                                                  "status": "succeeded"},
-                                                          "tasks": tasks}]}]}],
-        })
-    _write(root, f"devops/releases/{release_id}.json", {
-        "id": release_id,
-        "name": name,
-        "status": "active",
-        "createdOn": _iso(stages[0][1] - timedelta(hours=1)),
-        "createdBy": {"displayName": AUTHORS[2][0], "uniqueName": AUTHORS[2][1]},
-        "description": f"Deploy {MODEL}:{plan.version} to {plan.endpoint}/{plan.deployment}",
-        "releaseDefinition": {"id": 4, "name": "mortgage-model-deploy"},
-        "artifacts": [{
-            "alias": "_mortgage-nightly-train", "type": "Build", "isPrimary": True,
-            "sourceId": "b7e1c9d2-4f3a-4e8b-9c1d-2a3b4c5d6e7f:12",
-            "definitionReference": {
-                "version": {"id": str(build_id), "name": number},
-                "definition": {"id": "12", "name": "mortgage-nightly-train"},
-                "branch": {"id": "refs/heads/main", "name": "refs/heads/main"},
+        envs.append(
+            {
+                "id": env_id,
+                "name": stage,
+                "status": "succeeded",
+                "releaseId": release_id,
+                "deploySteps": [
+                    {
+                        "id": env_id * 2,
+                        "deploymentId": env_id * 5,
+                        "attempt": 1,
+                        "status": "succeeded",
+                        "queuedOn": _iso(at - timedelta(minutes=30)),
+                        "lastModifiedOn": _iso(at),
+                        "requestedFor": {"displayName": AUTHORS[2][0]},
+                        "releaseDeployPhases": [
+                            {
+                                "id": env_id * 3,
+                                "name": "Agent job",
+                                "status": "succeeded",
+                                "deploymentJobs": [
+                                    {
+                                        "job": {
+                                            "id": 1,
+                                            "name": "Agent job",
+                                            "status": "succeeded",
+                                        },
+                                        "tasks": tasks,
+                                    }
+                                ],
+                            }
+                        ],
+                    }
+                ],
+            }
+        )
+    _write(
+        root,
+        f"devops/releases/{release_id}.json",
+        {
+            "id": release_id,
+            "name": name,
+            "status": "active",
+            "createdOn": _iso(stages[0][1] - timedelta(hours=1)),
+            "createdBy": {"displayName": AUTHORS[2][0], "uniqueName": AUTHORS[2][1]},
+            "description": f"Deploy {MODEL}:{plan.version} to {plan.endpoint}/{plan.deployment}",
+            "releaseDefinition": {"id": 4, "name": "mortgage-model-deploy"},
+            "artifacts": [
+                {
+                    "alias": "_mortgage-nightly-train",
+                    "type": "Build",
+                    "isPrimary": True,
+                    "sourceId": "b7e1c9d2-4f3a-4e8b-9c1d-2a3b4c5d6e7f:12",
+                    "definitionReference": {
+                        "version": {"id": str(build_id), "name": number},
+                        "definition": {"id": "12", "name": "mortgage-nightly-train"},
+                        "branch": {"id": "refs/heads/main", "name": "refs/heads/main"},
+                    },
+                }
+            ],
+            "environments": envs,
+            "variables": {
+                "MODEL_NAME": {"value": MODEL},
+                "MODEL_VERSION": {"value": str(plan.version)},
+                "IMAGE": {"value": image},
+                "ENDPOINT": {"value": plan.endpoint},
+                "DEPLOYMENT": {"value": plan.deployment},
             },
-        }],
-        "environments": envs,
-        "variables": {
-            "MODEL_NAME": {"value": MODEL},
-            "MODEL_VERSION": {"value": str(plan.version)},
-            "IMAGE": {"value": image},
-            "ENDPOINT": {"value": plan.endpoint},
-            "DEPLOYMENT": {"value": plan.deployment},
+            "_links": {
+                "web": {"href": f"{ORG_URL}/{PROJECT}/_releaseProgress?releaseId={release_id}"}
+            },
         },
-        "_links": {"web": {"href": f"{ORG_URL}/{PROJECT}/_releaseProgress?releaseId={release_id}"}},
-    })
+    )
 
 
-def _task_log(task: str, plan: VersionPlan, stage: str, build: str, image: str, at: datetime) -> str:
+def _task_log(
+    task: str, plan: VersionPlan, stage: str, build: str, image: str, at: datetime
+) -> str:
     stamp = at.strftime("%Y-%m-%dT%H:%M:%S")
     endpoint = plan.endpoint if stage == "prod" else "mortgage-test"
     lines = [f"{stamp}.1034521Z ##[section]Starting: {task}"]
     if task == "Download artifacts":
-        lines += [f"{stamp}.2210034Z Downloading artifact model-meta of build {build}",
-                  f"{stamp}.9812231Z Downloaded meta.json (412 bytes)"]
+        lines += [
+            f"{stamp}.2210034Z Downloading artifact model-meta of build {build}",
+            f"{stamp}.9812231Z Downloaded meta.json (412 bytes)",
+        ]
     elif task.startswith("AzureCLI"):
         lines += [
             f"{stamp}.3310021Z [command]/usr/bin/az ml online-deployment create "
@@ -388,7 +513,9 @@ def _task_log(task: str, plan: VersionPlan, stage: str, build: str, image: str, 
         if stage == "prod":
             lines.append(f"{stamp}.9954321Z Setting traffic: {plan.deployment}=100")
     else:
-        lines += [f"{stamp}.4410021Z POST https://{endpoint}.westeurope.inference.ml.azure.com/score",
-                  f"{stamp}.6611002Z HTTP 200 in 183 ms"]
+        lines += [
+            f"{stamp}.4410021Z POST https://{endpoint}.westeurope.inference.ml.azure.com/score",
+            f"{stamp}.6611002Z HTTP 200 in 183 ms",
+        ]
     lines.append(f"{stamp}.9999999Z ##[section]Finishing: {task}")
     return "\n".join(lines) + "\n"

@@ -171,7 +171,7 @@ MODEL_CARD = """\
 Intended use: pre-screening of mortgage applications; final decisions are reviewed.
 """
 
-TEST_FEATURES = '''\
+TEST_FEATURES = """\
 import pandas as pd
 
 from mortgage.features import loan_to_value
@@ -180,7 +180,7 @@ from mortgage.features import loan_to_value
 def test_loan_to_value_is_capped():
     df = pd.DataFrame({"loan_amount": [900_000], "property_value": [300_000]})
     assert loan_to_value(df).iloc[0] == 1.5
-'''
+"""
 
 
 def _png(seed: int) -> bytes:
@@ -229,18 +229,28 @@ _FEATURES = [
     ("credit_band", '(df["credit_score"] // 50).astype(int)'),
     ("payment_to_income", 'df["loan_amount"] / df["term_months"] * 12 / df["annual_income"]'),
     ("tenure_bucket", 'df["employment_years"].clip(upper=20) // 5'),
-    ("high_ltv", '(loan_to_value(df) > 0.9).astype(int)'),
+    ("high_ltv", "(loan_to_value(df) > 0.9).astype(int)"),
     ("dti_squared", 'df["debt_to_income"] ** 2'),
     ("property_log", 'np.log1p(df["property_value"])'),
 ]
 _DOC_TOPICS = [
-    "evaluation data", "fairness checks", "known limitations", "monitoring", "retraining policy",
-    "feature glossary", "decision threshold governance", "data retention",
+    "evaluation data",
+    "fairness checks",
+    "known limitations",
+    "monitoring",
+    "retraining policy",
+    "feature glossary",
+    "decision threshold governance",
+    "data retention",
 ]
-_DEPS = [("scikit-learn", ["1.6.1", "1.7.0", "1.7.1", "1.7.2"]),
-         ("pandas", ["2.2.3", "2.3.0", "2.3.1"]), ("mlflow", ["2.21.0", "2.22.0", "3.0.1"])]
+_DEPS = [
+    ("scikit-learn", ["1.6.1", "1.7.0", "1.7.1", "1.7.2"]),
+    ("pandas", ["2.2.3", "2.3.0", "2.3.1"]),
+    ("mlflow", ["2.21.0", "2.22.0", "3.0.1"]),
+]
 _PIPELINE_TWEAKS = [
-    "  - script: pip cache info\n", "  - script: python -m pytest -q\n",
+    "  - script: pip cache info\n",
+    "  - script: python -m pytest -q\n",
     "  - script: python tools/check_snapshot.py --snapshot $(SNAPSHOT)\n",
     "  - script: python tools/export_metrics.py\n",
 ]
@@ -248,30 +258,45 @@ _PIPELINE_TWEAKS = [
 
 def random_change(tree: Tree, rng: random.Random, area: str) -> tuple[str, Tree]:
     """One plausible commit: a message and the files it rewrites."""
-    kinds = ["feature", "test", "tune", "score"] if area == "code" else [
-        "docs", "deps", "pipeline", "figure"]
+    kinds = (
+        ["feature", "test", "tune", "score"]
+        if area == "code"
+        else ["docs", "deps", "pipeline", "figure"]
+    )
     kind = rng.choice(kinds)
     text = {p: c.decode("utf-8", "replace") for p, c in tree.items() if p != "docs/roc.png"}
     if kind == "feature":
         name, expr = rng.choice(_FEATURES)
         n = text["src/mortgage/features.py"].count("\ndef ")
         fname = f"{name}_{n}" if f"def {name}(" in text["src/mortgage/features.py"] else name
-        src = text["src/mortgage/features.py"].replace(
-            "\n\ndef build_features",
-            f'\n\ndef {fname}(df: pd.DataFrame) -> pd.Series:\n    """{fname.replace("_", " ")}."""\n'
-            f"    return {expr}\n\n\ndef build_features",
-        ).replace("    return out\n", f'    out["{fname}"] = {fname}(df)\n    return out\n')
+        src = (
+            text["src/mortgage/features.py"]
+            .replace(
+                "\n\ndef build_features",
+                f'\n\ndef {fname}(df: pd.DataFrame) -> pd.Series:\n    """{fname.replace("_", " ")}."""\n'
+                f"    return {expr}\n\n\ndef build_features",
+            )
+            .replace("    return out\n", f'    out["{fname}"] = {fname}(df)\n    return out\n')
+        )
         return f"Add {fname} feature\n", {"src/mortgage/features.py": src.encode()}
     if kind == "test":
         n = text["tests/test_features.py"].count("def test_")
-        body = (f"\n\ndef test_build_features_has_no_nans_{n}():\n"
-                f"    df = sample_frame(seed={n})\n    assert not build_features(df).isna().any().any()\n")
-        return (f"Add NaN check test #{n}\n",
-                {"tests/test_features.py": (text["tests/test_features.py"] + body).encode()})
+        body = (
+            f"\n\ndef test_build_features_has_no_nans_{n}():\n"
+            f"    df = sample_frame(seed={n})\n    assert not build_features(df).isna().any().any()\n"
+        )
+        return (
+            f"Add NaN check test #{n}\n",
+            {"tests/test_features.py": (text["tests/test_features.py"] + body).encode()},
+        )
     if kind == "tune":
-        key, values = rng.choice([("max_iter", ["250", "300", "350", "400", "420"]),
-                                  ("learning_rate", ["0.05", "0.06", "0.08", "0.1"]),
-                                  ("max_depth", ["5", "6", "7", "8"])])
+        key, values = rng.choice(
+            [
+                ("max_iter", ["250", "300", "350", "400", "420"]),
+                ("learning_rate", ["0.05", "0.06", "0.08", "0.1"]),
+                ("max_depth", ["5", "6", "7", "8"]),
+            ]
+        )
         lines = text["config/training.yaml"].splitlines(keepends=True)
         value = rng.choice(values)
         new = "".join(f"  {key}: {value}\n" if ln.startswith(f"  {key}:") else ln for ln in lines)
@@ -291,11 +316,15 @@ def random_change(tree: Tree, rng: random.Random, area: str) -> tuple[str, Tree]
     if kind == "deps":
         dep, versions = rng.choice(_DEPS)
         version = rng.choice(versions)
-        lines = [f'    "{dep}=={version}",' if f'"{dep}==' in ln else ln
-                 for ln in text["pyproject.toml"].splitlines()]
+        lines = [
+            f'    "{dep}=={version}",' if f'"{dep}==' in ln else ln
+            for ln in text["pyproject.toml"].splitlines()
+        ]
         return f"Bump {dep} to {version}\n", {"pyproject.toml": ("\n".join(lines) + "\n").encode()}
     if kind == "pipeline":
         step = rng.choice(_PIPELINE_TWEAKS)
-        return (f"Pipeline: {step.strip()[10:50]}\n",
-                {"pipelines/nightly.yml": (text["pipelines/nightly.yml"] + step).encode()})
+        return (
+            f"Pipeline: {step.strip()[10:50]}\n",
+            {"pipelines/nightly.yml": (text["pipelines/nightly.yml"] + step).encode()},
+        )
     return "Refresh ROC figure\n", {"docs/roc.png": _png(rng.randrange(1 << 30))}

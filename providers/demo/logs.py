@@ -28,13 +28,27 @@ from providers.demo.scenario import (
 )
 
 FEATURES = (
-    "application_id", "applicant_age", "postcode", "annual_income", "loan_amount",
-    "property_value", "term_months", "credit_score", "debt_to_income", "employment_years",
+    "application_id",
+    "applicant_age",
+    "postcode",
+    "annual_income",
+    "loan_amount",
+    "property_value",
+    "term_months",
+    "credit_score",
+    "debt_to_income",
+    "employment_years",
     "first_time_buyer",
 )
 CORRELATION = (
-    "$aml_dc_correlation_id", "$aml_dc_scoring_timestamp", "$aml_dc_boundary", "$aml_workspace",
-    "$aml_service_name", "$aml_model_name", "$aml_model_version", "$aml_request_id",
+    "$aml_dc_correlation_id",
+    "$aml_dc_scoring_timestamp",
+    "$aml_dc_boundary",
+    "$aml_workspace",
+    "$aml_service_name",
+    "$aml_model_name",
+    "$aml_model_version",
+    "$aml_request_id",
 )
 OUTPUTS = ("approval_probability", "decision")
 V2_CONTAINER = f"azureml-blobstore-{WORKSPACE_GUID}"
@@ -95,10 +109,17 @@ def score(features: dict[str, Any], version: int) -> float:
 def _case_features() -> dict[str, Any]:
     """The auditor's application: a probability between the old and the new threshold."""
     return {
-        "application_id": CASE_APPLICATION, "applicant_age": 38, "postcode": "LS1",
-        "annual_income": 61_500.0, "loan_amount": 236_000.0, "property_value": 295_000.0,
-        "term_months": 300, "credit_score": 702, "debt_to_income": 0.338,
-        "employment_years": 9.5, "first_time_buyer": 1,
+        "application_id": CASE_APPLICATION,
+        "applicant_age": 38,
+        "postcode": "LS1",
+        "annual_income": 61_500.0,
+        "loan_amount": 236_000.0,
+        "property_value": 295_000.0,
+        "term_months": 300,
+        "credit_score": 702,
+        "debt_to_income": 0.338,
+        "employment_years": 9.5,
+        "first_time_buyer": 1,
     }
 
 
@@ -106,8 +127,10 @@ def _day_times(rng: random.Random, day: datetime, count: int) -> list[datetime]:
     """``count`` request times in one day, busier in office hours."""
     times = []
     for _ in range(count):
-        hour = rng.choices(range(24), weights=[1, 1, 1, 1, 1, 2, 3, 5, 8, 9, 9, 9, 8, 9, 9, 9, 8,
-                                               7, 6, 5, 4, 3, 2, 1])[0]
+        hour = rng.choices(
+            range(24),
+            weights=[1, 1, 1, 1, 1, 2, 3, 5, 8, 9, 9, 9, 8, 9, 9, 9, 8, 7, 6, 5, 4, 3, 2, 1],
+        )[0]
         times.append(day + timedelta(hours=hour, seconds=rng.random() * 3600))
     return sorted(times)
 
@@ -116,14 +139,24 @@ def _rows(plan: VersionPlan, rng: random.Random, counter: list[int]) -> Iterator
     """The rows each served day, day by day."""
     day = plan.deployed_at.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
     while day < plan.served_until:
-        count = round(plan.daily_requests * rng.uniform(0.85, 1.15) * (0.7 if day.weekday() >= 5 else 1))
+        count = round(
+            plan.daily_requests * rng.uniform(0.85, 1.15) * (0.7 if day.weekday() >= 5 else 1)
+        )
         rows = []
         for when in _day_times(rng, day, count):
             counter[0] += 1
             features = _application(rng, counter[0])
             p = score(features, plan.version)
-            rows.append(Row(when, _uuid(rng), _uuid(rng), features, p,
-                            "approved" if p >= plan.threshold else "rejected"))
+            rows.append(
+                Row(
+                    when,
+                    _uuid(rng),
+                    _uuid(rng),
+                    features,
+                    p,
+                    "approved" if p >= plan.threshold else "rejected",
+                )
+            )
         if plan.version == 4 and day.date() == CASE_TIME.date():
             features = _case_features()
             p = 0.574
@@ -161,12 +194,24 @@ def _write_v1(blobs: Path, plan: VersionPlan, rows: list[Row]) -> None:
         writer.writerow((*columns, *CORRELATION))
         for r in rows:
             values = (
-                [r.features[c] for c in FEATURES] if designation == "inputs"
+                [r.features[c] for c in FEATURES]
+                if designation == "inputs"
                 else [r.probability, r.decision]
             )
             stamp = r.when.replace(tzinfo=None).isoformat(timespec="microseconds")
-            writer.writerow((*values, r.correlation_id, stamp, 1440, workspace, plan.endpoint,
-                             MODEL, plan.version, r.request_id))
+            writer.writerow(
+                (
+                    *values,
+                    r.correlation_id,
+                    stamp,
+                    1440,
+                    workspace,
+                    plan.endpoint,
+                    MODEL,
+                    plan.version,
+                    r.request_id,
+                )
+            )
         folder = base / designation / f"{day:%Y/%m/%d}"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "data.csv").write_text(buf.getvalue(), encoding="utf-8")
@@ -189,7 +234,8 @@ def _write_v2(blobs: Path, plan: VersionPlan, rows: list[Row]) -> None:
                     data = [{"approval_probability": r.probability, "decision": r.decision}]
                 payload = json.dumps(data, separators=(",", ":"))
                 event_id = (
-                    r.correlation_id if collection == "model_inputs"
+                    r.correlation_id
+                    if collection == "model_inputs"
                     else r.correlation_id[:-12] + r.request_id[-12:]
                 )
                 stamp = r.when.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import random
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -40,7 +41,7 @@ class _Writer:
         who: tuple[str, str],
         when: datetime,
         message: str,
-        changes: dict[str, bytes | None],
+        changes: Mapping[str, bytes | None],
         *,
         parent: int | None,
         merge: int | None = None,
@@ -92,8 +93,12 @@ def generate_repo(path: Path, rng: random.Random) -> RepoResult:
     special: dict[str, int] = {}
     when = HISTORY_START
     tip = writer.commit(
-        "refs/heads/main", AUTHORS[0], when, "Initial project layout for mortgage approval model\n",
-        dict(tree), parent=None,
+        "refs/heads/main",
+        AUTHORS[0],
+        when,
+        "Initial project layout for mortgage approval model\n",
+        dict(tree),
+        parent=None,
     )
     main_line.append(MainCommit(tip, when))
     pr = 100
@@ -116,8 +121,13 @@ def generate_repo(path: Path, rng: random.Random) -> RepoResult:
             old, new = "docs/model_card.md", "docs/model-card.md"
             tree[new] = tree.pop(old)
             tip = writer.commit(
-                "refs/heads/main", AUTHORS[4], when, "Rename model card to kebab-case\n", {},
-                parent=tip, renames=((old, new),),
+                "refs/heads/main",
+                AUTHORS[4],
+                when,
+                "Rename model card to kebab-case\n",
+                {},
+                parent=tip,
+                renames=((old, new),),
             )
             main_line.append(MainCommit(tip, when))
             continue
@@ -133,14 +143,17 @@ def generate_repo(path: Path, rng: random.Random) -> RepoResult:
                 when += timedelta(hours=rng.randint(1, 6))
                 message, changes = files.random_change(branch_tree, rng, area="code")
                 branch_tree.update(changes)
-                branch_tip = writer.commit(branch, author, when, message, changes, parent=branch_tip)
+                branch_tip = writer.commit(
+                    branch, author, when, message, changes, parent=branch_tip
+                )
                 subjects.append(message.splitlines()[0])
             if rng.random() < 0.5:
                 when += timedelta(minutes=rng.randint(10, 90))
                 message, changes = files.random_change(tree, rng, area="docs")
                 tree.update(changes)
-                tip = writer.commit("refs/heads/main", rng.choice(AUTHORS), when, message, changes,
-                                    parent=tip)
+                tip = writer.commit(
+                    "refs/heads/main", rng.choice(AUTHORS), when, message, changes, parent=tip
+                )
                 main_line.append(MainCommit(tip, when))
             merged = {p: c for p, c in branch_tree.items() if tree.get(p) != c}
             tree.update(merged)
@@ -148,16 +161,23 @@ def generate_repo(path: Path, rng: random.Random) -> RepoResult:
             body = "\n".join(f"- {s}" for s in subjects)
             title = f"Merged PR {pr}: {subjects[0]}"
             tip = writer.commit(
-                "refs/heads/main", author, when, f"{title}\n\n{body}\n", merged,
-                parent=tip, merge=branch_tip, committer=MERGER,
+                "refs/heads/main",
+                author,
+                when,
+                f"{title}\n\n{body}\n",
+                merged,
+                parent=tip,
+                merge=branch_tip,
+                committer=MERGER,
             )
             main_line.append(MainCommit(tip, when))
             pr += 1
         else:
             message, changes = files.random_change(tree, rng, area=rng.choice(["code", "docs"]))
             tree.update(changes)
-            tip = writer.commit("refs/heads/main", rng.choice(AUTHORS), when, message, changes,
-                                parent=tip)
+            tip = writer.commit(
+                "refs/heads/main", rng.choice(AUTHORS), when, message, changes, parent=tip
+            )
             main_line.append(MainCommit(tip, when))
     marks = _fast_import(path, bytes(writer.stream))
     for commit in main_line:
@@ -166,17 +186,26 @@ def generate_repo(path: Path, rng: random.Random) -> RepoResult:
 
 
 def _fast_import(path: Path, stream: bytes) -> dict[int, str]:
-    env = {"GIT_CONFIG_NOSYSTEM": "1", "HOME": str(path), "LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    env = {
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "HOME": str(path),
+        "LC_ALL": "C",
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    }
     git = ["git", "-c", "init.defaultBranch=main", "-c", "core.autocrlf=false"]
     subprocess.run([*git, "init", "-q", str(path)], check=True, env=env)
     marks_file = path / ".git" / "demo-marks"
     subprocess.run(
         [*git, "-C", str(path), "fast-import", "--quiet", f"--export-marks={marks_file}"],
-        input=stream, check=True, env=env,
+        input=stream,
+        check=True,
+        env=env,
     )
     subprocess.run([*git, "-C", str(path), "checkout", "-q", "-f", "main"], check=True, env=env)
     subprocess.run(
-        [*git, "-C", str(path), "commit-graph", "write", "--reachable"], check=True, env=env,
+        [*git, "-C", str(path), "commit-graph", "write", "--reachable"],
+        check=True,
+        env=env,
         stdout=subprocess.DEVNULL,
     )
     marks: dict[int, str] = {}

@@ -2,7 +2,8 @@
 
 Layout of a workspace (what :func:`providers.config.workspace_profile` serves)::
 
-    blobs/      the storage account: modeldata/… (v1 CSV) and azureml-blobstore-…/modelDataCollector/… (v2)
+    blobs/      the storage account: modeldata/… (v1 CSV) and
+                azureml-blobstore-…/modelDataCollector/… (v2 JSONL)
     docs/       Azure ML, MLflow and Azure DevOps documents (see providers.local.documents)
     repo/       the model's git repository
     training-data/applications/<timestamp>/   immutable training-data snapshots

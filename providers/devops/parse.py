@@ -35,10 +35,10 @@ class TargetRule:
 
     def apply(self, variables: Mapping[str, str]) -> ReleaseTarget | None:
         """The target named by ``variables``, or None if they name nothing."""
-        values = [variables.get(getattr(self, f)) for f in _TARGET_FIELDS]
-        if not any(values):
+        values = {f: variables.get(getattr(self, f)) for f in _TARGET_FIELDS}
+        if not any(values.values()):
             return None
-        return ReleaseTarget(*values, rule=self.describe())
+        return ReleaseTarget(**values, rule=self.describe())
 
 
 _TARGET_FIELDS = ("model_name", "model_version", "image", "endpoint", "deployment")
@@ -97,7 +97,9 @@ def parse_release(doc: Mapping[str, Any], provider: str, rule: TargetRule) -> Re
         for k, v in (doc.get("variables") or {}).items()
     }
     artifacts: Sequence[Mapping[str, Any]] = doc.get("artifacts") or []
-    primary = next((a for a in artifacts if a.get("isPrimary")), artifacts[0] if artifacts else None)
+    primary = next(
+        (a for a in artifacts if a.get("isPrimary")), artifacts[0] if artifacts else None
+    )
     ref = (primary or {}).get("definitionReference") or {}
     build_id = (ref.get("version") or {}).get("id")
     environments = tuple(
@@ -148,7 +150,9 @@ def parse_artifact(
     )
 
 
-def parse_build(doc: Mapping[str, Any], provider: str, artifacts: tuple[BuildArtifact, ...]) -> Build:
+def parse_build(
+    doc: Mapping[str, Any], provider: str, artifacts: tuple[BuildArtifact, ...]
+) -> Build:
     """A ``build/builds/{id}`` document with its artifacts already read."""
     if not isinstance(doc, Mapping) or "id" not in doc:
         raise BadData("build: missing field 'id'")

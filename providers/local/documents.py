@@ -33,7 +33,13 @@ from providers.azureml.parse import (
     parse_environment_ref,
     parse_model_version,
 )
-from providers.devops.parse import MetadataKeys, TargetRule, parse_artifact, parse_build, parse_release
+from providers.devops.parse import (
+    MetadataKeys,
+    TargetRule,
+    parse_artifact,
+    parse_build,
+    parse_release,
+)
 from providers.errors import BadData, ConfigError, NotFound
 from providers.mlflow.parse import (
     DEFAULT_CURVES,
@@ -135,9 +141,10 @@ class LocalDocumentsProvider(Provider, DeploymentsProvider, ModelsProvider, Rele
         return [self._endpoint(n) for n in self._names("azureml/onlineEndpoints")]
 
     def _endpoint(self, name: str) -> Endpoint:
-        return self._parsed(
+        endpoint: Endpoint = self._parsed(
             f"azureml/onlineEndpoints/{name}.json", f"endpoint {name!r}", parse_endpoint, self.name
-        )  # type: ignore[no-any-return]
+        )
+        return endpoint
 
     def list_deployments(self, endpoint: str) -> list[Deployment]:
         """The deployments of ``endpoint`` with traffic from the endpoint document."""
@@ -222,10 +229,10 @@ class LocalDocumentsProvider(Provider, DeploymentsProvider, ModelsProvider, Rele
             doc = self._optional(f"mlflow/artifacts/{run_id}/{spec.artifact}")
             if isinstance(doc, Mapping):
                 curves.append(curve_from_artifact(spec.name, doc))
-            elif spec.x_metric in histories and spec.y_metric in histories:
-                curves.append(
-                    curve_from_histories(spec, histories[spec.x_metric], histories[spec.y_metric])
-                )
+            elif (x := histories.get(spec.x_metric or "")) and (
+                y := histories.get(spec.y_metric or "")
+            ):
+                curves.append(curve_from_histories(spec, x, y))
         return tuple(curves)
 
     # -- releases and builds -----------------------------------------------------------

@@ -41,7 +41,9 @@ CONFUSION_KEYS = ("true_positive", "false_positive", "true_negative", "false_neg
 def _kv(items: Any) -> dict[str, str]:
     if not isinstance(items, list):
         return {}
-    return {str(i["key"]): str(i.get("value", "")) for i in items if isinstance(i, dict) and "key" in i}
+    return {
+        str(i["key"]): str(i.get("value", "")) for i in items if isinstance(i, dict) and "key" in i
+    }
 
 
 def parse_history(doc: Mapping[str, Any]) -> tuple[MetricPoint, ...]:
@@ -69,7 +71,9 @@ def curve_from_artifact(name: str, doc: Mapping[str, Any]) -> Curve:
     xs, ys = doc.get(x_key), doc.get(y_key)
     if not isinstance(xs, list) or not isinstance(ys, list) or len(xs) != len(ys):
         raise BadData(f"curve {name}: needs two lists of equal length ({x_key}, {y_key})")
-    return Curve(name, x_key, y_key, tuple((float(x), float(y)) for x, y in zip(xs, ys, strict=True)))
+    return Curve(
+        name, x_key, y_key, tuple((float(x), float(y)) for x, y in zip(xs, ys, strict=True))
+    )
 
 
 def curve_from_histories(
@@ -81,7 +85,9 @@ def curve_from_histories(
     return Curve(spec.name, spec.x_metric or "x", spec.y_metric or "y", points)
 
 
-def confusion_from(metrics: Mapping[str, float], artifact: Mapping[str, Any] | None) -> ConfusionCounts | None:
+def confusion_from(
+    metrics: Mapping[str, float], artifact: Mapping[str, Any] | None
+) -> ConfusionCounts | None:
     """Confusion counts from an artifact ``{"true_positive": …}`` or the run's metrics."""
     for source in (artifact or {}, metrics):
         if all(k in source for k in CONFUSION_KEYS):
@@ -111,7 +117,9 @@ def parse_run(
     return TrainingRun(
         run_id=run_id,
         status=str(info.get("status", "UNKNOWN")),
-        experiment=tags.get("mlflow.experimentName") or str(info.get("experiment_id") or "") or None,
+        experiment=tags.get("mlflow.experimentName")
+        or str(info.get("experiment_id") or "")
+        or None,
         parameters=_kv(data.get("params")),
         metrics=metrics,
         histories=dict(histories or {}),
