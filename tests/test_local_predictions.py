@@ -290,6 +290,32 @@ def test_search_opens_only_the_days_asked_for(tmp_path: Path) -> None:
     assert sorted(r.inputs["d"] for r in rows) == [2, 2, 2, 2]
     assert len(store.opened) == 2 + 4  # v1 inputs+predictions, v2 two hours x inputs+outputs
     assert all("/2024/05/03" in name for name in store.opened)
+    store.opened.clear()
+    by_id = PredictionQuery(
+        request_id=rows[0].request_id, start=DAY + timedelta(days=2), end=DAY + timedelta(days=3)
+    )
+    assert all_rows(p.search(by_id)) == rows[:1]
+    assert all("/2024/05/03" in name for name in store.opened)
+
+
+def test_search_streams_the_first_page_early(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader, "PAGE_SIZE", 5)
+    root = tmp_path / "logs"
+    v1 = V1Tree(root)
+    for day in range(4):
+        for i in range(10):
+            v1.add(DAY + timedelta(days=day, minutes=i), {"i": i}, {"o": i})
+    v1.write()
+    p = provider(root)
+    store = CountingStore(root)
+    p.store = store
+    pages = p.search(PredictionQuery())
+    first = next(pages)
+    assert len(first.rows) == 5
+    assert all("/2024/05/01/" in name for name in store.opened)
+    assert sum(len(pg.rows) for pg in pages) == 35
 
 
 def test_search_reports_issues_with_file_and_line(tmp_path: Path) -> None:

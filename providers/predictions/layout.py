@@ -94,16 +94,16 @@ def parse_path(name: str, layout: Layout) -> Partition | None:
     if parts[: len(head)] == head and len(rest) in (11, 12) and lower.endswith(".csv"):
         start = _date(rest[7:-1])
         if start is not None:
-            template = _v1("/".join(parts[: len(head) + 6]), rest[6], *rest[3:6])
-            return replace(template, start=start, hourly=len(rest) == 12)
+            base = "/".join(parts[: len(head) + 6])
+            return _v1(base, rest[6], *rest[3:6], start=start, hourly=len(rest) == 12)
     for prefix in layout.v2_prefixes:
         head = prefix.strip("/").split("/")
         rest = parts[len(head) :]
         if parts[: len(head)] == head and len(rest) in (7, 8) and lower.endswith(".jsonl"):
             start = _date(rest[3:-1])
             if start is not None:
-                template = _v2("/".join(parts[: len(head) + 2]), rest[2], rest[0], rest[1])
-                return replace(template, start=start, hourly=len(rest) == 8)
+                base = "/".join(parts[: len(head) + 2])
+                return _v2(base, rest[2], rest[0], rest[1], start=start, hourly=len(rest) == 8)
     return None
 
 
@@ -153,12 +153,29 @@ def _walk_v2(store: LogStore, prefix: str, query: PredictionQuery) -> Iterator[P
                 yield from _dated(store, query, template)
 
 
-def _v1(base: str, designation: str, service: str, model: str, version: str) -> Partition:
-    return Partition("v1", base, designation, service, None, model, version, _UNDATED, False)
+def _v1(
+    base: str,
+    designation: str,
+    service: str,
+    model: str,
+    version: str,
+    *,
+    start: datetime = _UNDATED,
+    hourly: bool = False,
+) -> Partition:
+    return Partition("v1", base, designation, service, None, model, version, start, hourly)
 
 
-def _v2(base: str, collection: str, endpoint: str, deployment: str) -> Partition:
-    return Partition("v2", base, collection, endpoint, deployment, None, None, _UNDATED, False)
+def _v2(
+    base: str,
+    collection: str,
+    endpoint: str,
+    deployment: str,
+    *,
+    start: datetime = _UNDATED,
+    hourly: bool = False,
+) -> Partition:
+    return Partition("v2", base, collection, endpoint, deployment, None, None, start, hourly)
 
 
 def _last(name: str) -> str:
@@ -174,7 +191,7 @@ def _matching(folders: list[str], wanted: str | None) -> list[str]:
 def _dated(store: LogStore, query: PredictionQuery, template: Partition) -> Iterator[Partition]:
     """The day or hour partitions under ``template``'s collection folder, pruned by time."""
     collection = f"{template.base}/{template.collection}"
-    for year in _numbered(store.list_dirs(collection), 4):
+    for year in _numbered(store.list_dirs(collection), 4, 1, 9998):
         if not _overlaps(
             query, datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
         ):
@@ -187,21 +204,22 @@ def _dated(store: LogStore, query: PredictionQuery, template: Partition) -> Iter
             month_folder = f"{collection}/{year:04d}/{month:02d}"
             for day in _numbered(store.list_dirs(month_folder), 2, 1, 31):
                 try:
-                    start = datetime(year, month, day, tzinfo=UTC)
+                    daily = replace(template, start=datetime(year, month, day, tzinfo=UTC))
                 except ValueError:
                     continue
-                if not _overlaps(query, start, start + timedelta(days=1)):
+                if not _overlaps(query, daily.start, daily.end):
                     continue
                 hours = _numbered(store.list_dirs(f"{month_folder}/{day:02d}"), 2, 0, 23)
                 if not hours:
-                    yield replace(template, start=start, hourly=False)
+                    yield daily
                 for hour in hours:
-                    at = start + timedelta(hours=hour)
-                    if _overlaps(query, at, at + timedelta(hours=1)):
-                        yield replace(template, start=at, hourly=True)
+                    at = daily.start + timedelta(hours=hour)
+                    hourly = replace(template, start=at, hourly=True)
+                    if _overlaps(query, hourly.start, hourly.end):
+                        yield hourly
 
 
-def _numbered(folders: list[str], width: int, low: int = 0, high: int = 9999) -> list[int]:
+def _numbered(folders: list[str], width: int, low: int, high: int) -> list[int]:
     numbers = []
     for folder in folders:
         name = _last(folder)

@@ -22,8 +22,14 @@ from providers.predictions.csv_v1 import (
 )
 from providers.predictions.join import V1Outputs, V2Outputs, join_v1, join_v2, v1_request_id
 from providers.predictions.jsonl_v2 import JsonlRecord, parse_jsonl, parse_lines
-from providers.predictions.layout import Layout, Partition, parse_path, walk_inputs
-from providers.predictions.lines import RawLine
+from providers.predictions.layout import (
+    Layout,
+    Partition,
+    parse_path,
+    partner_collection,
+    walk_inputs,
+)
+from providers.predictions.lines import RawLine, iter_lines
 from providers.predictions.store import LogStore, StoredFile
 from providers.protocols import PredictionPage
 from providers.query import PredictionQuery
@@ -31,7 +37,7 @@ from providers.records import DataIssue, Prediction
 
 PAGE_SIZE = 1000
 MAX_ISSUES_PER_FILE = 50
-PAGE_INTERVAL = 0.5  # seconds: a page (maybe empty) reports progress at least this often
+PAGE_INTERVAL = 0.5  # seconds: a page, full or not, comes at least this often
 
 T = TypeVar("T")
 _Parser = Callable[[BinaryIO, str], Iterator[T | DataIssue]]
@@ -53,9 +59,9 @@ class _Pager:
         return self.limit is not None and self.total >= self.limit
 
     @property
-    def due(self) -> bool:
-        """True if the page holds anything or progress should be reported."""
-        return bool(self.rows or self.issues) or time.monotonic() - self.last >= PAGE_INTERVAL
+    def stale(self) -> bool:
+        """True if the last page is :data:`PAGE_INTERVAL` old: time to report progress."""
+        return time.monotonic() - self.last >= PAGE_INTERVAL
 
     def add(self, row: Prediction) -> None:
         self.rows.append(row)
@@ -87,11 +93,14 @@ class LogReader:
         Each inputs file is searched for the id's bytes; only lines holding it are parsed,
         then the partner outputs are looked up the same way.
         """
+        return self._find(request_id, self._input_files())
+
+    def _find(self, request_id: str, files: list[tuple[Partition, StoredFile]]) -> PredictionPage:
         wanted = request_id.strip()
         found = _Pager(None)
         if not wanted:
             return found.take()
-        for partition, file in self._input_files():
+        for partition, file in files:
             found.files += 1
             hits = self._find_lines(file.name, wanted.encode(), found.issues)
             if not hits:
@@ -110,7 +119,7 @@ class LogReader:
         for prefix in (self.layout.v1_container, *self.layout.v2_prefixes):
             for file in self.store.list(prefix.strip("/")):
                 partition = parse_path(file.name, self.layout)
-                if partition is not None and partition.partner() is not None:
+                if partition and partner_collection(partition.format, partition.collection):
                     files.append((partition, file))
         return sorted(files, key=lambda pair: (pair[0].start, pair[1].name))
 
@@ -145,13 +154,18 @@ class LogReader:
         A hit line with an odd number of quotes is the end of a record spanning several
         lines: then the whole file is parsed instead.
         """
+        hits = [hit for hit in hits if hit.number > 1]  # not the header
+        if not hits:
+            return
         header, issues = self._header(name)
         yield from issues
         if header is None:
             return
         if any(hit.data.count(b'"') % 2 for hit in hits):
             with self.store.open(name) as stream:
-                yield from parse_csv(stream, name)
+                lines = iter_lines(stream)
+                next(lines, None)
+                yield from parse_rows(name, header, lines)
             return
         for hit in hits:
             yield from parse_rows(name, header, [hit])
@@ -216,23 +230,26 @@ class LogReader:
                 for item in _capped(name, predictions):
                     if isinstance(item, DataIssue):
                         pager.issues.append(item)
-                        continue
-                    if not _wanted(query, item):
-                        continue
-                    pager.add(item)
-                    if pager.done:
+                    elif _wanted(query, item):
+                        pager.add(item)
+                        if pager.done:
+                            yield pager.take()
+                            return
+                    if len(pager.rows) >= PAGE_SIZE or pager.stale:
                         yield pager.take()
-                        return
-                    if len(pager.rows) >= PAGE_SIZE:
-                        yield pager.take()
-                if pager.due:
+                if pager.stale:
                     yield pager.take()
         if pager.rows or pager.issues or pager.files:
             yield pager.take()
 
     def _search_by_id(self, query: PredictionQuery) -> Iterator[PredictionPage]:
         assert query.request_id is not None
-        page = self.find(query.request_id)
+        partitions = sorted(
+            walk_inputs(self.store, self.layout, query), key=lambda p: (p.start, p.folder)
+        )
+        page = self._find(
+            query.request_id, [(p, f) for p in partitions for f in p.files(self.store)]
+        )
         rows = [row for row in page.rows if _wanted(query, row)][: query.limit]
         for start in range(0, max(len(rows), 1), PAGE_SIZE):
             first = start == 0
