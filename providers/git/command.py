@@ -1,0 +1,121 @@
+"""Running the git command line with settings that keep its output machine-readable.
+
+Every git call goes through :func:`git_command` and :func:`git_env`: no pager, no colour,
+no path quoting, the C locale, no prompts and no system config.  Repository-selecting
+variables such as ``GIT_DIR`` are dropped so that ``-C <repo>`` always wins.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import IO, cast
+
+from providers.errors import Unavailable
+
+GLOBAL_OPTIONS = ("--no-pager", "-c", "core.quotepath=off", "-c", "color.ui=never")
+
+_DROPPED_ENV = frozenset(
+    {
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_COMMON_DIR",
+        "GIT_NAMESPACE",
+        "GIT_PREFIX",
+    }
+)
+
+
+def git_env() -> dict[str, str]:
+    """The environment for git: this process's, made locale-free and prompt-free."""
+    env = {key: value for key, value in os.environ.items() if key not in _DROPPED_ENV}
+    env.update(
+        LC_ALL="C",
+        GIT_TERMINAL_PROMPT="0",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_OPTIONAL_LOCKS="0",
+        GIT_PAGER="cat",
+    )
+    return env
+
+
+def git_command(repo: Path, *args: str) -> list[str]:
+    """The argument vector running ``git <args>`` in ``repo``."""
+    return ["git", *GLOBAL_OPTIONS, "-C", str(repo), *args]
+
+
+def _not_installed() -> Unavailable:
+    return Unavailable(
+        "git is not installed", hint="install git and put it on PATH", provider="git"
+    )
+
+
+def run_git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """Run one short git command to completion and return its exit code and output."""
+    try:
+        return subprocess.run(
+            git_command(repo, *args), capture_output=True, env=git_env(), check=False
+        )
+    except FileNotFoundError as exc:
+        raise _not_installed() from exc
+
+
+class GitProcess:
+    """A running git command whose stdout is piped to us; stderr goes to a temporary file.
+
+    stderr is not a pipe so that a chatty git (rename-limit warnings on every commit)
+    can never block on it while we are reading stdout.
+    """
+
+    def __init__(self, repo: Path, args: list[str], *, interactive: bool = False) -> None:
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as git
+        try:
+            self.process = subprocess.Popen(
+                git_command(repo, *args),
+                stdin=subprocess.PIPE if interactive else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=self._errors,
+                env=git_env(),
+            )
+        except FileNotFoundError as exc:
+            self._errors.close()
+            raise _not_installed() from exc
+        self.name = args[0]
+
+    @property
+    def stdin(self) -> IO[bytes]:
+        """The pipe to git's stdin (interactive processes only)."""
+        assert self.process.stdin is not None
+        return self.process.stdin
+
+    @property
+    def stdout(self) -> io.BufferedReader:
+        """The pipe from git's stdout."""
+        return cast(io.BufferedReader, self.process.stdout)
+
+    def failure(self) -> Unavailable:
+        """An error naming this command and quoting the end of its stderr."""
+        size = self._errors.seek(0, os.SEEK_END)
+        self._errors.seek(max(0, size - 2000))
+        text = self._errors.read().decode("utf-8", errors="replace").strip()
+        code = self.process.poll()
+        status = f"exited with {code}" if code is not None else "stopped answering"
+        return Unavailable(f"git {self.name} {status}: {text or 'no message'}", provider="git")
+
+    def stop(self) -> None:
+        """Kill git if still running, reap it and close the pipes."""
+        if self.process.poll() is None:
+            self.process.kill()
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):  # a broken pipe to a killed git
+                    pipe.close()
+        self.process.wait()
+        self._errors.close()

@@ -1,0 +1,141 @@
+"""The git commits provider: history and commit details from a repository on disk."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+from providers.errors import ConfigError, NotFound
+from providers.git.batch import DiffReader, ObjectReader
+from providers.git.command import GitProcess, run_git
+from providers.git.logparse import LOG_FORMAT, LogParser, parse_diff_tree
+from providers.protocols import CommitsProvider, Provider, ProviderContext
+from providers.records import Commit
+
+_CHUNK = 1 << 20
+
+
+class GitCommitsProvider(Provider, CommitsProvider):
+    """Commits of a local git repository, read through the ``git`` command line.
+
+    History streams from one ``git log`` process per call; single commits are answered
+    by long-lived ``git cat-file --batch`` and ``git diff-tree --stdin`` processes.
+    """
+
+    name: ClassVar[str] = "git"
+    concerns: ClassVar[frozenset[str]] = frozenset({"commits"})
+
+    def __init__(self, repo: Path) -> None:
+        """Open ``repo``; NotFound if it is not a folder inside a git repository."""
+        path = repo.expanduser()
+        if not path.is_dir():
+            raise NotFound(f"no such folder: {path}", provider="git")
+        self._repo = path.resolve()
+        found = run_git(self._repo, "rev-parse", "--git-dir", "--git-path", "shallow")
+        if found.returncode != 0:
+            raise NotFound(
+                f"{self._repo} is not a git repository",
+                hint="point --repo at a folder with a .git",
+                provider="git",
+            )
+        self._shallow = self._repo / os.fsdecode(found.stdout.splitlines()[-1])
+        self._objects = ObjectReader(self._repo)
+        self._summaries = DiffReader(self._repo, patch=False)
+        self._patches = DiffReader(self._repo, patch=True)
+        self._streams: set[GitProcess] = set()
+        self._streams_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], context: ProviderContext) -> Self:
+        """Build from ``settings["path"]``, relative to the profile's folder, ``~`` expanded."""
+        path = settings.get("path")
+        if not isinstance(path, str) or not path:
+            raise ConfigError(
+                "the git provider needs a 'path' setting",
+                hint="set path = the folder of the git repository",
+                provider="git",
+            )
+        return cls(context.base_dir / Path(path).expanduser())
+
+    def identity(self) -> Mapping[str, str]:
+        """The resolved repository path."""
+        return {"path": str(self._repo)}
+
+    def close(self) -> None:
+        """Stop the batch processes and any history stream still running."""
+        for batch in (self._objects, self._summaries, self._patches):
+            batch.close()
+        with self._streams_lock:
+            streams = list(self._streams)
+        for stream in streams:
+            stream.stop()
+
+    def get_commit(self, sha: str, *, with_diff: bool = True) -> Commit:
+        """One commit, its files against its first parent and, if asked, their patches."""
+        full, parents = self._objects.commit(sha)
+        if parents and full in self._shallow_commits():
+            parents = ()  # as git itself sees it: the parents were not fetched
+        reader = self._patches if with_diff else self._summaries
+        answer = reader.diff(full, parents[0] if parents else None)
+        return parse_diff_tree(answer, parents, with_diff=with_diff)
+
+    def _shallow_commits(self) -> set[str]:
+        """The commits a shallow clone was cut at (read each time: fetches change it)."""
+        try:
+            return set(self._shallow.read_text("ascii").split())
+        except FileNotFoundError:
+            return set()
+
+    def history(
+        self, start: str, *, first_parent: bool = False, page_size: int = 300, stats: bool = False
+    ) -> Iterator[list[Commit]]:
+        """Commits reachable from ``start``, newest first, in pages of ``page_size``.
+
+        With ``stats`` every commit carries its files with numstat counts (merges against
+        their first parent).  ``start`` is checked before this returns.
+        """
+        head, _parents = self._objects.commit(start)
+        options = ["--first-parent"] if first_parent else []
+        if stats:
+            options += ["--raw", "--numstat", "-M", "--diff-merges=first-parent"]
+        return self._pages([*options, head], page_size)
+
+    def between(self, old: str, new: str, *, page_size: int = 300) -> Iterator[list[Commit]]:
+        """Commits reachable from ``new`` but not from ``old``, newest first."""
+        old_sha, _parents = self._objects.commit(old)
+        new_sha, _parents = self._objects.commit(new)
+        return self._pages([new_sha, f"^{old_sha}"], page_size)
+
+    def _pages(self, revisions: list[str], page_size: int) -> Iterator[list[Commit]]:
+        if page_size < 1:
+            raise ValueError(f"page_size must be positive, not {page_size}")
+        args = ["log", "-z", "--no-color", "--no-show-signature", "--encoding=UTF-8"]
+        return self._stream([*args, f"--format={LOG_FORMAT}", *revisions, "--"], page_size)
+
+    def _stream(self, args: list[str], page_size: int) -> Iterator[list[Commit]]:
+        git = GitProcess(self._repo, args)
+        with self._streams_lock:
+            self._streams.add(git)
+        try:
+            parser = LogParser()
+            page: list[Commit] = []
+            while chunk := git.stdout.read1(_CHUNK):
+                parser.feed(chunk)
+                while True:
+                    page += parser.take(page_size - len(page))
+                    if len(page) < page_size:
+                        break
+                    yield page
+                    page = []
+            if git.process.wait() != 0:
+                raise git.failure()
+            page += parser.finish()
+            for begin in range(0, len(page), page_size):
+                yield page[begin : begin + page_size]
+        finally:
+            with self._streams_lock:
+                self._streams.discard(git)
+            git.stop()
