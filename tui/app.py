@@ -1,0 +1,191 @@
+"""The console: wires the five panes, the trail breadcrumb, history and key bindings.
+
+State and handlers live on the panes that own them; this module only connects them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import ContentSwitcher, Footer, Static
+
+from providers.records import Prediction
+from providers.trail import Trail
+from tui.breadcrumb import PANE_OF_HOP, TrailBar
+from tui.commands import ConsoleCommands
+from tui.history import Location
+from tui.panes.base import Pane
+from tui.panes.commits import CommitsPane
+from tui.panes.deployments import DeploymentsPane
+from tui.panes.models import ModelsPane
+from tui.panes.predictions import PredictionsPane
+from tui.panes.releases import ReleasesPane
+from tui.plain import safe_text
+from tui.session import Session
+
+PANES: tuple[type[Pane], ...] = (
+    PredictionsPane,
+    DeploymentsPane,
+    ModelsPane,
+    ReleasesPane,
+    CommitsPane,
+)
+
+
+class TraceRequested(Message):
+    """A pane asks for the trail of a prediction."""
+
+    def __init__(self, prediction: Prediction) -> None:
+        super().__init__()
+        self.prediction = prediction
+
+
+class ModeltrailApp(App[None]):
+    """The modeltrail console."""
+
+    TITLE = "modeltrail"
+    AUTO_FOCUS = "#prediction-table"
+    CSS_PATH = "app.tcss"
+    COMMANDS: ClassVar = App.COMMANDS | {ConsoleCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(
+            Binding(str(n), f"show_pane('{pane.pane_id}')", pane.title, id=f"pane.{pane.pane_id}")
+            for n, pane in enumerate(PANES, start=1)
+        ),
+        Binding("tab", "cycle(1)", "Next pane", show=False, priority=True, id="pane.next"),
+        Binding("shift+tab", "cycle(-1)", "Prev pane", show=False, priority=True, id="pane.prev"),
+        Binding("left_square_bracket", "history_back", "Back", id="history.back"),
+        Binding("right_square_bracket", "history_forward", "Forward", id="history.forward"),
+        Binding("T", "focus_trail", "Trail", id="trail.focus"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(self, session: Session, keymap: Mapping[str, str] | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self._keymap = dict(keymap or {})
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar", markup=False)
+        yield TrailBar(id="trail")
+        with ContentSwitcher(initial=PANES[0].pane_id, id="panes"):
+            for pane in PANES:
+                yield pane(self.session)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self._keymap:
+            self.set_keymap(self._keymap)
+        self._update_topbar()
+        if self.session.notice:
+            self.notify(safe_text(self.session.notice), timeout=15)
+
+    def on_unmount(self) -> None:
+        self.session.close()
+
+    # -- panes ---------------------------------------------------------------------
+
+    @property
+    def current_pane(self) -> Pane:
+        """The pane on screen."""
+        switcher = self.query_one("#panes", ContentSwitcher)
+        return self.query_one(f"#{switcher.current}", Pane)
+
+    def pane(self, pane_id: str) -> Pane:
+        """The pane with this id."""
+        return self.query_one(f"#{pane_id}", Pane)
+
+    def action_show_pane(self, pane_id: str) -> None:
+        """Bring a pane to the screen and focus it."""
+        self.query_one("#panes", ContentSwitcher).current = pane_id
+        self._update_topbar()
+        pane = self.pane(pane_id)
+        self.call_after_refresh(pane.focus_body)
+
+    def action_cycle(self, step: int) -> None:
+        ids = [p.pane_id for p in PANES]
+        index = ids.index(self.current_pane.pane_id)
+        self.action_show_pane(ids[(index + step) % len(ids)])
+
+    def action_focus_trail(self) -> None:
+        self.query_one(TrailBar).focus()
+
+    def action_help(self) -> None:
+        from tui.help import HelpScreen  # noqa: PLC0415 - only built when asked for
+
+        self.push_screen(HelpScreen(self.current_pane))
+
+    def _update_topbar(self) -> None:
+        current = self.query_one("#panes", ContentSwitcher).current
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(" modeltrail ", style="bold reverse")
+        text.append(f" {safe_text(self.session.profile_label)}  ", style="dim")
+        for n, pane in enumerate(PANES, start=1):
+            style = "bold reverse" if pane.pane_id == current else ""
+            text.append(f" {n} {pane.title} ", style=style)
+        self.query_one("#topbar", Static).update(text)
+
+    # -- history -------------------------------------------------------------------
+
+    def visit(self, location: Location) -> None:
+        """Record a jump (drill-down, trace hop, parent step) in the history."""
+        self.session.history.visit(location)
+
+    def action_history_back(self) -> None:
+        self._go(self.session.history.back())
+
+    def action_history_forward(self) -> None:
+        self._go(self.session.history.forward())
+
+    def _go(self, location: Location | None) -> None:
+        if location is None:
+            self.notify("No further history.", timeout=2)
+            return
+        self.query_one("#panes", ContentSwitcher).current = location.pane
+        self._update_topbar()
+        self.pane(location.pane).go_to(location)
+
+    # -- trail ---------------------------------------------------------------------
+
+    def on_trace_requested(self, message: TraceRequested) -> None:
+        self.trace(message.prediction)
+
+    def trace(self, prediction: Prediction) -> None:
+        """Resolve the trail of ``prediction`` in a worker, then fill every pane."""
+        self.notify(f"Tracing {safe_text(prediction.request_id)} …", timeout=2)
+        self.query_one("#predictions", Pane).call_provider(
+            lambda: self.session.resolver.from_prediction(prediction),
+            self.show_trail,
+            group="trace",
+        )
+
+    def trace_id(self, request_id: str) -> None:
+        """Find the prediction logged for ``request_id`` and trace it (command palette)."""
+        self.action_show_pane("predictions")
+        pane = self.pane("predictions")
+        resolver = self.session.resolver
+        pane.call_provider(lambda: resolver.trace(request_id), self.show_trail, group="trace")
+
+    def show_trail(self, trail: Trail) -> None:
+        """Show a resolved trail in the breadcrumb and select its objects in each pane."""
+        self.session.trail = trail
+        self.query_one(TrailBar).set_trail(trail)
+        for pane in self.query(Pane):
+            pane.show_trail(trail)
+        unresolved = [h.kind for h in trail.hops if h.status == "unresolved"]
+        if unresolved:
+            self.notify(f"Could not resolve: {', '.join(unresolved)} (see the trail)", timeout=5)
+
+    def on_trail_bar_jump(self, message: TrailBar.Jump) -> None:
+        pane_id = PANE_OF_HOP.get(message.kind, "predictions")
+        self.action_show_pane(pane_id)
+        trail = self.session.trail
+        hop = trail.hop(message.kind) if trail else None
+        if hop is not None:
+            self.visit(Location(pane_id, f"{hop.kind}:{hop.label}", hop.label))

@@ -1,0 +1,94 @@
+"""The trail breadcrumb: the hops resolved so far; select one to jump to its pane."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from providers.trail import RESOLVED, UNCERTAIN, Trail
+from tui.plain import safe_text
+
+PANE_OF_HOP = {
+    "prediction": "predictions",
+    "deployment": "deployments",
+    "model": "models",
+    "run": "models",
+    "release": "releases",
+    "build": "releases",
+    "data": "releases",
+    "commit": "commits",
+}
+_STYLE = {RESOLVED: "bold", UNCERTAIN: "bold yellow", "unresolved": "dim strike"}
+_MARK = {RESOLVED: "✓", UNCERTAIN: "~", "unresolved": "✗"}
+
+
+def hop_label(kind: str, label: str) -> str:
+    """A short label for the breadcrumb (long ids shortened)."""
+    if kind == "prediction" and len(label) > 12:
+        return f"request {label[:8]}…"
+    return label if len(label) <= 28 else label[:27] + "…"
+
+
+class TrailBar(Widget, can_focus=True):
+    """Shows the trail; ←/→ select a hop and Enter jumps to its pane."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left,h", "move(-1)", "Prev hop", show=False),
+        Binding("right,l", "move(1)", "Next hop", show=False),
+        Binding("enter", "jump", "Jump to hop"),
+    ]
+    selected: reactive[int] = reactive(0)
+
+    class Jump(Message):
+        """The user picked a hop."""
+
+        def __init__(self, kind: str) -> None:
+            super().__init__()
+            self.kind = kind
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.trail: Trail | None = None
+
+    def set_trail(self, trail: Trail | None) -> None:
+        """Show a new trail."""
+        self.trail = trail
+        self.selected = 0
+        self.refresh()
+
+    def render(self) -> Text:
+        text = Text("Trail ", style="bold", no_wrap=True, overflow="ellipsis")
+        if self.trail is None:
+            text.append("— select a prediction and press Enter (or t) to trace it", style="dim")
+            return text
+        for index, hop in enumerate(self.trail.hops):
+            if index:
+                text.append(" › ", style="dim")
+            style = _STYLE.get(hop.status, "")
+            if index == self.selected and self.has_focus:
+                style += " reverse"
+            text.append(f"{_MARK.get(hop.status, '?')} ", style=style)
+            text.append(safe_text(hop_label(hop.kind, hop.label)), style=style)
+        return text
+
+    def action_move(self, step: int) -> None:
+        if self.trail and self.trail.hops:
+            self.selected = (self.selected + step) % len(self.trail.hops)
+
+    def action_jump(self) -> None:
+        if self.trail and self.trail.hops:
+            self.post_message(self.Jump(self.trail.hops[self.selected].kind))
+
+    def watch_selected(self) -> None:
+        self.refresh()
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()

@@ -1,0 +1,65 @@
+"""The ``?`` help screen: every binding of the app and of the current pane."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui.panes.base import Pane
+
+
+def _keys(binding: Binding) -> str:
+    names = {
+        "left_square_bracket": "[",
+        "right_square_bracket": "]",
+        "question_mark": "?",
+        "slash": "/",
+        "backspace": "Backspace",
+        "enter": "Enter",
+    }
+    return ", ".join(names.get(k.strip(), k.strip()) for k in binding.key.split(","))
+
+
+def bindings_table(title: str, bindings: list[BindingType]) -> Table:
+    """A two-column table of keys and what they do."""
+    table = Table(title=title, title_justify="left", show_header=False, box=None, pad_edge=False)
+    table.add_column("key", style="bold", no_wrap=True)
+    table.add_column("action")
+    for binding in bindings:
+        if isinstance(binding, Binding) and binding.description:
+            table.add_row(_keys(binding), binding.description)
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists every key binding; any of ?, q or Enter closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark,q,enter,escape", "dismiss", "Close"),
+    ]
+
+    def __init__(self, pane: Pane) -> None:
+        super().__init__()
+        self.pane = pane
+
+    def compose(self) -> ComposeResult:
+        from tui.app import ModeltrailApp  # noqa: PLC0415 - circular at import time
+
+        with VerticalScroll(id="help"):
+            yield Static(Text(f"{self.pane.title} — {self.pane.help_text}"), markup=False)
+            yield Static(bindings_table(f"{self.pane.title} keys", list(self.pane.BINDINGS)))
+            yield Static(bindings_table("Everywhere", list(ModeltrailApp.BINDINGS)))
+            yield Static(
+                Text(
+                    "Ctrl+P opens the command palette (trace by id, jump to a pane, refresh).\n"
+                    "Keys can be remapped in the config file's [keys] table by binding id.",
+                    style="dim",
+                )
+            )

@@ -1,0 +1,41 @@
+"""The one app factory, used by the CLI, the tests and the screenshot command."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from providers.backends import open_backends
+from providers.config import Profile
+
+if TYPE_CHECKING:
+    from tui.app import ModeltrailApp
+
+
+def tune_for_terminal(environ: Mapping[str, str] | None = None) -> None:
+    """Over SSH: fewer frames per second and no animations (must run before Textual loads)."""
+    env = os.environ if environ is None else environ
+    if env.get("SSH_CONNECTION") or env.get("SSH_TTY"):
+        os.environ.setdefault("TEXTUAL_FPS", "15")
+        os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+
+def build_app(
+    profile: Profile,
+    *,
+    initial_query: str = "",
+    initial_select: str | None = None,
+    keymap: Mapping[str, str] | None = None,
+) -> ModeltrailApp:
+    """The console on ``profile``'s backends."""
+    from tui.app import ModeltrailApp  # noqa: PLC0415 - Textual loads only when the app runs
+    from tui.session import Session  # noqa: PLC0415
+
+    session = Session(
+        open_backends(profile),
+        profile_label=f"profile {profile.name}: {profile.description}".strip(": "),
+        initial_query=initial_query,
+        initial_select=initial_select,
+    )
+    return ModeltrailApp(session, keymap=keymap)

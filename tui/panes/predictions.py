@@ -1,0 +1,188 @@
+"""Predictions: the logged requests, a query bar, and the selected record as JSON."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.json import JSON
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Input, Static
+from textual.worker import get_current_worker
+
+from providers.errors import BadData, NotFound
+from providers.protocols import PredictionPage
+from providers.query import parse_query
+from providers.records import Prediction
+from providers.serialize import to_jsonable
+from providers.trail import Trail
+from tui.history import Location
+from tui.panes.base import Pane
+from tui.plain import safe_text
+from tui.virtual_table import PredictionTable
+
+MAX_ROWS = 200_000  # rows kept in memory; the query bar narrows beyond that
+
+
+class PredictionsPane(Pane):
+    """Logged predictions, searchable by request id, time range and field values."""
+
+    pane_id = "predictions"
+    title = "Predictions"
+    help_text = (
+        "/ query: request id, from:/to: times, endpoint:/deployment:/model:, and field filters "
+        "such as income<40000 decision=rejected.  Enter or t traces the selected prediction."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "query", "Query", id="predictions.query"),
+        Binding("enter,t", "trace", "Trace", id="predictions.trace"),
+        Binding("r", "reload", "Refresh", id="predictions.refresh"),
+    ]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.query_text = self.session.initial_query
+        self.select_after: str | None = self.session.initial_select
+
+    def compose(self) -> ComposeResult:
+        yield self.compose_error()
+        yield Input(
+            value=self.query_text,
+            placeholder="id:…  from:2026-08-27 to:2026-08-27  decision=rejected  income<40000",
+            id="query",
+        )
+        yield Static("", id="predictions-status", markup=False)
+        yield PredictionTable(id="prediction-table")
+        with VerticalScroll(id="prediction-detail"):
+            yield Static("", id="prediction-json")
+
+    def focus_body(self) -> None:
+        self.query_one(PredictionTable).focus()
+
+    # -- querying ------------------------------------------------------------------
+
+    def action_query(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_text = event.value.strip()
+        self.reload()
+        self.query_one(PredictionTable).focus()
+
+    def reload(self) -> None:
+        try:
+            query = parse_query(self.query_text)
+        except BadData as exc:
+            self.set_error(exc)
+            return
+        provider = self.session.backends.predictions
+        if provider is None:
+            problem = self.session.backends.problems.get("predictions", "none configured")
+            self.set_error(NotFound(f"no predictions provider: {problem}"))
+            return
+        table = self.query_one(PredictionTable)
+        table.clear()
+        self._status("Searching …")
+        self._generation += 1
+        generation = self._generation
+        self.set_error(None)
+        self.loading = True
+
+        def job() -> None:
+            worker = get_current_worker()
+            total = 0
+            try:
+                for page in provider.search(query):
+                    if worker.is_cancelled or generation != self._generation:
+                        return
+                    total += len(page.rows)
+                    self.app.call_from_thread(self._add_page, generation, page)
+                    if total >= MAX_ROWS:
+                        break
+            except Exception as exc:
+                self.app.call_from_thread(self._finish, generation, None, exc)
+                return
+            self.app.call_from_thread(self._finish, generation, lambda: self._done(total), None)
+
+        self.run_worker(job, thread=True, group="search", exclusive=True, exit_on_error=False)
+
+    def _add_page(self, generation: int, page: PredictionPage) -> None:
+        if generation != self._generation:
+            return
+        self.loading = False
+        table = self.query_one(PredictionTable)
+        table.extend(list(page.rows))
+        if self.select_after:
+            for row in page.rows:
+                if self.select_after in (row.request_id, row.correlation_id):
+                    table.select(row.correlation_id, row.request_id)
+                    self.select_after = None
+                    break
+        if page.issues:
+            first = page.issues[0]
+            more = f" (+{len(page.issues) - 1} more)" if len(page.issues) > 1 else ""
+            self.notify(
+                safe_text(f"Skipped bad data at {first.location}: {first.message}{more}"),
+                severity="warning",
+                timeout=6,
+            )
+        self._status(f"{len(table.rows):,} predictions so far …")
+
+    def _done(self, total: int) -> None:
+        shown = len(self.query_one(PredictionTable).rows)
+        capped = f" (first {MAX_ROWS:,}; narrow the query with /)" if total >= MAX_ROWS else ""
+        query = f" for {self.query_text!r}" if self.query_text else ""
+        self._status(f"{shown:,} predictions{query}{capped}")
+        if shown == 0:
+            self._show_detail(None)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#predictions-status", Static).update(Text(safe_text(text)))
+
+    # -- detail and tracing ---------------------------------------------------------
+
+    def on_prediction_table_highlighted(self, event: PredictionTable.Highlighted) -> None:
+        self._show_detail(event.prediction)
+
+    def _show_detail(self, prediction: Prediction | None) -> None:
+        target = self.query_one("#prediction-json", Static)
+        if prediction is None:
+            target.update(Text("No prediction selected.", style="dim"))
+            return
+        data = to_jsonable(prediction)
+        # JSON escapes control characters and Rich's JSON never reads markup.
+        target.update(JSON.from_data(data, indent=2, ensure_ascii=False))
+
+    def action_trace(self) -> None:
+        prediction = self.query_one(PredictionTable).current
+        if prediction is None:
+            self.notify("No prediction selected.", severity="warning")
+            return
+        from tui.app import TraceRequested  # noqa: PLC0415 - the app imports this module
+
+        self.console.visit(
+            Location("predictions", prediction.correlation_id, prediction.request_id)
+        )
+        self.post_message(TraceRequested(prediction))
+
+    def show_trail(self, trail: Trail) -> None:
+        hop = trail.hop("prediction")
+        if hop is None or not isinstance(hop.record, Prediction):
+            return
+        table = self.query_one(PredictionTable)
+        table.marked = hop.record.correlation_id
+        if not table.select(hop.record.correlation_id, hop.record.request_id):
+            table.extend([hop.record])
+            table.select(hop.record.correlation_id, hop.record.request_id)
+        table.refresh()
+
+    def go_to(self, location: Location) -> None:
+        table = self.query_one(PredictionTable)
+        if not table.select(location.key, location.label):
+            self.query_text = f"id:{location.label}"
+            self.select_after = location.label
+            self.reload()
+        self.focus_body()

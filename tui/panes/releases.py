@@ -1,0 +1,268 @@
+"""Releases: releases with their stages, the build and artifact behind each, and task logs."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Input, Log, Static
+
+from providers.errors import NotFound
+from providers.records import Build, Release, ReleaseTask
+from providers.trail import Trail
+from tui.history import Location
+from tui.panes.base import Pane
+from tui.plain import safe_text
+from tui.rows import release_cells, when
+
+COLUMNS = ("Id", "Release", "Status", "Model", "Build", "Stages")
+
+
+class ReleasesPane(Pane):
+    """Releases and builds: stages and deploy times, artifact contents, step logs."""
+
+    pane_id = "releases"
+    title = "Releases"
+    help_text = (
+        "l shows the next task's log; / searches the log, n finds again.  "
+        "m marks the selected release as last good; on a later release, x shows the commits "
+        "between the two builds (the change set that shipped) in the Commits pane."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("l", "next_log", "Task log", id="releases.log"),
+        Binding("slash", "search_log", "Search log", id="releases.search"),
+        Binding("n", "find_next", "Next match", show=False, id="releases.next"),
+        Binding("m", "mark_good", "Mark last good", id="releases.mark"),
+        Binding("x", "between", "Commits between", id="releases.between"),
+        Binding("r", "reload", "Refresh", id="releases.refresh"),
+    ]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.releases: list[Release] = []
+        self.builds: dict[int, Build] = {}
+        self.traced: int | None = None
+        self.good: Release | None = None
+        self.task_index = -1
+        self.needle = ""
+        self.match_line = -1
+
+    def compose(self) -> ComposeResult:
+        yield self.compose_error()
+        table: DataTable[Text] = DataTable(id="release-table", cursor_type="row")
+        table.add_columns(*COLUMNS)
+        yield table
+        with VerticalScroll(id="release-detail"):
+            yield Static("", id="release-info")
+        yield Input(placeholder="search the log …", id="log-search")
+        yield Log(id="release-log", highlight=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#log-search", Input).display = False
+        super().on_mount()
+
+    def focus_body(self) -> None:
+        self.query_one("#release-table", DataTable).focus()
+
+    @property
+    def selected(self) -> Release | None:
+        row = self.query_one("#release-table", DataTable).cursor_row
+        return self.releases[row] if 0 <= row < len(self.releases) else None
+
+    # -- loading -----------------------------------------------------------------------
+
+    def reload(self) -> None:
+        provider = self.session.backends.releases
+        if provider is None:
+            problem = self.session.backends.problems.get("releases", "none configured")
+            self.set_error(NotFound(f"no releases provider: {problem}"))
+            return
+        self.call_provider(lambda: provider.list_releases(top=200), self._show)
+
+    def _show(self, releases: list[Release]) -> None:
+        self.releases = releases
+        table: DataTable[Text] = self.query_one("#release-table", DataTable)
+        table.clear()
+        for release in releases:
+            mark = release.release_id == self.traced
+            good = self.good is not None and release.release_id == self.good.release_id
+            prefix = "▶ " if mark else "✓ " if good else ""
+            cells = release_cells(release)
+            table.add_row(
+                *(
+                    Text((prefix if i == 0 else "") + c, style="bold" if mark else "")
+                    for i, c in enumerate(cells)
+                ),
+            )
+        self._select(self.traced)
+
+    def _select(self, release_id: int | None) -> None:
+        for index, release in enumerate(self.releases):
+            if release.release_id == release_id:
+                self.query_one("#release-table", DataTable).move_cursor(row=index)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        release = self.selected
+        if release is None:
+            return
+        self.task_index = -1
+        self._detail(release)
+        provider = self.session.backends.releases
+        if release.build_id is not None and release.build_id not in self.builds and provider:
+            build_id = release.build_id
+            self.call_provider(
+                lambda: provider.get_build(build_id), self._build_loaded, group="build"
+            )
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        release = self.selected
+        if release is not None:
+            self.console.visit(Location("releases", str(release.release_id), release.name))
+
+    def _build_loaded(self, build: Build) -> None:
+        self.builds[build.build_id] = build
+        if self.selected is not None:
+            self._detail(self.selected)
+
+    # -- detail ------------------------------------------------------------------------
+
+    def _detail(self, release: Release) -> None:
+        text = Text()
+
+        def line(label: str, value: str) -> None:
+            text.append(f"{label:>14}: ", style="bold")
+            text.append(safe_text(value) + "\n")
+
+        line("Release", f"{release.name} ({release.definition}), {release.status}")
+        line("Created", f"{when(release.created_at)} by {release.created_by or '?'}")
+        if release.target:
+            t = release.target
+            line(
+                "Deployed",
+                f"{t.model_name}:{t.model_version} image {t.image} to "
+                f"{t.endpoint}/{t.deployment}  [rule: {t.rule}]",
+            )
+        for env in release.environments:
+            line(f"stage {env.name}", f"{env.status} at {when(env.deployed_at)}")
+        for number, (_, task) in enumerate(self._tasks(release), start=1):
+            line(f"task {number}", f"{task.name} ({task.status})")
+        build = self.builds.get(release.build_id or -1)
+        if build is None:
+            line("Build", f"{release.build_number or '?'} (loading …)")
+        else:
+            line("Build", f"{build.number} of {build.definition}, {build.result or build.status}")
+            line("Commit", f"{build.source_commit or '?'} on {build.branch or '?'}")
+            for artifact in build.artifacts:
+                line("artifact", f"{artifact.name}: commit {artifact.commit or '?'}")
+                for folder in artifact.data_folders:
+                    line("data folder", folder)
+        if self.good is not None:
+            line("Last good", f"{self.good.name} (press x on a later release)")
+        self.query_one("#release-info", Static).update(text)
+
+    @staticmethod
+    def _tasks(release: Release) -> list[tuple[int, ReleaseTask]]:
+        return [(env.env_id, task) for env in release.environments for task in env.tasks]
+
+    # -- logs --------------------------------------------------------------------------
+
+    def action_next_log(self) -> None:
+        release, provider = self.selected, self.session.backends.releases
+        if release is None or provider is None:
+            return
+        tasks = self._tasks(release)
+        if not tasks:
+            self.notify("This release has no task logs.")
+            return
+        self.task_index = (self.task_index + 1) % len(tasks)
+        env_id, task = tasks[self.task_index]
+        rid = release.release_id
+
+        def fetch() -> str:
+            return provider.get_task_log(rid, env_id, task.phase_id or 0, task.task_id)
+
+        self.call_provider(fetch, lambda text: self._show_log(task, text), group="log")
+
+    def _show_log(self, task: ReleaseTask, text: str) -> None:
+        log = self.query_one("#release-log", Log)
+        log.clear()
+        log.write_line(f"── {safe_text(task.name)} ──")
+        log.write_lines(safe_text(text).splitlines())
+        self.match_line = -1
+
+    def action_search_log(self) -> None:
+        bar = self.query_one("#log-search", Input)
+        bar.display = True
+        bar.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.needle = event.value
+        event.input.display = False
+        self.match_line = -1
+        self.action_find_next()
+        self.focus_body()
+
+    def action_find_next(self) -> None:
+        if not self.needle:
+            return
+        log = self.query_one("#release-log", Log)
+        lines = log.lines
+        for index in range(self.match_line + 1, len(lines)):
+            if self.needle.lower() in lines[index].lower():
+                self.match_line = index
+                log.scroll_to(y=index, animate=False)
+                self.notify(f"line {index + 1}: {lines[index][:60]}", timeout=3)
+                return
+        self.notify(f"{self.needle!r} not found below.", timeout=3)
+        self.match_line = -1
+
+    # -- between releases ----------------------------------------------------------------
+
+    def action_mark_good(self) -> None:
+        self.good = self.selected
+        if self.good is not None:
+            self.notify(f"{self.good.name} marked as last good.")
+            self._show(self.releases)
+
+    def action_between(self) -> None:
+        bad, good = self.selected, self.good
+        if bad is None or good is None:
+            self.notify("Mark the last good release with m first.", severity="warning")
+            return
+        old, new = self._commit_of(good), self._commit_of(bad)
+        if not old or not new:
+            self.notify(
+                "Both releases' builds must be loaded (select each once).", severity="warning"
+            )
+            return
+        commits = self.console.pane("commits")
+        show_range = getattr(commits, "show_range", None)
+        if show_range is None:
+            return
+        self.console.action_show_pane("commits")
+        show_range(old, new)
+
+    def _commit_of(self, release: Release) -> str | None:
+        build = self.builds.get(release.build_id or -1)
+        return build.source_commit if build else release.commit
+
+    # -- trail -------------------------------------------------------------------------
+
+    def show_trail(self, trail: Trail) -> None:
+        hop = trail.hop("release")
+        build = trail.hop("build")
+        if build is not None and isinstance(build.record, Build):
+            self.builds[build.record.build_id] = build.record
+        if hop is not None and isinstance(hop.record, Release):
+            self.traced = hop.record.release_id
+            if self.releases:
+                self._show(self.releases)
+
+    def go_to(self, location: Location) -> None:
+        if location.key.isdigit():
+            self._select(int(location.key))
+        self.focus_body()

@@ -1,0 +1,78 @@
+"""Pure formatting of records into table cells and detail text (no Textual, unit-testable)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from providers.records import Deployment, Endpoint, Prediction, Release
+from tui.plain import safe_text
+
+PREDICTION_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("Time (UTC)", 19),
+    ("Request id", 13),
+    ("Served by", 22),
+    ("Model", 11),
+    ("Outputs", 0),  # 0 = the rest of the width
+)
+
+
+def when(value: datetime | None) -> str:
+    """``YYYY-MM-DD HH:MM:SS`` in UTC, or an empty string."""
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def compact(values: Mapping[str, Any], limit: int = 4) -> str:
+    """``k=v k=v …`` of the first ``limit`` items."""
+    parts = [f"{k}={v}" for k, v in list(values.items())[:limit]]
+    more = len(values) - limit
+    return " ".join(parts) + (f" …+{more}" if more > 0 else "")
+
+
+def prediction_cells(p: Prediction) -> list[str]:
+    """The cells of one prediction row, in ``PREDICTION_COLUMNS`` order, made safe."""
+    served = p.endpoint + (f"/{p.deployment}" if p.deployment else "")
+    model = f"{p.model_name or ''}:{p.model_version}" if p.model_version else ""
+    cells = [when(p.timestamp), p.request_id[:13], served, model, compact(p.outputs)]
+    return [safe_text(c).replace("\n", " ") for c in cells]
+
+
+def fit(cells: Sequence[str], widths: Sequence[int], total: int) -> str:
+    """Lay cells out in fixed-width columns (the 0-width column takes the rest)."""
+    fixed = sum(w for w in widths if w) + len(widths) - 1
+    rest = max(total - fixed, 4)
+    out = []
+    for cell, fixed_width in zip(cells, widths, strict=True):
+        width = fixed_width or rest
+        out.append(cell[: width - 1] + "…" if len(cell) > width else cell.ljust(width))
+    return " ".join(out)[:total].ljust(total)
+
+
+def deployment_cells(ep: Endpoint, dep: Deployment) -> list[str]:
+    """Cells of one deployment row of the Deployments pane."""
+    model = f"{dep.model_name}:{dep.model_version}" if dep.model_name else (dep.model_ref or "")
+    share = "" if dep.traffic_share is None else f"{dep.traffic_share}%"
+    cells = [
+        ep.name,
+        dep.name,
+        share,
+        model,
+        dep.image or "",
+        dep.state or "",
+        when(dep.created_at)[:16],
+        when(dep.updated_at)[:16],
+    ]
+    return [safe_text(c) for c in cells]
+
+
+def release_cells(r: Release) -> list[str]:
+    """Cells of one release row of the Releases pane."""
+    target = r.target
+    model = f"{target.model_name}:{target.model_version}" if target and target.model_version else ""
+    stages = " ".join(
+        f"{e.name}:{e.status}{'@' + e.deployed_at.strftime('%m-%d %H:%M') if e.deployed_at else ''}"
+        for e in r.environments
+    )
+    cells = [str(r.release_id), r.name, r.status, model, r.build_number or "", stages]
+    return [safe_text(c) for c in cells]

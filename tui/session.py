@@ -1,0 +1,32 @@
+"""What the console works on: the profile's backends, the resolver, the trail, the history.
+
+No Textual here, so the same session can drive the app, tests and the screenshot command.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from providers.backends import Backends
+from providers.trail import Trail, TrailResolver
+from tui.history import History
+
+
+@dataclass
+class Session:
+    """State shared by every pane of one console."""
+
+    backends: Backends
+    profile_label: str = ""
+    initial_query: str = ""
+    initial_select: str | None = None
+    notice: str = ""
+    trail: Trail | None = None
+    history: History = field(default_factory=History)
+
+    def __post_init__(self) -> None:
+        self.resolver = TrailResolver(self.backends)
+
+    def close(self) -> None:
+        """Release the providers."""
+        self.backends.close()
