@@ -125,10 +125,10 @@ class ModeltrailApp(App[None]):
         current = self.query_one("#panes", ContentSwitcher).current
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" modeltrail ", style="bold reverse")
-        text.append(f" {safe_text(self.session.profile_label)}  ", style="dim")
         for n, pane in enumerate(PANES, start=1):
             style = "bold reverse" if pane.pane_id == current else ""
             text.append(f" {n} {pane.title} ", style=style)
+        text.append(f"  {safe_text(self.session.profile_label)}", style="dim")
         self.query_one("#topbar", Static).update(text)
 
     # -- history -------------------------------------------------------------------

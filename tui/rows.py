@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from providers.records import Deployment, Endpoint, Prediction, Release
 from tui.plain import safe_text
@@ -23,18 +22,12 @@ def when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
-def compact(values: Mapping[str, Any], limit: int = 4) -> str:
-    """``k=v k=v …`` of the first ``limit`` items."""
-    parts = [f"{k}={v}" for k, v in list(values.items())[:limit]]
-    more = len(values) - limit
-    return " ".join(parts) + (f" …+{more}" if more > 0 else "")
-
-
 def prediction_cells(p: Prediction) -> list[str]:
     """The cells of one prediction row, in ``PREDICTION_COLUMNS`` order, made safe."""
     served = p.endpoint + (f"/{p.deployment}" if p.deployment else "")
     model = f"{p.model_name or ''}:{p.model_version}" if p.model_version else ""
-    cells = [when(p.timestamp), p.request_id[:13], served, model, compact(p.outputs)]
+    outputs = " · ".join(str(v) for v in p.outputs.values())
+    cells = [when(p.timestamp), p.request_id[:13], served, model, outputs]
     return [safe_text(c).replace("\n", " ") for c in cells]
 
 

@@ -46,7 +46,7 @@ class PredictionTable(ScrollView, can_focus=True):
             super().__init__()
             self.prediction = prediction
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.rows: list[Prediction] = []
         self.marked: str | None = None  # correlation id of the traced prediction
@@ -72,6 +72,8 @@ class PredictionTable(ScrollView, can_focus=True):
         for index, row in enumerate(self.rows):
             if row.correlation_id == correlation_id and row.request_id == request_id:
                 self.cursor = index
+                middle = max(index - self.scrollable_content_region.height // 2, 0)
+                self.call_after_refresh(self.scroll_to, y=middle, animate=False)
                 return True
         return False
 
@@ -81,7 +83,7 @@ class PredictionTable(ScrollView, can_focus=True):
         return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
 
     def _resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.rows) + 1)
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.rows) + 1)
         self.refresh()
 
     # -- rendering -------------------------------------------------------------------
@@ -100,7 +102,7 @@ class PredictionTable(ScrollView, can_focus=True):
         style = Style()
         if row.correlation_id == self.marked:
             style += _MARKED
-            text = "▶" + text[1:]
+            text = text[:-2] + " ◀"
         if index == self.cursor:
             style += _CURSOR
         return Strip([Segment(text, style)], width)
