@@ -50,7 +50,7 @@ class ModeltrailApp(App[None]):
 
     TITLE = "modeltrail"
     AUTO_FOCUS = "#prediction-table"
-    CSS_PATH = "app.tcss"
+    CSS_PATH: ClassVar = ["app.tcss", "panes/models.tcss", "panes/commits.tcss"]
     COMMANDS: ClassVar = App.COMMANDS | {ConsoleCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
@@ -83,6 +83,7 @@ class ModeltrailApp(App[None]):
         if self._keymap:
             self.set_keymap(self._keymap)
         self._update_topbar()
+        self.current_pane.ensure_loaded()
         if self.session.notice:
             self.notify(safe_text(self.session.notice), timeout=15)
 
@@ -106,6 +107,7 @@ class ModeltrailApp(App[None]):
         self.query_one("#panes", ContentSwitcher).current = pane_id
         self._update_topbar()
         pane = self.pane(pane_id)
+        pane.ensure_loaded()
         self.call_after_refresh(pane.focus_body)
 
     def action_cycle(self, step: int) -> None:
@@ -149,6 +151,7 @@ class ModeltrailApp(App[None]):
             return
         self.query_one("#panes", ContentSwitcher).current = location.pane
         self._update_topbar()
+        self.pane(location.pane).ensure_loaded()
         self.pane(location.pane).go_to(location)
 
     # -- trail ---------------------------------------------------------------------

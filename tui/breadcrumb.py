@@ -62,7 +62,7 @@ class TrailBar(Widget, can_focus=True):
         self.refresh()
 
     def render(self) -> Text:
-        text = Text("Trail ", style="bold", no_wrap=True, overflow="ellipsis")
+        text = Text("Trail ", style="bold")
         if self.trail is None:
             text.append("— select a prediction and press Enter (or t) to trace it", style="dim")
             return text

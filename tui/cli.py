@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -189,22 +189,38 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"Request id: {case.request_id}")
         print(f"Try: modeltrail trace {case.request_id} --workspace {path}")
         return 0
-    from providers.trail import TrailResolver  # noqa: PLC0415
-
-    backends = open_backends(workspace_profile(path, "demo"))
-    try:
-        trail = TrailResolver(backends).trace(case.request_id)
-    finally:
-        backends.close()
-    print(f"Demo workspace: {path}\nAuditor's question: {case.question}\n")
-    print(trail_text(trail))
-    return 0
+    day = case.logged_at[:10]
+    return _run_app(
+        workspace_profile(path, "demo"),
+        initial_query=f"from:{day} to:{day}",
+        initial_select=case.request_id,
+        notice=f"Auditor's question: {case.question}  Press Enter to trace the selected request.",
+    )
 
 
 def _console(args: argparse.Namespace) -> int:
-    profile = _profile(args)
-    print(f"Profile {profile.name!r}: {profile.description or 'configured'}.")
-    print("Try 'modeltrail trace REQUEST_ID' or 'modeltrail walk SHA'.")
+    config = load_config(args.config)
+    return _run_app(_profile(args), keymap=config.keys)
+
+
+def _run_app(
+    profile: Profile,
+    *,
+    initial_query: str = "",
+    initial_select: str | None = None,
+    notice: str = "",
+    keymap: Mapping[str, str] | None = None,
+) -> int:
+    if not sys.stdout.isatty():
+        raise ProviderError("the console needs a terminal", hint="use trace/walk, or --no-tui")
+    from tui.launch import build_app, tune_for_terminal  # noqa: PLC0415
+
+    tune_for_terminal()
+    app = build_app(
+        profile, initial_query=initial_query, initial_select=initial_select, keymap=keymap
+    )
+    app.session.notice = notice
+    app.run()
     return 0
 
 

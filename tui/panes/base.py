@@ -61,7 +61,8 @@ class Pane(Vertical):
     def __init__(self, session: Session) -> None:
         super().__init__(id=self.pane_id, classes="pane")
         self.session = session
-        self._generation = 0
+        self._calls: dict[str, int] = {}
+        self._busy_groups: set[str] = set()
 
     @property
     def console(self) -> ModeltrailApp:
@@ -73,7 +74,13 @@ class Pane(Vertical):
         return Static("", id=f"{self.pane_id}-error", classes="pane-error", markup=False)
 
     def on_mount(self) -> None:
-        self.reload()
+        self._loaded = False
+
+    def ensure_loaded(self) -> None:
+        """Load on first show, so start-up only pays for the pane on screen."""
+        if not self._loaded:
+            self._loaded = True
+            self.reload()
 
     def reload(self) -> None:
         """(Re)load the pane's data from its provider."""
@@ -101,27 +108,32 @@ class Pane(Vertical):
 
         A newer call supersedes an older one of the same group; errors land in the pane.
         """
-        self._generation += 1
-        generation = self._generation
+        generation = self._calls[group] = self._calls.get(group, 0) + 1
         self.set_error(None)
+        self._busy_groups.add(group)
         self.loading = True
 
         def job() -> None:
             try:
                 result = work()
             except Exception as exc:  # every failure is shown in the pane, never raised
-                self.app.call_from_thread(self._finish, generation, None, exc)
+                self.app.call_from_thread(self._finish, group, generation, None, exc)
                 return
-            self.app.call_from_thread(self._finish, generation, lambda: then(result), None)
+            self.app.call_from_thread(self._finish, group, generation, lambda: then(result), None)
 
-        self.run_worker(job, thread=True, group=group, exit_on_error=False)
+        self.run_worker(job, thread=True, group=f"{self.pane_id}.{group}", exit_on_error=False)
 
     def _finish(
-        self, generation: int, apply: Callable[[], Any] | None, exc: BaseException | None
+        self,
+        group: str,
+        generation: int,
+        apply: Callable[[], Any] | None,
+        exc: BaseException | None,
     ) -> None:
-        if generation != self._generation:
+        if generation != self._calls.get(group):
             return
-        self.loading = False
+        self._busy_groups.discard(group)
+        self.loading = bool(self._busy_groups)
         if exc is not None:
             self.set_error(exc)
         elif apply is not None:

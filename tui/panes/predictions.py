@@ -86,9 +86,9 @@ class PredictionsPane(Pane):
         table = self.query_one(PredictionTable)
         table.clear()
         self._status("Searching …")
-        self._generation += 1
-        generation = self._generation
+        generation = self._calls["search"] = self._calls.get("search", 0) + 1
         self.set_error(None)
+        self._busy_groups.add("search")
         self.loading = True
 
         def job() -> None:
@@ -96,21 +96,23 @@ class PredictionsPane(Pane):
             total = 0
             try:
                 for page in provider.search(query):
-                    if worker.is_cancelled or generation != self._generation:
+                    if worker.is_cancelled or generation != self._calls["search"]:
                         return
                     total += len(page.rows)
                     self.app.call_from_thread(self._add_page, generation, page)
                     if total >= MAX_ROWS:
                         break
             except Exception as exc:
-                self.app.call_from_thread(self._finish, generation, None, exc)
+                self.app.call_from_thread(self._finish, "search", generation, None, exc)
                 return
-            self.app.call_from_thread(self._finish, generation, lambda: self._done(total), None)
+            self.app.call_from_thread(
+                self._finish, "search", generation, lambda: self._done(total), None
+            )
 
         self.run_worker(job, thread=True, group="search", exclusive=True, exit_on_error=False)
 
     def _add_page(self, generation: int, page: PredictionPage) -> None:
-        if generation != self._generation:
+        if generation != self._calls.get("search"):
             return
         self.loading = False
         table = self.query_one(PredictionTable)
@@ -152,7 +154,16 @@ class PredictionsPane(Pane):
         if prediction is None:
             target.update(Text("No prediction selected.", style="dim"))
             return
-        data = to_jsonable(prediction)
+        data = {
+            "request_id": prediction.request_id,
+            "correlation_id": prediction.correlation_id,
+            "time": prediction.timestamp.isoformat(),
+            "served_by": f"{prediction.endpoint}/{prediction.deployment or '?'}",
+            "model": f"{prediction.model_name or '?'}:{prediction.model_version or '?'}",
+            "outputs": to_jsonable(prediction.outputs),
+            "inputs": to_jsonable(prediction.inputs),
+            "logged_in": to_jsonable(prediction.source),
+        }
         # JSON escapes control characters and Rich's JSON never reads markup.
         target.update(JSON.from_data(data, indent=2, ensure_ascii=False))
 

@@ -1,0 +1,74 @@
+"""Cold start of the console on the demo workspace vs a hello-world Textual app.
+
+Both arms run in fresh processes, headless, with the same harness: build the app, run
+it, and exit from the auto-pilot once the first frame is up (after the first pane's data
+has been asked for).  Prints the medians and the ratio; the goal is ≤ 1.3×.
+
+    .venv/bin/python bench/start_bench.py [--runs 7] [--workspace DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from providers.demo.workspace import ensure_demo
+
+HELLO = """
+import time
+from textual.app import App
+from textual.widgets import Static
+class Hello(App):
+    def compose(self):
+        yield Static("hello")
+async def pilot(p):
+    await p.pause()
+    p.app.exit()
+Hello().run(headless=True, auto_pilot=pilot)
+"""
+
+OURS = """
+from pathlib import Path
+from providers.config import workspace_profile
+from tui.launch import build_app
+profile = workspace_profile(Path({workspace!r}), "demo")
+app = build_app(profile, initial_query="from:2026-08-27 to:2026-08-27")
+async def pilot(p):
+    await p.pause()
+    p.app.exit()
+app.run(headless=True, auto_pilot=pilot)
+"""
+
+
+def timed(code: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--workspace", type=Path, default=Path("bench/data/demo"))
+    args = parser.parse_args()
+    ensure_demo(args.workspace.resolve())
+    ours_code = OURS.format(workspace=str(args.workspace.resolve()))
+    timed(HELLO), timed(ours_code)  # warm the page cache and .pyc files
+    hello, ours = [], []
+    for _ in range(args.runs):  # interleaved so drift hits both arms alike
+        hello.append(timed(HELLO))
+        ours.append(timed(ours_code))
+    h, o = statistics.median(hello), statistics.median(ours)
+    for label, runs in (("hello-world Textual app", hello), ("modeltrail demo console", ours)):
+        med, low, high = statistics.median(runs), min(runs), max(runs)
+        print(f"{label}: median {med * 1000:.0f} ms (min {low * 1000:.0f}, max {high * 1000:.0f})")
+    ratio = o / h
+    print(f"ratio {ratio:.2f}x  (goal <= 1.30x): {'PASS' if ratio <= 1.3 else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()
