@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import Static
+from textual.widgets import ContentSwitcher, Static
 
 from providers.errors import ProviderError, Throttled
 from providers.trail import Trail
@@ -75,6 +75,8 @@ class Pane(Vertical):
 
     def on_mount(self) -> None:
         self._loaded = False
+        if not isinstance(self.parent, ContentSwitcher):  # shown on its own: load now
+            self.ensure_loaded()
 
     def ensure_loaded(self) -> None:
         """Load on first show, so start-up only pays for the pane on screen."""
