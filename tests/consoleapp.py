@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from textual.pilot import Pilot
 
-from providers.config import workspace_profile
 from providers.demo.workspace import DemoCase
 from tui.app import ModeltrailApp
-from tui.launch import build_app
-from tui.screenshots import settle
+from tui.screenshots import demo_app, settle
 
 __all__ = ["demo_console", "settle"]
 
 
 def demo_console(workspace: Path, case: DemoCase) -> ModeltrailApp:
-    """The console as ``modeltrail demo`` opens it, with a path-free profile label."""
-    profile = dataclasses.replace(workspace_profile(workspace, "demo"), description="demo")
-    day = case.logged_at[:10]
-    return build_app(profile, initial_query=f"from:{day} to:{day}", initial_select=case.request_id)
+    """The console as ``modeltrail demo`` opens it (path-free profile label)."""
+    return demo_app(workspace, case)
 
 
 async def quiet(pilot: Pilot[None]) -> None:

@@ -28,4 +28,6 @@ def test_pane_snapshot(
         await pilot.press(PANE_KEYS[pane])
         await quiet(pilot)
 
-    assert snap_compare(demo_console(workspace, case), terminal_size=size, run_before=trace_then_show)
+    assert snap_compare(
+        demo_console(workspace, case), terminal_size=size, run_before=trace_then_show
+    )

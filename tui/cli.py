@@ -45,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-tui", action="store_true", help="only generate; print the case")
     demo.add_argument("--regenerate", action="store_true", help="rebuild it from scratch")
 
+    shots = sub.add_parser("screenshots", help="save an SVG of each pane of the demo")
+    shots.add_argument("--path", type=Path, help="where the demo workspace lives")
+    shots.add_argument("--out", type=Path, default=Path("screenshots"), help="output folder")
+
     trace = sub.add_parser("trace", help="print the resolved trail of a logged request")
     trace.add_argument("request_id", help="request id or correlation id")
     _source_options(trace)
@@ -77,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _walk(args)
         if args.command == "demo":
             return _demo(args)
+        if args.command == "screenshots":
+            return _screenshots(args)
         return _console(args)
     except ProviderError as exc:
         print(f"modeltrail: {exc.kind}: {exc}", file=sys.stderr)
@@ -196,6 +202,17 @@ def _demo(args: argparse.Namespace) -> int:
         initial_select=case.request_id,
         notice=f"Auditor's question: {case.question}  Press Enter to trace the selected request.",
     )
+
+
+def _screenshots(args: argparse.Namespace) -> int:
+    from providers.demo.workspace import default_demo_path, ensure_demo  # noqa: PLC0415
+    from tui.screenshots import main as take  # noqa: PLC0415
+
+    path = (args.path or default_demo_path()).expanduser().resolve()
+    case, _ = ensure_demo(path)
+    for saved in take(path, case, args.out):
+        print(saved)
+    return 0
 
 
 def _console(args: argparse.Namespace) -> int:

@@ -11,8 +11,8 @@ from tui.plain import safe_text
 PREDICTION_COLUMNS: tuple[tuple[str, int], ...] = (
     ("Time (UTC)", 19),
     ("Request id", 13),
-    ("Served by", 22),
-    ("Model", 11),
+    ("Served by", 18),
+    ("Model", 10),
     ("Outputs", 0),  # 0 = the rest of the width
 )
 

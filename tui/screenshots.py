@@ -6,6 +6,7 @@ Also used by the tests, so the pictures in ``screenshots/`` are what the app rea
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -30,8 +31,9 @@ async def settle(pilot: Pilot[None], rounds: int = 20) -> None:
 def demo_app(workspace: Path, case: DemoCase) -> ModeltrailApp:
     """The console as ``modeltrail demo`` opens it."""
     day = case.logged_at[:10]
+    profile = dataclasses.replace(workspace_profile(workspace, "demo"), description="demo")
     return build_app(
-        workspace_profile(workspace, "demo"),
+        profile,
         initial_query=f"from:{day} to:{day}",
         initial_select=case.request_id,
     )
