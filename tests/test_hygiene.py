@@ -48,3 +48,19 @@ def test_cli_start_path_imports_no_heavy_module() -> None:
     loaded = _modules_after("import tui.cli")
     heavy = {"azure", "textual", "duckdb", "pandas", "polars", "pyarrow", "httpx", "msrest"}
     assert not {m.split(".")[0] for m in loaded} & heavy
+
+
+def test_console_start_path_imports_no_heavy_module() -> None:
+    """``python -X importtime`` of the console's start path lists no SDK or data engine."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import tui.launch, tui.app"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    imported = {
+        line.rsplit("|", 1)[-1].strip().split(".")[0] for line in result.stderr.splitlines()
+    }
+    heavy = {"azure", "duckdb", "pandas", "polars", "pyarrow", "msrest", "httpx", "numpy"}
+    assert "textual" in imported and not imported & heavy, sorted(imported & heavy)
