@@ -41,6 +41,12 @@ class Backends:
     commits: CommitsProvider | None = None
     problems: dict[str, str] = field(default_factory=dict)
 
+    def missing(self, concern: str) -> str:
+        """Why ``concern`` has no provider: the error met opening it, or that none is set."""
+        return self.problems.get(concern) or (
+            f"no {concern} provider is configured in profile {self.profile!r}"
+        )
+
     def close(self) -> None:
         """Close every distinct provider."""
         seen: set[int] = set()

@@ -7,6 +7,7 @@ only fails the profile that uses it, with a message naming the plugin.
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 
 from providers.errors import ConfigError
@@ -15,8 +16,9 @@ from providers.protocols import Provider
 GROUP = "modeltrail.providers"
 
 
+@cache
 def available() -> dict[str, EntryPoint]:
-    """Registered provider names and their entry points (nothing imported)."""
+    """Registered provider names and their entry points (nothing imported; scanned once)."""
     return {ep.name: ep for ep in entry_points(group=GROUP)}
 
 

@@ -91,7 +91,9 @@ class TrailResolver:
     def find_prediction(self, request_id: str) -> Prediction:
         """The one prediction logged for ``request_id``; NotFound / Ambiguous otherwise."""
         if self.backends.predictions is None:
-            raise NotFound("no predictions provider in this profile", hint=self._why("predictions"))
+            raise NotFound(
+                "no predictions provider in this profile", hint=self.backends.missing("predictions")
+            )
         page = self.backends.predictions.find(request_id)
         if not page.rows:
             raise NotFound(
@@ -155,12 +157,6 @@ class TrailResolver:
                 state.hops.append(hop)
         return Trail(start, tuple(state.hops))
 
-    def _why(self, concern: str) -> str:
-        problem = self.backends.problems.get(concern)
-        return (
-            problem or f"no {concern} provider is configured in profile {self.backends.profile!r}"
-        )
-
     # -- steps ---------------------------------------------------------------------
 
     def _deployment_step(self, state: _State) -> Hop | None:
@@ -170,7 +166,7 @@ class TrailResolver:
         provider = self.backends.deployments
         label = f"{pred.endpoint}/{pred.deployment or '?'}"
         if provider is None:
-            return Hop("deployment", label, UNRESOLVED, self._why("deployments"))
+            return Hop("deployment", label, UNRESOLVED, self.backends.missing("deployments"))
         try:
             if pred.deployment:
                 dep = provider.get_deployment(pred.endpoint, pred.deployment)
@@ -230,7 +226,7 @@ class TrailResolver:
         state.model_ref = ref
         label = f"{ref[0]}:{ref[1]}"
         if self.backends.models is None:
-            return Hop("model", label, UNRESOLVED, f"{why}; but {self._why('models')}")
+            return Hop("model", label, UNRESOLVED, f"{why}; but {self.backends.missing('models')}")
         try:
             model = self.backends.models.get_version(*ref)
         except ProviderError as exc:
@@ -247,7 +243,7 @@ class TrailResolver:
             return Hop("run", "?", UNRESOLVED, f"model {model.name}:{model.version} names no run")
         why = f"model {model.name}:{model.version} was produced by run {model.run_id}"
         if self.backends.models is None:
-            return Hop("run", model.run_id, UNRESOLVED, self._why("models"))
+            return Hop("run", model.run_id, UNRESOLVED, self.backends.missing("models"))
         try:
             run = self.backends.models.get_run(model.run_id)
         except ProviderError as exc:
@@ -268,7 +264,7 @@ class TrailResolver:
         if ref is None and image is None and served_by is None:
             return Hop("release", "?", UNRESOLVED, "no model, image or deployment to match")
         if self.backends.releases is None:
-            return Hop("release", "?", UNRESOLVED, self._why("releases"))
+            return Hop("release", "?", UNRESOLVED, self.backends.missing("releases"))
         try:
             releases = self.backends.releases.list_releases(top=self.release_scan)
         except ProviderError as exc:
@@ -317,7 +313,9 @@ class TrailResolver:
     def _load_release(release_id: int) -> Callable[[TrailResolver, _State], Hop | None]:
         def step(self: TrailResolver, state: _State) -> Hop | None:
             if self.backends.releases is None:
-                return Hop("release", str(release_id), UNRESOLVED, self._why("releases"))
+                return Hop(
+                    "release", str(release_id), UNRESOLVED, self.backends.missing("releases")
+                )
             try:
                 state.release = self.backends.releases.get_release(release_id)
             except ProviderError as exc:
@@ -378,7 +376,9 @@ class TrailResolver:
             return Hop("commit", "?", UNRESOLVED, "no build, artifact or run names a commit")
         reason = "; ".join(state.commit_reasons)
         if self.backends.commits is None:
-            return Hop("commit", sha[:10], UNRESOLVED, f"{reason}; but {self._why('commits')}")
+            return Hop(
+                "commit", sha[:10], UNRESOLVED, f"{reason}; but {self.backends.missing('commits')}"
+            )
         try:
             commit: Commit = self.backends.commits.get_commit(sha, with_diff=False)
         except ProviderError as exc:

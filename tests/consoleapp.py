@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual.pilot import Pilot
 
-from providers.demo.workspace import DemoCase
-from tui.app import ModeltrailApp
 from tui.screenshots import demo_app, settle
 
-__all__ = ["demo_console", "settle"]
-
-
-def demo_console(workspace: Path, case: DemoCase) -> ModeltrailApp:
-    """The console as ``modeltrail demo`` opens it (path-free profile label)."""
-    return demo_app(workspace, case)
+__all__ = ["demo_app", "quiet", "settle"]
 
 
 async def quiet(pilot: Pilot[None]) -> None:

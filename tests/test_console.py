@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from consoleapp import demo_console, settle
+from consoleapp import demo_app, settle
 
 from providers.backends import Backends
 from providers.demo.workspace import DemoCase
@@ -23,7 +23,7 @@ def test_the_auditors_case_by_keys_only(demo: tuple[Path, DemoCase]) -> None:
     workspace, case = demo
 
     async def scenario() -> None:
-        app = demo_console(workspace, case)
+        app = demo_app(workspace, case)
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)
             table = app.query_one("#prediction-table")
@@ -55,7 +55,7 @@ def test_bad_query_gets_a_clear_message(demo: tuple[Path, DemoCase]) -> None:
     workspace, case = demo
 
     async def scenario() -> None:
-        app = demo_console(workspace, case)
+        app = demo_app(workspace, case)
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)
             await pilot.press("slash")

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from consoleapp import demo_console, quiet
+from consoleapp import demo_app, quiet
 from textual.pilot import Pilot
 
 from providers.demo.workspace import DemoCase
@@ -28,6 +28,4 @@ def test_pane_snapshot(
         await pilot.press(PANE_KEYS[pane])
         await quiet(pilot)
 
-    assert snap_compare(
-        demo_console(workspace, case), terminal_size=size, run_before=trace_then_show
-    )
+    assert snap_compare(demo_app(workspace, case), terminal_size=size, run_before=trace_then_show)

@@ -139,8 +139,7 @@ def _walk(args: argparse.Namespace) -> int:
     else:
         backends = _open(args)
         if backends.commits is None:
-            problem = backends.problems.get("commits", "no commits provider in this profile")
-            raise ProviderError(problem, hint="pass --repo PATH")
+            raise ProviderError(backends.missing("commits"), hint="pass --repo PATH")
         provider = backends.commits  # type: ignore[assignment]
     try:
         wanted = args.steps + 1

@@ -73,7 +73,7 @@ class PredictionTable(ScrollView, can_focus=True):
             if row.correlation_id == correlation_id and row.request_id == request_id:
                 self.cursor = index
                 middle = max(index - self.scrollable_content_region.height // 2, 0)
-                self.call_after_refresh(self.scroll_to, y=middle, animate=False)
+                self.scroll_to(y=middle, animate=False, immediate=True)
                 return True
         return False
 

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, Static
 
-from providers.errors import ProviderError, Throttled
+from providers.errors import NotFound, ProviderError, Throttled
 from providers.trail import Trail
 from tui.history import Location
 from tui.plain import safe_text
@@ -143,6 +143,10 @@ class Pane(Vertical):
                 apply()
             except ProviderError as error:
                 self.set_error(error)
+
+    def report_missing(self, concern: str) -> None:
+        """Say in the pane why the profile has no provider for ``concern``."""
+        self.set_error(NotFound(self.session.backends.missing(concern)))
 
     def set_error(self, exc: BaseException | None) -> None:
         """Show (or clear, with None) the pane's error line."""

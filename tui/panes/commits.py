@@ -19,7 +19,6 @@ from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.data_table import RowDoesNotExist
 from textual.widgets.option_list import Option
 
-from providers.errors import NotFound
 from providers.protocols import CommitsProvider
 from providers.records import Commit
 from providers.trail import Trail
@@ -250,10 +249,7 @@ class CommitsPane(Pane):
         """The commits provider; None (with the reason shown in the pane) if there is none."""
         provider = self.session.backends.commits
         if provider is None:
-            problem = self.session.backends.problems.get(
-                "commits", "no commits provider in this profile"
-            )
-            self.set_error(NotFound(problem, hint="add a git provider for commits to the profile"))
+            self.report_missing("commits")
         return provider
 
     # -- the list ------------------------------------------------------------------------

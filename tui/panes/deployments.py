@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
-from providers.errors import NotFound
 from providers.records import Deployment, Endpoint
 from providers.trail import Trail
 from tui.history import Location
@@ -48,8 +47,7 @@ class DeploymentsPane(Pane):
     def reload(self) -> None:
         provider = self.session.backends.deployments
         if provider is None:
-            problem = self.session.backends.problems.get("deployments", "none configured")
-            self.set_error(NotFound(f"no deployments provider: {problem}"))
+            self.report_missing("deployments")
             return
 
         def load() -> list[tuple[Endpoint, Deployment]]:

@@ -257,9 +257,7 @@ class ModelsPane(Pane):
         """Reload every model's versions (and drop the cached runs)."""
         provider = self.provider
         if provider is None:
-            why = self.session.backends.problems.get("models", "")
-            message = f"No models provider in this profile. {why}".strip()
-            self._static("models-summary").update(literal(message))
+            self._static("models-summary").update(literal(self.session.backends.missing("models")))
             return
         self._runs.clear()
         self._pending = self._pending or self._shown

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from providers.errors import BadData, NotFound
+from providers.errors import BadData
 from providers.protocols import PredictionPage
 from providers.query import parse_query
 from providers.records import Prediction
@@ -80,8 +80,7 @@ class PredictionsPane(Pane):
             return
         provider = self.session.backends.predictions
         if provider is None:
-            problem = self.session.backends.problems.get("predictions", "none configured")
-            self.set_error(NotFound(f"no predictions provider: {problem}"))
+            self.report_missing("predictions")
             return
         table = self.query_one(PredictionTable)
         table.clear()

@@ -10,7 +10,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Input, Log, Static
 
-from providers.errors import NotFound
 from providers.records import Build, Release, ReleaseTask
 from providers.trail import Trail
 from tui.history import Location
@@ -77,8 +76,7 @@ class ReleasesPane(Pane):
     def reload(self) -> None:
         provider = self.session.backends.releases
         if provider is None:
-            problem = self.session.backends.problems.get("releases", "none configured")
-            self.set_error(NotFound(f"no releases provider: {problem}"))
+            self.report_missing("releases")
             return
         self.call_provider(lambda: provider.list_releases(top=200), self._show)
 
