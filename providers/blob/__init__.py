@@ -1,0 +1,1 @@
+"""Azure Blob Storage predictions provider (model data collection logs)."""
