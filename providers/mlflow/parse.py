@@ -1,4 +1,5 @@
-"""MLflow REST documents (``runs/get``, ``metrics/get-history``, curve artifacts) to records.
+"""MLflow REST documents (``runs/get``, ``metrics/get-history``, curve artifacts, model
+registry versions) to records.
 
 Used for Azure ML runs (its tracking service speaks MLflow REST) and for any
 MLflow-compatible server.  Curves may be logged two ways, both supported:
@@ -15,7 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from providers.errors import BadData
-from providers.records import ConfusionCounts, Curve, MetricPoint, Source, TrainingRun
+from providers.records import (
+    ConfusionCounts,
+    Curve,
+    MetricPoint,
+    ModelVersion,
+    Source,
+    TrainingRun,
+)
 from providers.timeutil import parse_iso
 
 _AXES = {"roc": ("fpr", "tpr"), "pr": ("recall", "precision")}
@@ -103,8 +111,13 @@ def parse_run(
     curves: tuple[Curve, ...] = (),
     confusion_artifact: Mapping[str, Any] | None = None,
     url: str | None = None,
+    experiment: str | None = None,
 ) -> TrainingRun:
-    """A ``runs/get`` response plus the histories and curves fetched for it."""
+    """A ``runs/get`` response plus the histories and curves fetched for it.
+
+    ``experiment`` is the experiment's name when the caller looked it up; otherwise the
+    ``mlflow.experimentName`` tag or the experiment id stands for it.
+    """
     run = doc.get("run")
     if not isinstance(run, Mapping) or not isinstance(run.get("info"), Mapping):
         raise BadData("MLflow run: missing 'run.info'")
@@ -117,7 +130,8 @@ def parse_run(
     return TrainingRun(
         run_id=run_id,
         status=str(info.get("status", "UNKNOWN")),
-        experiment=tags.get("mlflow.experimentName")
+        experiment=experiment
+        or tags.get("mlflow.experimentName")
         or str(info.get("experiment_id") or "")
         or None,
         parameters=_kv(data.get("params")),
@@ -129,4 +143,44 @@ def parse_run(
         started_at=parse_iso(info.get("start_time")),
         ended_at=parse_iso(info.get("end_time")),
         source=Source(provider, run_id, url),
+    )
+
+
+def metric_keys(doc: Mapping[str, Any]) -> list[str]:
+    """The keys of the metrics a ``runs/get`` response lists, in their order."""
+    run = doc.get("run")
+    data = run.get("data") if isinstance(run, Mapping) else None
+    return list(_kv(data.get("metrics"))) if isinstance(data, Mapping) else []
+
+
+_REGISTRY_PROPERTIES = ("current_stage", "status", "source", "run_link")
+
+
+def parse_registry_version(
+    doc: Mapping[str, Any], provider: str, run_id_tag: str = "training_run_id"
+) -> ModelVersion:
+    """A model registry ``model_version`` object (``model-versions/get`` or ``search``).
+
+    MLflow has no free-form properties, so the stage, status, source and run link stand
+    in for them; the run id is ``run_id``, else the tag named ``run_id_tag``.
+    """
+    name, version = doc.get("name"), doc.get("version")
+    if not name or version in (None, ""):
+        raise BadData("MLflow model version: missing 'name' or 'version'")
+    tags = _kv(doc.get("tags"))
+    aliases = doc.get("aliases")
+    properties = {k: str(doc[k]) for k in _REGISTRY_PROPERTIES if doc.get(k)}
+    if isinstance(aliases, list) and aliases:
+        properties["aliases"] = ", ".join(str(a) for a in aliases)
+    run_id = doc.get("run_id") or tags.get(run_id_tag)
+    return ModelVersion(
+        name=str(name),
+        version=str(version),
+        description=str(doc.get("description") or ""),
+        tags=tags,
+        properties=properties,
+        run_id=str(run_id) if run_id else None,
+        created_by=str(doc["user_id"]) if doc.get("user_id") else None,
+        created_at=parse_iso(doc.get("creation_timestamp")),
+        source=Source(provider, f"models:/{name}/{version}"),
     )
