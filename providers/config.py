@@ -34,7 +34,7 @@ from providers.errors import ConfigError
 from providers.protocols import CONCERNS
 
 _TOP_KEYS = {"default_profile", "profiles", "keys", "cache"}
-_PROFILE_KEYS = {"workspace", "description", *CONCERNS}
+_PROFILE_KEYS = {"workspace", "description", "cache", *CONCERNS}
 _SECRET_WORDS = ("password", "secret", "token", "pat", "key", "connection_string", "sas")
 
 
@@ -54,6 +54,7 @@ class Profile:
     base_dir: Path
     concerns: Mapping[str, ProviderSpec]
     description: str = ""
+    cache: Mapping[str, Any] = field(default_factory=dict)  # see cache.settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +157,10 @@ def _profile(name: str, table: Any, path: Path) -> Profile:
             settings = {k: v for k, v in spec.items() if k != "provider"}
             _no_secrets(settings, f"{where} [{concern}]")
             concerns[concern] = ProviderSpec(str(spec["provider"]), settings)
-    return Profile(name, base_dir, concerns, str(table.get("description", "")))
+    cache = table.get("cache", {})
+    if not isinstance(cache, Mapping):
+        raise ConfigError(f"{where}: cache must be a table, e.g. cache = {{ enabled = false }}")
+    return Profile(name, base_dir, concerns, str(table.get("description", "")), dict(cache))
 
 
 def _no_unknown(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
@@ -165,11 +169,16 @@ def _no_unknown(table: Mapping[str, Any], allowed: set[str], where: str) -> None
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
 
 
+def looks_secret(key: str) -> bool:
+    """True for a settings key that names a secret itself (``*_env`` names are fine)."""
+    lowered = key.lower()
+    words = lowered.replace("-", "_").split("_")
+    return not lowered.endswith("_env") and any(w in _SECRET_WORDS for w in words)
+
+
 def _no_secrets(settings: Mapping[str, Any], where: str) -> None:
     for key in settings:
-        lowered = key.lower()
-        words = lowered.replace("-", "_").split("_")
-        if not lowered.endswith("_env") and any(w in _SECRET_WORDS for w in words):
+        if looks_secret(key):
             raise ConfigError(
                 f"{where}: {key!r} looks like a secret; secrets are never read from the config",
                 hint=f'put it in an environment variable and set {key}_env = "VAR_NAME"',

@@ -76,6 +76,10 @@ def _convert(tp: Any, data: Any) -> Any:
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(_convert(args[0], v) for v in data)
         return tuple(_convert(a, v) for a, v in zip(args, data, strict=True))
+    if origin is list:
+        if not isinstance(data, list | tuple):
+            raise ValueError("expected a list")
+        return [_convert(args[0] if args else Any, v) for v in data]
     if origin in (Mapping, dict) or tp in (Mapping, dict):
         if not isinstance(data, Mapping):
             raise ValueError("expected an object")

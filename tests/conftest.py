@@ -12,16 +12,14 @@ from providers.demo.workspace import DemoCase, ensure_demo
 
 @pytest.fixture(autouse=True)
 def _isolated_dirs(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Keep the user's real config/data/cache out of every test."""
+    """Keep the user's real config/data/cache out of every test; each test starts with an
+    empty cache, so no test sees answers another one cached."""
     home = tmp_path_factory.getbasetemp() / "home"
-    for var, sub in (
-        ("XDG_CONFIG_HOME", "config"),
-        ("XDG_DATA_HOME", "data"),
-        ("XDG_CACHE_HOME", "cache"),
-    ):
-        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
 
 
 @pytest.fixture(scope="session")

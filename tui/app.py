@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import ContentSwitcher, Footer, Static
 
+from cache.context import Observation
 from providers.records import Prediction
 from providers.trail import Trail
 from tui.breadcrumb import PANE_OF_HOP, TrailBar
@@ -62,6 +63,7 @@ class ModeltrailApp(App[None]):
         Binding("left_square_bracket", "history_back", "Back", id="history.back"),
         Binding("right_square_bracket", "history_forward", "Forward", id="history.forward"),
         Binding("T", "focus_trail", "Trail", id="trail.focus"),
+        Binding("O", "toggle_offline", "Offline", show=False, id="cache.offline"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -70,9 +72,11 @@ class ModeltrailApp(App[None]):
         super().__init__()
         self.session = session
         self._keymap = dict(keymap or {})
+        self._fallback = ""  # why cached answers stand in for an unreachable backend
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar", markup=False)
+        yield Static(id="banner", markup=False)
         yield TrailBar(id="trail")
         with ContentSwitcher(initial=PANES[0].pane_id, id="panes"):
             for pane in PANES:
@@ -83,9 +87,12 @@ class ModeltrailApp(App[None]):
         if self._keymap:
             self.set_keymap(self._keymap)
         self._update_topbar()
+        self._update_banner()
         self.current_pane.ensure_loaded()
         if self.session.notice:
             self.notify(safe_text(self.session.notice), timeout=15)
+        for warning in self.session.warnings:
+            self.notify(safe_text(warning), title="Cache", severity="warning", timeout=15)
 
     def on_unmount(self) -> None:
         self.session.close()
@@ -132,6 +139,40 @@ class ModeltrailApp(App[None]):
             text.append(f" {n} {pane.title} ", style=style)
         text.append(f"  {safe_text(self.session.profile_label)}", style="dim")
         self.query_one("#topbar", Static).update(text)
+
+    # -- cache and offline mode -----------------------------------------------------
+
+    def action_toggle_offline(self) -> None:
+        """Work from the cache only (or go back online), then reload the pane on screen."""
+        cache = self.session.cache
+        if cache is None:
+            self.notify("The cache is off for this profile: no offline mode.", severity="warning")
+            return
+        cache.offline = not cache.offline
+        self._fallback = ""
+        self._update_banner()
+        self.current_pane.reload()
+
+    def cache_fallback(self, seen: Observation) -> None:
+        """A backend failed and cached answers stood in: say so in the banner."""
+        if seen.fallback != "offline":
+            self._fallback = seen.fallback
+            self._update_banner()
+
+    def _update_banner(self) -> None:
+        banner = self.query_one("#banner", Static)
+        cache = self.session.cache
+        fallback = self._fallback
+        if cache is not None and cache.offline:
+            text = "OFFLINE: only cached answers are shown; missing ones say so. O: go online"
+        elif fallback:
+            text = (
+                f"A backend is unreachable ({fallback}); cached answers are shown. O: work offline"
+            )
+        else:
+            text = ""
+        banner.update(safe_text(text))
+        banner.display = bool(text)
 
     # -- history -------------------------------------------------------------------
 

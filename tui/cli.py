@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from providers.backends import Backends, open_backends
-from providers.config import Profile, load_config, workspace_profile
+from providers.backends import Backends
+from providers.config import Config, Profile, load_config, workspace_profile
 from providers.errors import ProviderError
 from providers.serialize import to_jsonable
 from tui.report import commit_text, trail_text
@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"modeltrail {_version()}")
     parser.add_argument("--config", type=Path, help="config file (default: user config dir)")
     parser.add_argument("--profile", help="profile of the config file to use")
+    parser.add_argument(
+        "--offline", action="store_true", help="serve only what is in the cache; never call out"
+    )
     sub = parser.add_subparsers(dest="command")
 
     demo = sub.add_parser("demo", help="generate the demo workspace (first use) and open it")
@@ -60,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     _source_options(walk)
     walk.add_argument("--steps", type=int, default=10, help="ancestors to show (default 10)")
     walk.add_argument("--json", action="store_true", help="machine-readable output")
+
+    cache = sub.add_parser("cache", help="inspect or empty the local cache")
+    cache_sub = cache.add_subparsers(dest="cache_command", required=True)
+    cache_sub.add_parser("info", help="size, entries per kind and hit rate")
+    clear = cache_sub.add_parser("clear", help="remove cached answers")
+    clear.add_argument("--profile", default=argparse.SUPPRESS, help="only this profile's")
     return parser
 
 
@@ -68,6 +77,9 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
     # Also accepted after the sub-command; SUPPRESS keeps a value given before it.
     parser.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
     parser.add_argument("--profile", default=argparse.SUPPRESS, help="profile to use")
+    parser.add_argument(
+        "--offline", action="store_true", default=argparse.SUPPRESS, help="cache only"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -83,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args)
         if args.command == "screenshots":
             return _screenshots(args)
+        if args.command == "cache":
+            return _cache(args)
         return _console(args)
     except ProviderError as exc:
         print(f"modeltrail: {exc.kind}: {exc}", file=sys.stderr)
@@ -96,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _profile(args: argparse.Namespace) -> Profile:
     if getattr(args, "workspace", None):
         return workspace_profile(args.workspace)
-    config = load_config(args.config)
+    config = _config(args)
     if args.profile is None and config.default_profile is None and not config.profiles:
         from providers.demo.workspace import default_demo_path, load_case  # noqa: PLC0415
 
@@ -110,8 +124,23 @@ def _profile(args: argparse.Namespace) -> Profile:
     return config.profile(args.profile)
 
 
+def _config(args: argparse.Namespace) -> Config:
+    if not hasattr(args, "loaded_config"):
+        args.loaded_config = load_config(args.config)
+    config: Config = args.loaded_config
+    return config
+
+
+def _warn(message: str) -> None:
+    print(f"modeltrail: warning: {message}", file=sys.stderr)
+
+
 def _open(args: argparse.Namespace) -> Backends:
-    return open_backends(_profile(args))
+    from cache.open import open_cached  # noqa: PLC0415
+
+    profile = _profile(args)
+    backends, _cache = open_cached(profile, _config(args).cache, offline=args.offline, warn=_warn)
+    return backends
 
 
 def _trace(args: argparse.Namespace) -> int:
@@ -197,6 +226,7 @@ def _demo(args: argparse.Namespace) -> int:
     day = case.logged_at[:10]
     return _run_app(
         workspace_profile(path, "demo"),
+        args,
         initial_query=f"from:{day} to:{day}",
         initial_select=case.request_id,
         notice=f"Auditor's question: {case.question}  Press Enter to trace the selected request.",
@@ -214,13 +244,29 @@ def _screenshots(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cache(args: argparse.Namespace) -> int:
+    from cache.info import cache_report, clear_cache  # noqa: PLC0415
+    from cache.settings import cache_settings  # noqa: PLC0415
+
+    settings = cache_settings(_config(args).cache)
+    if args.cache_command == "info":
+        print(cache_report(settings, warn=_warn))
+        return 0
+    profile = getattr(args, "profile", None)
+    removed = clear_cache(settings, profile, warn=_warn)
+    scope = f"profile {profile}" if profile else "every profile"
+    print(f"Removed {removed} cached answer(s) of {scope} from {settings.records_dir}")
+    return 0
+
+
 def _console(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    return _run_app(_profile(args), keymap=config.keys)
+    config = _config(args)
+    return _run_app(_profile(args), args, keymap=config.keys)
 
 
 def _run_app(
     profile: Profile,
+    args: argparse.Namespace,
     *,
     initial_query: str = "",
     initial_select: str | None = None,
@@ -233,7 +279,12 @@ def _run_app(
 
     tune_for_terminal()
     app = build_app(
-        profile, initial_query=initial_query, initial_select=initial_select, keymap=keymap
+        profile,
+        initial_query=initial_query,
+        initial_select=initial_select,
+        keymap=keymap,
+        cache=_config(args).cache,
+        offline=args.offline,
     )
     app.session.notice = notice
     app.run()

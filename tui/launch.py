@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from providers.backends import open_backends
+from cache.open import open_cached
 from providers.config import Profile
 
 if TYPE_CHECKING:
@@ -27,15 +27,24 @@ def build_app(
     initial_query: str = "",
     initial_select: str | None = None,
     keymap: Mapping[str, str] | None = None,
+    cache: Mapping[str, Any] | None = None,
+    offline: bool = False,
 ) -> ModeltrailApp:
-    """The console on ``profile``'s backends."""
+    """The console on ``profile``'s backends, behind the cache unless the profile says not.
+
+    ``cache`` is the config file's ``[cache]`` table.
+    """
     from tui.app import ModeltrailApp  # noqa: PLC0415 - Textual loads only when the app runs
     from tui.session import Session  # noqa: PLC0415
 
+    warnings: list[str] = []
+    backends, provider_cache = open_cached(profile, cache, offline=offline, warn=warnings.append)
     session = Session(
-        open_backends(profile),
+        backends,
         profile_label=f"profile {profile.name}: {profile.description}".strip(": "),
         initial_query=initial_query,
         initial_select=initial_select,
+        cache=provider_cache,
+        warnings=warnings,
     )
     return ModeltrailApp(session, keymap=keymap)

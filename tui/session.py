@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cache.layer import ProviderCache
 from providers.backends import Backends
 from providers.trail import Trail, TrailResolver
 from tui.history import History
@@ -23,6 +24,8 @@ class Session:
     notice: str = ""
     trail: Trail | None = None
     history: History = field(default_factory=History)
+    cache: ProviderCache | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.resolver = TrailResolver(self.backends)

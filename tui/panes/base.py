@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, Static
 
+from cache.context import REFRESH, STALE_OK, VERIFY, Observation, using
 from providers.errors import NotFound, ProviderError, Throttled
 from providers.trail import Trail
 from tui.history import Location
@@ -26,10 +27,33 @@ ACTIONS = {
     "not found": "check the id, or pick another profile",
     "unauthorized": "sign in again (az login) or check the token's scope",
     "throttled": "wait, then retry",
-    "unavailable": "check the network or VPN; the cache may still have it",
+    "unavailable": "check the network or VPN, or press O to work offline from the cache",
     "bad data": "the rest of the data is still shown",
     "config": "fix the config file, then restart",
 }
+
+
+def freshness_text(seen: Observation, *, refreshing: bool = False) -> str:
+    """E.g. "cached 4 min ago · refreshing …"; empty when every answer was fresh."""
+    if not (seen.stale or seen.fallback):
+        return ""
+    text = f"cached {age_text(seen.oldest)} ago"
+    if seen.fallback == "offline":
+        return text + " · offline"
+    if seen.fallback:
+        return text + f" · backend unreachable ({seen.fallback}); press r to retry"
+    return text + (" · refreshing …" if refreshing else "")
+
+
+def age_text(seconds: float) -> str:
+    """A short human age: "12 s", "4 min", "3 h", "2 days"."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 36 * 3600:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
 
 
 def error_text(exc: BaseException) -> Text:
@@ -69,9 +93,14 @@ class Pane(Vertical):
         """The app, typed."""
         return self.app  # type: ignore[return-value]
 
-    def compose_error(self) -> Static:
-        """The error line every pane shows above its body when a call failed."""
-        return Static("", id=f"{self.pane_id}-error", classes="pane-error", markup=False)
+    def compose_error(self) -> Vertical:
+        """The lines every pane shows above its body: the error of a failed call, and how
+        old the cached answers on show are when they are not fresh."""
+        return Vertical(
+            Static("", id=f"{self.pane_id}-error", classes="pane-error", markup=False),
+            Static("", id=f"{self.pane_id}-cached", classes="pane-cached", markup=False),
+            classes="pane-notes",
+        )
 
     def on_mount(self) -> None:
         self._loaded = False
@@ -95,7 +124,16 @@ class Pane(Vertical):
                 return
 
     def action_reload(self) -> None:
-        self.reload()
+        """Reload, asking the backends again rather than the cache."""
+        self._refreshing = True
+        try:
+            self.reload()
+        finally:
+            self._refreshing = False
+
+    def cache_mode(self) -> str:
+        """How a call started now should use the cache (see :mod:`cache.context`)."""
+        return REFRESH if getattr(self, "_refreshing", False) else STALE_OK
 
     def show_trail(self, trail: Trail) -> None:
         """Select the object the trail links to in this pane (default: nothing)."""
@@ -109,19 +147,34 @@ class Pane(Vertical):
         """Run ``work`` in a thread worker; ``then(result)`` runs on the UI thread.
 
         A newer call supersedes an older one of the same group; errors land in the pane.
+        A stale cached answer is shown at once, marked with its age, then fetched again
+        in the same worker and shown once more.
         """
         generation = self._calls[group] = self._calls.get(group, 0) + 1
         self.set_error(None)
         self._busy_groups.add(group)
         self.loading = True
+        mode = self.cache_mode()
 
-        def job() -> None:
+        def attempt(mode: str, last: bool) -> Observation | None:
             try:
-                result = work()
+                with using(mode) as seen:
+                    result = work()
             except Exception as exc:  # every failure is shown in the pane, never raised
                 self.app.call_from_thread(self._finish, group, generation, None, exc)
-                return
-            self.app.call_from_thread(self._finish, group, generation, lambda: then(result), None)
+                return None
+            self.app.call_from_thread(
+                self._finish, group, generation, lambda: then(result), None, seen, last
+            )
+            return seen
+
+        def job() -> None:
+            seen = attempt(mode, last=False)
+            cache = self.session.cache
+            if seen is not None and seen.stale and cache is not None and not cache.offline:
+                attempt(VERIFY, last=True)
+            else:
+                self.app.call_from_thread(self._settle, group, generation)
 
         self.run_worker(job, thread=True, group=f"{self.pane_id}.{group}", exit_on_error=False)
 
@@ -131,11 +184,13 @@ class Pane(Vertical):
         generation: int,
         apply: Callable[[], Any] | None,
         exc: BaseException | None,
+        seen: Observation | None = None,
+        last: bool = True,
     ) -> None:
         if generation != self._calls.get(group):
             return
-        self._busy_groups.discard(group)
-        self.loading = bool(self._busy_groups)
+        if last or exc is not None:
+            self._settle(group, generation)
         if exc is not None:
             self.set_error(exc)
         elif apply is not None:
@@ -143,6 +198,22 @@ class Pane(Vertical):
                 apply()
             except ProviderError as error:
                 self.set_error(error)
+        if seen is not None:
+            self.show_freshness(seen, refreshing=not last)
+
+    def _settle(self, group: str, generation: int) -> None:
+        if generation == self._calls.get(group):
+            self._busy_groups.discard(group)
+            self.loading = bool(self._busy_groups)
+
+    def show_freshness(self, seen: Observation, *, refreshing: bool = False) -> None:
+        """Say how old the cached answers on show are (hidden when they are fresh)."""
+        line = self.query_one(f"#{self.pane_id}-cached", Static)
+        text = freshness_text(seen, refreshing=refreshing)
+        line.update(text)
+        line.display = bool(text)
+        if seen.fallback:
+            self.console.cache_fallback(seen)
 
     def report_missing(self, concern: str) -> None:
         """Say in the pane why the profile has no provider for ``concern``."""

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
+from cache.context import using
 from providers.errors import BadData
 from providers.protocols import PredictionPage
 from providers.query import parse_query
@@ -89,23 +90,25 @@ class PredictionsPane(Pane):
         self.set_error(None)
         self._busy_groups.add("search")
         self.loading = True
+        mode = self.cache_mode()
 
         def job() -> None:
             worker = get_current_worker()
             total = 0
             try:
-                for page in provider.search(query):
-                    if worker.is_cancelled or generation != self._calls["search"]:
-                        return
-                    total += len(page.rows)
-                    self.app.call_from_thread(self._add_page, generation, page)
-                    if total >= MAX_ROWS:
-                        break
+                with using(mode) as seen:
+                    for page in provider.search(query):
+                        if worker.is_cancelled or generation != self._calls["search"]:
+                            return
+                        total += len(page.rows)
+                        self.app.call_from_thread(self._add_page, generation, page)
+                        if total >= MAX_ROWS:
+                            break
             except Exception as exc:
                 self.app.call_from_thread(self._finish, "search", generation, None, exc)
                 return
             self.app.call_from_thread(
-                self._finish, "search", generation, lambda: self._done(total), None
+                self._finish, "search", generation, lambda: self._done(total), None, seen
             )
 
         self.run_worker(job, thread=True, group="search", exclusive=True, exit_on_error=False)
