@@ -1,0 +1,212 @@
+"""The one place that calls azure-storage-blob: listing, properties and ranged downloads.
+
+This module imports the SDK, so the provider imports it only on first use.  The client
+is built lazily too (credentials from the environment are read then), with a bounded
+retry policy that honours Retry-After, short timeouts, and 4 MiB download chunks.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from azure.core import MatchConditions
+from azure.core.pipeline import PipelineRequest, PipelineResponse
+from azure.core.pipeline.policies import RetryPolicy
+from azure.storage.blob import BlobPrefix, ContainerClient, LocationMode
+
+from providers.blob.failures import Where, translate
+from providers.blob.mirror import BlobState
+from providers.blob.settings import BlobSettings
+from providers.errors import ConfigError, Unauthorized
+
+CHUNK_BYTES = 4 * 1024 * 1024
+RETRIES = 3
+MAX_RETRY_WAIT = 5.0  # seconds: a longer Retry-After is cut to this
+CONNECTION_TIMEOUT = 10  # seconds
+READ_TIMEOUT = 30  # seconds
+OPERATION_TIMEOUT = 60  # seconds, retries included
+
+
+class BoundedRetry(RetryPolicy[Any, Any]):
+    """azure-core's retry (429, 408 and 5xx; Retry-After honoured), each wait capped.
+
+    Used instead of the storage SDK's own retry, which neither retries 429 nor reads
+    Retry-After; it takes over the storage pipeline's options that the SDK's policy
+    consumes (primary location only: no read-access geo-redundant secondary).
+    """
+
+    _STORAGE_OPTIONS = ("hosts", "location_mode", "retry_to_secondary", "retry_hook")
+
+    def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
+        """The retry settings, after removing the storage pipeline's own options."""
+        for key in self._STORAGE_OPTIONS:
+            options.pop(key, None)
+        return super().configure_retries(options)
+
+    def get_retry_after(self, response: PipelineResponse[Any, Any]) -> float | None:
+        """The server's Retry-After, at most :data:`MAX_RETRY_WAIT` seconds."""
+        wait = super().get_retry_after(response)
+        return None if wait is None else min(wait, MAX_RETRY_WAIT)
+
+    def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
+        """Send with retries; tag the response with its location as the storage SDK expects."""
+        mode = request.context.options.get("location_mode", LocationMode.PRIMARY)
+        response = super().send(request)
+        response.http_response.location_mode = mode
+        return response
+
+
+def silence_sdk_logging() -> None:
+    """Keep the SDK's log records off the terminal (the console owns the screen)."""
+    logger = logging.getLogger("azure")
+    logger.propagate = False
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+
+
+class BlobContainer:
+    """One container, addressed by blob names; SDK errors come out typed (see failures)."""
+
+    def __init__(self, settings: BlobSettings, provider: str) -> None:
+        self.settings = settings
+        self.where = Where(
+            provider,
+            settings.account_url,
+            settings.container,
+            settings.api_version or "(SDK default)",
+            settings.auth,
+            settings.auth_hint,
+        )
+        self._client: ContainerClient | None = None
+        self._lock = threading.Lock()
+
+    def list_blobs(self, prefix: str) -> Iterator[tuple[str, BlobState]]:
+        """Every blob whose name starts with ``prefix``, in name order, with its state."""
+        try:
+            for blob in self.client().list_blobs(name_starts_with=prefix or None):
+                yield blob.name, BlobState(blob.size, blob.etag)
+        except Exception as exc:
+            raise translate(exc, self.where) from None
+
+    def walk(self, prefix: str) -> tuple[list[str], list[tuple[str, BlobState]]]:
+        """The sub-folder prefixes (ending in '/') and the blobs directly under ``prefix``."""
+        folders: list[str] = []
+        blobs: list[tuple[str, BlobState]] = []
+        try:
+            for item in self.client().walk_blobs(name_starts_with=prefix or None, delimiter="/"):
+                if isinstance(item, BlobPrefix):
+                    folders.append(item.name)
+                else:
+                    blobs.append((item.name, BlobState(item.size, item.etag)))
+        except Exception as exc:
+            raise translate(exc, self.where) from None
+        return folders, blobs
+
+    def properties(self, blob: str) -> BlobState:
+        """The blob's current size and etag; FileNotFoundError if it does not exist."""
+        try:
+            found = self.client().get_blob_client(blob).get_blob_properties()
+        except Exception as exc:
+            raise translate(exc, self.where, blob) from None
+        return BlobState(found.size, found.etag)
+
+    def download(self, blob: str, offset: int, length: int, etag: str) -> Iterator[bytes]:
+        """``length`` bytes from ``offset`` in chunks of at most 4 MiB, if the etag still holds.
+
+        A changed blob raises BlobChanged and a deleted one FileNotFoundError.
+        """
+        if length <= 0:
+            return
+        try:
+            stream = self.client().download_blob(
+                blob,
+                offset=offset,
+                length=length,
+                etag=etag,
+                match_condition=MatchConditions.IfNotModified,
+                max_concurrency=1,
+            )
+            yield from stream.chunks()
+        except Exception as exc:
+            raise translate(exc, self.where, blob) from None
+
+    def close(self) -> None:
+        """Close the HTTP session, if one was opened."""
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def client(self) -> ContainerClient:
+        """The SDK client, built on first use."""
+        with self._lock:
+            if self._client is None:
+                self._client = self._build()
+            return self._client
+
+    def _build(self) -> ContainerClient:
+        silence_sdk_logging()
+        s = self.settings
+        options: dict[str, Any] = {
+            "retry_policy": BoundedRetry(
+                retry_total=RETRIES,
+                retry_connect=RETRIES,
+                retry_read=RETRIES,
+                retry_status=RETRIES,
+                retry_backoff_factor=0.5,
+                retry_backoff_max=MAX_RETRY_WAIT,
+                timeout=OPERATION_TIMEOUT,
+            ),
+            "connection_timeout": CONNECTION_TIMEOUT,
+            "read_timeout": READ_TIMEOUT,
+            "max_single_get_size": CHUNK_BYTES,
+            "max_chunk_get_size": CHUNK_BYTES,
+        }
+        if s.api_version:
+            options["api_version"] = s.api_version
+        if s.connection_string_env:
+            secret = self._secret(s.connection_string_env, "connection_string_env")
+            try:
+                client = ContainerClient.from_connection_string(secret, s.container, **options)
+            except ValueError:
+                raise ConfigError(
+                    f"${s.connection_string_env} does not hold a valid connection string",
+                    provider=self.where.provider,
+                ) from None
+            self._check_endpoint(client)
+            return client
+        if s.sas_env:
+            secret = self._secret(s.sas_env, "sas_env").lstrip("?")
+            return ContainerClient(s.account_url, s.container, credential=secret, **options)
+        from azure.identity import DefaultAzureCredential  # noqa: PLC0415 - only this auth needs it
+
+        credential = DefaultAzureCredential(exclude_interactive_browser_credential=True)
+        return ContainerClient(s.account_url, s.container, credential=credential, **options)
+
+    def _secret(self, variable: str, setting: str) -> str:
+        value = os.environ.get(variable, "").strip()
+        if not value:
+            raise Unauthorized(
+                f"environment variable {variable} (named by {setting}) is not set",
+                hint=f"export {variable} before starting modeltrail",
+                provider=self.where.provider,
+            )
+        return value
+
+    def _check_endpoint(self, client: ContainerClient) -> None:
+        """The connection string must point at the account named by account_url."""
+        parts = urlsplit(client.url)
+        endpoint = f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
+        expected = f"{self.settings.account_url}/{self.settings.container}"
+        if endpoint.lower() != expected.lower():
+            raise ConfigError(
+                f"the connection string in ${self.settings.connection_string_env} is for"
+                f" {endpoint.rsplit('/', 1)[0]}, not account_url {self.settings.account_url}",
+                hint="make account_url match the connection string's blob endpoint",
+                provider=self.where.provider,
+            )

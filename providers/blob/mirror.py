@@ -1,0 +1,125 @@
+"""A local copy of blobs, so that scanning and indexing work on files on disk.
+
+Each mirrored blob has its bytes in ``<root>/data/<name>`` and the state it was copied
+at (size and etag, nothing secret) in ``<root>/state/<name>.json``.  Folders are created
+0700 and files 0600; a full copy is written to a temporary file and renamed into place;
+an append writes the new tail onto the copy.  A copy whose size differs from its recorded
+state (a crash mid-write, two processes appending at once) is treated as absent.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformdirs import user_cache_path
+
+_STATE_SUFFIX = ".json"
+
+
+@dataclass(frozen=True, slots=True)
+class BlobState:
+    """What identifies one version of a blob: its size in bytes and its etag."""
+
+    size: int
+    etag: str
+
+
+def default_mirror_base() -> Path:
+    """``blobs`` in the user cache dir of modeltrail."""
+    return user_cache_path("modeltrail") / "blobs"
+
+
+def mirror_folder(base: Path, account_url: str, container: str, prefix: str) -> Path:
+    """The folder of one provider's mirror under ``base``: a hash of where the logs are."""
+    key = "\n".join((account_url.rstrip("/").lower(), container, prefix))
+    return base / hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+class Mirror:
+    """Copies of blobs addressed by store names (``<container>/<blob name>``)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.data = root / "data"
+        self._states = root / "state"
+
+    def path(self, name: str) -> Path:
+        """Where the copy of ``name`` lives; OSError for a name that is not a safe path."""
+        return self.data.joinpath(*_parts(name))
+
+    def state(self, name: str) -> BlobState | None:
+        """The state the copy was made at, or None if there is no intact copy."""
+        try:
+            recorded = json.loads(self._state_path(name).read_text(encoding="utf-8"))
+            state = BlobState(int(recorded["size"]), str(recorded["etag"]))
+            on_disk = self.path(name).stat().st_size
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return state if on_disk == state.size else None
+
+    def replace(self, name: str, chunks: Iterable[bytes], state: BlobState) -> None:
+        """Write a full copy from ``chunks`` (temporary file, then rename), then its state."""
+        target = self.path(name)
+        self._folders(target.parent)
+        _write_atomically(target, chunks)
+        self._save_state(name, state)
+
+    def append(self, name: str, chunks: Iterable[bytes], state: BlobState) -> None:
+        """Append ``chunks`` to the existing copy, then record the new state."""
+        with self.path(name).open("ab") as copy:
+            for chunk in chunks:
+                copy.write(chunk)
+        self._save_state(name, state)
+
+    def forget(self, name: str) -> None:
+        """Drop the copy of ``name`` and its state, if any."""
+        for path in (self._state_path(name), self.path(name)):
+            with suppress(FileNotFoundError):
+                path.unlink()
+
+    def _state_path(self, name: str) -> Path:
+        parts = _parts(name)
+        return self._states.joinpath(*parts[:-1], parts[-1] + _STATE_SUFFIX)
+
+    def _save_state(self, name: str, state: BlobState) -> None:
+        target = self._state_path(name)
+        self._folders(target.parent)
+        body = json.dumps({"size": state.size, "etag": state.etag}).encode()
+        _write_atomically(target, [body])
+
+    def _folders(self, folder: Path) -> None:
+        """Create ``folder`` and its missing parents, each 0700."""
+        missing = []
+        while not folder.is_dir():
+            missing.append(folder)
+            folder = folder.parent
+        for path in reversed(missing):
+            with suppress(FileExistsError):
+                path.mkdir(mode=0o700)
+
+
+def _parts(name: str) -> list[str]:
+    parts = name.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        raise OSError(errno.EINVAL, "blob name cannot be mirrored as a file path", name)
+    return parts
+
+
+def _write_atomically(target: Path, chunks: Iterable[bytes]) -> None:
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+        Path(temporary).replace(target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,139 @@
+"""A blob container as a :class:`~providers.predictions.store.LogStore`, read through a mirror.
+
+Store names are ``<container>/<blob name>``, the same names as a local copy of the storage
+account has (``<folder>/modeldata/...``), so a blob tree and the same tree on disk give
+identical records.  Only the folders under the configured root are ever listed; folders
+above it are answered from the settings, others are empty, both without a request.
+
+Reading a blob first brings its mirror copy up to date, then reads the copy:
+
+- the copy matches the blob's listed size and etag: nothing is downloaded;
+- the blob grew (today's logs are appended to): only the new tail is downloaded;
+- otherwise (new, shrunk or rewritten): the whole blob is downloaded, in 4 MiB chunks.
+
+Blobs of closed days (before today, UTC) are immutable, so a copy of one is used even
+when the blob has not been listed in this session, without asking the service.
+"""
+
+from __future__ import annotations
+
+import builtins
+import threading
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, BinaryIO
+
+from providers.blob.failures import BlobChanged
+from providers.blob.mirror import BlobState, Mirror
+from providers.predictions.lines import RawLine
+from providers.predictions.store import LocalFolderStore, LogStore, StoredFile
+
+if TYPE_CHECKING:
+    from providers.blob.container import BlobContainer
+
+
+class BlobLogStore(LogStore):
+    """The logs under ``root`` (``<container>[/<prefix>]``) of one container."""
+
+    def __init__(
+        self,
+        container: BlobContainer,
+        mirror: Mirror,
+        *,
+        root: str,
+        closed: Callable[[str], bool],
+    ) -> None:
+        self.container = container
+        self.mirror = mirror
+        self.root = root.strip("/")
+        self._container_name = self.root.split("/", 1)[0]
+        self._closed = closed
+        self._local = LocalFolderStore(mirror.data)
+        self._listed: dict[str, BlobState] = {}
+        self._lock = threading.Lock()
+
+    # -- browsing -----------------------------------------------------------------------
+
+    def list(self, prefix: str = "") -> Iterator[StoredFile]:
+        """Every blob under ``prefix`` (one paged listing, no folder walk)."""
+        folder = prefix.strip("/")
+        if _inside(self.root, folder):
+            folder = self.root
+        elif not _inside(folder, self.root):
+            return
+        below = self._blob(folder)
+        for blob, state in self.container.list_blobs(f"{below}/" if below else ""):
+            name = self._name(blob)
+            self._listed[name] = state
+            yield StoredFile(name, state.size)
+
+    def list_dirs(self, prefix: str = "") -> builtins.list[str]:
+        """The sub-folders of ``prefix``, listed with ``walk_blobs`` (delimiter '/')."""
+        folder = prefix.strip("/")
+        if folder != self.root and _inside(self.root, folder):
+            depth = folder.count("/") + 1 if folder else 0
+            return ["/".join(self.root.split("/")[: depth + 1])]
+        if not _inside(folder, self.root):
+            return []
+        below = self._blob(folder)
+        folders, blobs = self.container.walk(f"{below}/" if below else "")
+        for blob, state in blobs:
+            self._listed[self._name(blob)] = state
+        return sorted(self._name(f.rstrip("/")) for f in folders)
+
+    # -- reading ------------------------------------------------------------------------
+
+    def open(self, name: str) -> BinaryIO:
+        """The mirror copy of the blob, brought up to date first."""
+        self._sync(name)
+        return self._local.open(name)
+
+    def find_lines(self, name: str, needle: bytes) -> builtins.list[RawLine]:
+        """Lines holding ``needle``, searched in the (updated) mirror copy with ``mmap``."""
+        self._sync(name)
+        return self._local.find_lines(name, needle)
+
+    def _sync(self, name: str) -> None:
+        if not _inside(name, self.root) or name == self.root:
+            raise FileNotFoundError(name)
+        with self._lock:
+            have = self.mirror.state(name)
+            want = self._listed.get(name)
+            if want is None:
+                if have is not None and self._closed(name):
+                    return
+                want = self._current(name)
+            if have == want:
+                return
+            try:
+                self._fetch(name, have, want)
+            except BlobChanged:  # written to since it was listed: fetch what it is now
+                self._fetch(name, have, self._current(name))
+            except FileNotFoundError:
+                self._listed.pop(name, None)
+                self.mirror.forget(name)
+                raise
+
+    def _current(self, name: str) -> BlobState:
+        state = self.container.properties(self._blob(name))
+        self._listed[name] = state
+        return state
+
+    def _fetch(self, name: str, have: BlobState | None, want: BlobState) -> None:
+        blob = self._blob(name)
+        if have is not None and want.size > have.size:
+            tail = self.container.download(blob, have.size, want.size - have.size, want.etag)
+            self.mirror.append(name, tail, want)
+        else:
+            whole = self.container.download(blob, 0, want.size, want.etag)
+            self.mirror.replace(name, whole, want)
+
+    def _blob(self, name: str) -> str:
+        return name[len(self._container_name) + 1 :]
+
+    def _name(self, blob: str) -> str:
+        return f"{self._container_name}/{blob}"
+
+
+def _inside(name: str, folder: str) -> bool:
+    """True if ``name`` is ``folder`` or below it ("" holds everything)."""
+    return not folder or name == folder or name.startswith(folder + "/")
