@@ -473,3 +473,40 @@ def test_refused_api_version_is_a_clear_error(
         assert "api_version" in raised.value.hint
         pinned = blob(strict, "modeldata", tmp_path, monkeypatch, api_version="2025-01-05")
         assert pinned.find("x").rows == ()
+
+
+def test_unlisted_blob_asks_the_service_only_when_its_day_is_open(
+    proxy: Proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = "modeldata/sub-1/rg-1/ws-1/churn-svc/churn/4/inputs/2024/05/04/data.csv"
+    warm = blob(proxy.endpoint, "modeldata", tmp_path, monkeypatch)
+    assert len(rows(warm.find("v1-4-3-0"))) == 1
+    proxy.clear()
+    cold = blob(proxy.endpoint, "modeldata", tmp_path, monkeypatch)  # same mirror, no listing
+    with cold.store.open(name) as stream:
+        assert b"v1-4-3-0" in stream.read()
+    assert proxy.seen == []
+    cold.store.mirror.forget(name)
+    assert cold.store.first_line(name) is not None
+    assert [s.method for s in proxy.seen] == ["HEAD", "GET"]
+
+
+def test_blob_rewritten_between_list_and_read_is_read_again(
+    proxy: Proxy,
+    service: BlobServiceClient,
+    tree: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    upload(service, tree, {"modeldata": "rewritten", V2_CONTAINER: "unused-v2c"})
+    target = "sub-1/rg-1/ws-1/churn-svc/churn/3/predictions/2024/05/01/data.csv"
+    rewritten = service.get_blob_client("rewritten", target)
+    original = rewritten.download_blob().readall()
+    proxy.before_once(
+        lambda seen: seen.is_download and seen.path.endswith(target),
+        lambda: rewritten.upload_blob(original.replace(b"\n0,", b"\n1,"), overwrite=True),
+    )
+    provider = blob(proxy.endpoint, "rewritten", tmp_path, monkeypatch, format="v1")
+    [row] = rows(provider.find("v1-3-0-0"))
+    assert row.outputs == {"churn": 1}  # the new content, not a mix
+    assert [s.method for s in proxy.seen if target in s.path] == ["GET", "HEAD", "GET"]
