@@ -9,9 +9,11 @@ release is found, say).  No UI code here.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from providers.backends import Backends
 from providers.errors import Ambiguous, NotFound, ProviderError
@@ -30,6 +32,8 @@ HOP_KINDS = ("prediction", "deployment", "model", "run", "release", "build", "da
 RUN_COMMIT_TAGS = ("mlflow.source.git.commit", "git_commit")
 
 RESOLVED, UNCERTAIN, UNRESOLVED = "resolved", "uncertain", "unresolved"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +71,28 @@ class _State:
     deployment: Deployment | None = None
     model: ModelVersion | None = None
     model_ref: tuple[str, str] | None = None
+    model_why: str = ""
     run: TrainingRun | None = None
     release: Release | None = None
     build: Build | None = None
     commit_sha: str | None = None
     commit_reasons: list[str] = field(default_factory=list)
     hops: list[Hop] = field(default_factory=list)
+    pool: ThreadPoolExecutor | None = None
+    pending: dict[str, Future[Any]] = field(default_factory=dict)
+
+    def soon(self, key: str, call: Callable[[], Any]) -> None:
+        """Start ``call`` now in the background; :meth:`get` collects it later."""
+        if self.pool is not None and key not in self.pending:
+            # Each call runs in a copy of this context, so the cache mode and what the
+            # cache served follow it into the pool's threads.
+            self.pending[key] = self.pool.submit(copy_context().run, call)
+
+    def get(self, key: str, call: Callable[[], T]) -> T:
+        """The result of the call started as ``key`` (raising its error), else ``call()``."""
+        future = self.pending.pop(key, None)
+        result: T = future.result() if future is not None else call()
+        return result
 
     @property
     def when(self) -> datetime | None:
@@ -142,7 +162,9 @@ class TrailResolver:
         state = _State()
         steps: list[Callable[[TrailResolver, _State], Hop | None]] = [
             TrailResolver._load_release(release_id),
-            *self._STEPS[4:],
+            TrailResolver._build_step,
+            TrailResolver._data_step,
+            TrailResolver._commit_step,
         ]
         return self._run(state, f"release {release_id}", steps)
 
@@ -151,11 +173,39 @@ class TrailResolver:
     def _run(
         self, state: _State, start: str, steps: list[Callable[[TrailResolver, _State], Hop | None]]
     ) -> Trail:
-        for step in steps:
-            hop = step(self, state)
-            if hop is not None:
-                state.hops.append(hop)
-        return Trail(start, tuple(state.hops))
+        """Run the steps in order; calls that do not depend on each other overlap.
+
+        What the starting point already names (the deployment and model a log names, the
+        release list) is fetched at once in parallel, and the run is fetched while the
+        release and build are resolved; hops are then put back in trail order.
+        """
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="trail") as pool:
+            state.pool = pool
+            self._prefetch(state)
+            for step in steps:
+                hop = step(self, state)
+                if hop is not None:
+                    state.hops.append(hop)
+            state.pool = None
+        hops = sorted(state.hops, key=lambda h: HOP_KINDS.index(h.kind))
+        return Trail(start, tuple(hops))
+
+    def _prefetch(self, state: _State) -> None:
+        pred, backends = state.prediction, self.backends
+        if pred is not None and pred.deployment and backends.deployments is not None:
+            deployments, endpoint, name = backends.deployments, pred.endpoint, pred.deployment
+            state.soon("deployment", lambda: deployments.get_deployment(endpoint, name))
+        ref = state.model_ref or (
+            (pred.model_name, pred.model_version)
+            if pred and pred.model_name and pred.model_version
+            else None
+        )
+        if ref is not None and backends.models is not None:
+            models = backends.models
+            state.soon("model", lambda: models.get_version(*ref))
+        if backends.releases is not None and state.release is None:
+            releases, top = backends.releases, self.release_scan
+            state.soon("releases", lambda: releases.list_releases(top=top))
 
     # -- steps ---------------------------------------------------------------------
 
@@ -169,7 +219,8 @@ class TrailResolver:
             return Hop("deployment", label, UNRESOLVED, self.backends.missing("deployments"))
         try:
             if pred.deployment:
-                dep = provider.get_deployment(pred.endpoint, pred.deployment)
+                endpoint, name = pred.endpoint, pred.deployment
+                dep = state.get("deployment", lambda: provider.get_deployment(endpoint, name))
                 reason = f"the log folder names deployment {pred.endpoint}/{pred.deployment}"
             else:
                 dep = self._deployment_for_model(pred)
@@ -212,26 +263,38 @@ class TrailResolver:
             raise Ambiguous(f"several deployments of {pred.endpoint} run that model: {names}")
         return matches[0]
 
-    def _model_step(self, state: _State) -> Hop | None:
+    def _model_ref_step(self, state: _State) -> Hop | None:
+        """Decide which model version to look up and start fetching it (no hop yet)."""
         pred, dep = state.prediction, state.deployment
         if state.model_ref:
-            ref, why = state.model_ref, "asked for"
+            state.model_why = "asked for"
         elif pred and pred.model_name and pred.model_version:
-            ref, why = (pred.model_name, pred.model_version), "the prediction log names it"
+            state.model_ref = (pred.model_name, pred.model_version)
+            state.model_why = "the prediction log names it"
         elif dep and dep.model_name and dep.model_version:
-            ref = (dep.model_name, dep.model_version)
-            why = f"deployment {dep.endpoint}/{dep.name} references {dep.model_ref}"
-        else:
+            state.model_ref = (dep.model_name, dep.model_version)
+            state.model_why = f"deployment {dep.endpoint}/{dep.name} references {dep.model_ref}"
+        ref, models = state.model_ref, self.backends.models
+        if ref is not None and models is not None:
+            state.soon("model", lambda: models.get_version(*ref))
+        return None
+
+    def _model_step(self, state: _State) -> Hop | None:
+        ref, why = state.model_ref, state.model_why
+        if ref is None:
             return Hop("model", "?", UNRESOLVED, "neither the log nor the deployment names a model")
-        state.model_ref = ref
         label = f"{ref[0]}:{ref[1]}"
         if self.backends.models is None:
             return Hop("model", label, UNRESOLVED, f"{why}; but {self.backends.missing('models')}")
         try:
-            model = self.backends.models.get_version(*ref)
+            models = self.backends.models
+            model = state.get("model", lambda: models.get_version(*ref))
         except ProviderError as exc:
             return Hop("model", label, UNRESOLVED, f"{why}; but {exc}")
         state.model = model
+        if model.run_id:
+            run_id = model.run_id
+            state.soon("run", lambda: models.get_run(run_id))
         created = f", registered {model.created_at:%Y-%m-%d}" if model.created_at else ""
         return Hop("model", label, RESOLVED, f"{why}{created}", model, model.source)
 
@@ -245,7 +308,8 @@ class TrailResolver:
         if self.backends.models is None:
             return Hop("run", model.run_id, UNRESOLVED, self.backends.missing("models"))
         try:
-            run = self.backends.models.get_run(model.run_id)
+            models, run_id = self.backends.models, model.run_id
+            run = state.get("run", lambda: models.get_run(run_id))
         except ProviderError as exc:
             return Hop("run", model.run_id, UNRESOLVED, f"{why}; but {exc}")
         state.run = run
@@ -266,7 +330,8 @@ class TrailResolver:
         if self.backends.releases is None:
             return Hop("release", "?", UNRESOLVED, self.backends.missing("releases"))
         try:
-            releases = self.backends.releases.list_releases(top=self.release_scan)
+            provider, top = self.backends.releases, self.release_scan
+            releases = state.get("releases", lambda: provider.list_releases(top=top))
         except ProviderError as exc:
             return Hop("release", "?", UNRESOLVED, str(exc))
         matches = [r for r in releases if _release_matches(r, ref, image)]
@@ -340,7 +405,10 @@ class TrailResolver:
         reason += f" of {build.definition} on {build.branch}" if build.branch else ""
         if build.source_commit:
             state.commit_reasons.insert(0, f"build {build.number} sourceVersion")
-            state.commit_sha = build.source_commit
+            state.commit_sha = sha = build.source_commit
+            commits = self.backends.commits
+            if commits is not None:
+                state.soon(f"commit:{sha}", lambda: commits.get_commit(sha, with_diff=False))
         return Hop("build", build.number, RESOLVED, reason, build, build.source)
 
     def _data_step(self, state: _State) -> Hop | None:
@@ -380,19 +448,26 @@ class TrailResolver:
                 "commit", sha[:10], UNRESOLVED, f"{reason}; but {self.backends.missing('commits')}"
             )
         try:
-            commit: Commit = self.backends.commits.get_commit(sha, with_diff=False)
+            commits = self.backends.commits
+            commit: Commit = state.get(
+                f"commit:{sha}", lambda: commits.get_commit(sha, with_diff=False)
+            )
         except ProviderError as exc:
             return Hop("commit", sha[:10], UNRESOLVED, f"{reason}; but {exc}")
         status = UNCERTAIN if "WARNING" in reason else RESOLVED
         reason += f"; {commit.author.name}, {commit.authored_at:%Y-%m-%d}: {commit.subject}"
         return Hop("commit", commit.short_sha, status, reason, commit, commit.source)
 
+    # Steps run in the order of what they need, not in trail order: the model version is
+    # fetched while the release and build are matched, the run and the commit together;
+    # hops are sorted into trail order afterwards.
     _STEPS: ClassVar[list[Callable[[TrailResolver, _State], Hop | None]]] = [
         _deployment_step,
-        _model_step,
-        _run_step,
+        _model_ref_step,
         _release_step,
         _build_step,
+        _model_step,
+        _run_step,
         _data_step,
         _commit_step,
     ]
