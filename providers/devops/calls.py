@@ -1,0 +1,212 @@
+"""SDK calls with bounded retries, turned into the typed errors of :mod:`providers.errors`.
+
+The SDK's exceptions do not carry the HTTP status or headers, so every SDK client gets
+a response hook that remembers the last status, ``Retry-After`` and continuation token
+of the calling thread.  msrest's own retries are switched off: a throttled call is
+retried here, waiting what the server asked for, a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+from providers.errors import BadData, NotFound, ProviderError, Throttled, Unauthorized, Unavailable
+
+T = TypeVar("T")
+
+PROVIDER = "azure-devops"
+RETRIED = frozenset({429, 500, 502, 503, 504})
+_FALLBACK_WAIT = 2.0  # seconds between retries when the server names no Retry-After
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the last HTTP response of a thread said besides its body."""
+
+    status: int
+    retry_after: float | None
+    continuation: str | None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it wraps (msrest's inner_exception, __cause__, urllib3's reason)."""
+    found: list[BaseException] = []
+    todo: list[object] = [exc]
+    while todo and len(found) < 20:
+        item = todo.pop()
+        if isinstance(item, BaseException) and item not in found:
+            found.append(item)
+            todo += [getattr(item, "inner_exception", None), getattr(item, "reason", None)]
+            todo += [item.__cause__, item.__context__, *item.args]
+    return found
+
+
+class Calls:
+    """Runs SDK calls for one provider: configures clients, retries, maps errors."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        retries: int,
+        max_retry_wait: float,
+        secrets: tuple[str, ...] = (),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.timeout = timeout
+        self.retries = retries
+        self.max_retry_wait = max_retry_wait
+        self._secrets = tuple(s for s in secrets if s)
+        self._sleep = sleep
+        self._local = threading.local()
+
+    # -- SDK clients ---------------------------------------------------------------
+
+    def configure(self, client: Any) -> Any:
+        """Set ``client``'s timeout, switch off msrest's retries and hook its responses."""
+        config = client.config
+        config.connection.timeout = self.timeout
+        config.retry_policy.retries = 0
+        policy = config.retry_policy.policy
+        policy.status_forcelist = []
+        policy.read = False  # a read timeout surfaces as itself, not as a connection error
+        config.hooks.append(self._remember)
+        return client
+
+    def _remember(self, response: Any, *_args: Any, **_kwargs: Any) -> None:
+        headers = response.headers
+        self._local.answer = Answer(
+            status=int(response.status_code),
+            retry_after=_retry_after(headers.get("Retry-After")),
+            continuation=headers.get("X-MS-ContinuationToken"),
+        )
+
+    def last_answer(self) -> Answer | None:
+        """The last response this thread received (None before the first)."""
+        answer: Answer | None = getattr(self._local, "answer", None)
+        return answer
+
+    # -- running calls ---------------------------------------------------------------
+
+    def run(self, what: str, call: Callable[[], T], *, scope: str) -> T:
+        """``call()``, retried while throttled or unavailable; typed errors otherwise.
+
+        ``what`` names the object for messages ("release 7"); ``scope`` is the PAT scope
+        reading it needs ("Release (Read)").
+        """
+        attempt = 0
+        while True:
+            self._local.answer = None
+            try:
+                return call()
+            except ProviderError:
+                raise
+            except Exception as exc:
+                error = self._error(what, scope, exc)
+            wait = error.retry_after if isinstance(error, Throttled) else None
+            retryable = isinstance(error, Throttled | Unavailable)
+            if not retryable or attempt >= self.retries:
+                raise error from None
+            if wait is None:
+                wait = _FALLBACK_WAIT * (attempt + 1)
+            if wait > self.max_retry_wait:
+                raise error from None
+            attempt += 1
+            self._sleep(wait)
+
+    def _error(self, what: str, scope: str, exc: Exception) -> ProviderError:
+        answer = self.last_answer()
+        status = answer.status if answer else None
+        kind = type(exc).__name__
+        if kind in ("ClientAuthenticationError", "CredentialUnavailableError"):
+            return Unauthorized(
+                f"could not get an Entra ID token for Azure DevOps: {self._clean(exc)}",
+                hint="run 'az login', or set pat_env to a variable holding a PAT",
+                provider=PROVIDER,
+            )
+        if kind in ("DeserializationError", "JSONDecodeError"):
+            return BadData(
+                f"Azure DevOps sent {what} in a shape the SDK cannot read: {self._clean(exc)}",
+                hint="the server may run an API version this SDK does not know",
+                provider=PROVIDER,
+            )
+        if status == 401 or kind == "AzureDevOpsAuthenticationError":
+            return Unauthorized(
+                f"Azure DevOps rejected the credentials reading {what} (HTTP 401)",
+                hint=f"the PAT may have expired or be revoked: create one with the {scope} scope",
+                provider=PROVIDER,
+            )
+        if status == 403:
+            return Unauthorized(
+                f"not allowed to read {what} (HTTP 403)",
+                hint=f"the PAT or account needs the {scope} scope on this project",
+                provider=PROVIDER,
+            )
+        if status == 404:
+            return NotFound(
+                f"{what} not found (HTTP 404): {self._clean(exc)}",
+                hint="check the id and the organization, project and repository in the profile",
+                provider=PROVIDER,
+            )
+        if status in RETRIED:
+            wait = answer.retry_after if answer else None
+            after = f"; retry after {wait:.0f} s" if wait is not None else ""
+            message = f"Azure DevOps is throttling or unavailable reading {what} (HTTP {status})"
+            if status == 429 or wait is not None:
+                return Throttled(
+                    message + after,
+                    retry_after=wait,
+                    hint="wait and refresh; reduce how often the console polls",
+                    provider=PROVIDER,
+                )
+            return Unavailable(message, hint="try again in a minute", provider=PROVIDER)
+        return self._transport_error(what, status, exc)
+
+    def _transport_error(self, what: str, status: int | None, exc: Exception) -> ProviderError:
+        names = {c.__name__ for cause in _causes(exc) for c in type(cause).__mro__}
+        refused = {"NewConnectionError", "ConnectionRefusedError", "NameResolutionError"}
+        timeouts = {"Timeout", "TimeoutError", "ReadTimeoutError", "ConnectTimeoutError"}
+        if not names & refused and names & timeouts:
+            return Unavailable(
+                f"Azure DevOps did not answer within {self.timeout:g} s reading {what}",
+                hint="check the network or raise 'timeout' in the profile",
+                provider=PROVIDER,
+            )
+        if names & {"ConnectionError", "OSError"}:
+            return Unavailable(
+                f"cannot reach Azure DevOps reading {what}",
+                hint="check the network, a proxy or the organization_url",
+                provider=PROVIDER,
+            )
+        code = f" (HTTP {status})" if status else ""
+        return Unavailable(
+            f"Azure DevOps failed reading {what}{code}: {self._clean(exc)}",
+            hint="try again; if it persists, check the Azure DevOps status page",
+            provider=PROVIDER,
+        )
+
+    def _clean(self, exc: BaseException) -> str:
+        """The exception's text, first line only, with any secret removed."""
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text[:300]
