@@ -213,6 +213,45 @@ def test_get_release_with_environments_tasks_and_target(
     assert from_jsonable(Release, to_jsonable(release)) == release
 
 
+def test_target_from_artifact_variables(fake: FakeDevOps, sleeps: Sleeps) -> None:
+    release_setup(fake, "a" * 40)
+    rule = {"model_version": "Release.Artifacts._train.BuildNumber", "image": "NOPE"}
+    ado = make_provider(fake, sleeps, release_variables=rule)
+
+    target = ado.get_release(7).target
+
+    assert target is not None and target.model_version == "20240501.42"
+    assert "Release.Artifacts._train.BuildNumber" in target.rule
+
+
+def test_target_from_task_logs_when_variables_name_none(fake: FakeDevOps, sleeps: Sleeps) -> None:
+    release_setup(fake, "a" * 40)
+    fake.releases[7]["variables"] = {}
+    fake.release_logs[7, 11, 21, 5] = "login ok\ndeployed acr.io/m:4 as mortgage:4\n"
+    pattern = r"deployed (?P<image>\S+) as (?P<model_name>[^:]+):(?P<model_version>\S+)"
+    ado = make_provider(fake, sleeps, release_log={"pattern": pattern, "task": "azurecli"})
+
+    target = ado.get_release(7).target
+
+    assert target is not None
+    assert (target.image, target.model_name, target.model_version) == (
+        "acr.io/m:4",
+        "mortgage",
+        "4",
+    )
+    assert target.rule.startswith("log of task AzureCLI matching")
+    assert fake.seen("/tasks/6/logs") == []  # only the rule's task is read
+    assert [r.target for r in ado.list_releases()] == [target]
+
+
+def test_log_rule_is_validated() -> None:
+    base = {"organization_url": "https://dev.azure.com/contoso", "project": "p"}
+    with pytest.raises(ConfigError, match="not a regular expression"):
+        parse_settings({**base, "release_log": {"pattern": "(unclosed"}})
+    with pytest.raises(ConfigError, match="names none of the groups"):
+        parse_settings({**base, "release_log": {"pattern": "deployed (\\S+)"}})
+
+
 def test_task_log_and_all_logs_zip(fake: FakeDevOps, ado: AzureDevOpsProvider) -> None:
     release_setup(fake, "a" * 40)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +35,11 @@ class TargetRule:
         return f"release variables {self.model_name}/{self.model_version}/{self.image}"
 
     def apply(self, variables: Mapping[str, str]) -> ReleaseTarget | None:
-        """The target named by ``variables``, or None if they name nothing."""
+        """The target named by ``variables``, or None if they name nothing.
+
+        ``parse_release`` passes the release's variables and its artifacts' predefined
+        ``Release.Artifacts.{alias}.*`` variables (see :func:`artifact_variables`).
+        """
         values = {f: variables.get(getattr(self, f)) for f in _TARGET_FIELDS}
         if not any(values.values()):
             return None
@@ -42,6 +47,71 @@ class TargetRule:
 
 
 _TARGET_FIELDS = ("model_name", "model_version", "image", "endpoint", "deployment")
+
+
+@dataclass(frozen=True, slots=True)
+class LogRule:
+    """Find what a release deployed in its task logs (configurable per profile).
+
+    ``pattern`` is a regular expression with named groups among model_name,
+    model_version, image, endpoint and deployment; it is searched in the logs of the
+    tasks called ``task`` (every task if empty), in order, and the first match wins.
+    """
+
+    pattern: str
+    task: str = ""
+
+    def __post_init__(self) -> None:
+        try:
+            groups = set(re.compile(self.pattern).groupindex)
+        except re.error as exc:
+            message = f"log pattern {self.pattern!r} is not a regular expression: {exc}"
+            raise ValueError(message) from None
+        if not groups & set(_TARGET_FIELDS):
+            raise ValueError(
+                f"log pattern {self.pattern!r} names none of the groups {', '.join(_TARGET_FIELDS)}"
+            )
+
+    def wants(self, task_name: str) -> bool:
+        """True if the logs of tasks called ``task_name`` are searched."""
+        return not self.task or self.task.lower() == task_name.lower()
+
+    def apply(self, log: str, task_name: str) -> ReleaseTarget | None:
+        """The target the first match in ``log`` names, or None."""
+        match = re.search(self.pattern, log, re.MULTILINE)
+        if match is None:
+            return None
+        found = match.groupdict()
+        values = {f: found.get(f) for f in _TARGET_FIELDS}
+        if not any(values.values()):
+            return None
+        return ReleaseTarget(**values, rule=f"log of task {task_name} matching {self.pattern!r}")
+
+
+def artifact_variables(artifacts: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """The predefined ``Release.Artifacts.{alias}.*`` variables of a release's artifacts.
+
+    A TargetRule may name them, e.g. ``image = "Release.Artifacts._image.BuildNumber"``.
+    """
+    found: dict[str, str] = {}
+    for artifact in artifacts:
+        ref = artifact.get("definitionReference") or {}
+        prefix = f"Release.Artifacts.{artifact.get('alias', '')}."
+        for name, key in _ARTIFACT_FIELDS:
+            value = (ref.get(key) or {}).get("name" if name != "BuildId" else "id")
+            if value:
+                found[prefix + name] = str(value)
+    return found
+
+
+_ARTIFACT_FIELDS = (
+    ("BuildId", "version"),
+    ("BuildNumber", "version"),
+    ("SourceVersion", "sourceVersion"),
+    ("SourceBranch", "branch"),
+    ("DefinitionName", "definition"),
+    ("RepositoryName", "repository"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +195,7 @@ def parse_release(doc: Mapping[str, Any], provider: str, rule: TargetRule) -> Re
         commit=(ref.get("sourceVersion") or {}).get("id"),
         environments=environments,
         variables=variables,
-        target=rule.apply(variables),
+        target=rule.apply({**artifact_variables(artifacts), **variables}),
         source=Source(provider, f"release {release_id}", web),
     )
 

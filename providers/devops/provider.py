@@ -27,7 +27,7 @@ from providers.devops.settings import PROVIDER, DevOpsSettings, parse_settings
 from providers.devops.timeline import BuildStep, parse_timeline
 from providers.errors import BadData, ConfigError, NotFound
 from providers.protocols import CommitsProvider, Provider, ProviderContext, ReleasesProvider
-from providers.records import Build, BuildArtifact, Commit, Release
+from providers.records import Build, BuildArtifact, Commit, Release, ReleaseTarget
 
 T = TypeVar("T")
 
@@ -211,7 +211,11 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
     # -- releases ----------------------------------------------------------------------
 
     def list_releases(self, top: int = 100) -> list[Release]:
-        """The newest releases first (of ``release_definition`` if set), paged by 100."""
+        """The newest releases first (of ``release_definition`` if set), paged by 100.
+
+        With a ``release_log`` rule, releases whose variables name no target have the
+        logs of the rule's tasks read: one request per task, so name the task.
+        """
         definition = self._definition_id("release", self.settings.release_definition)
         project = self.settings.project
         found = self._paged(
@@ -246,7 +250,28 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
         if release.source.url is None:
             url = self._web(f"_releaseProgress?releaseId={release.release_id}")
             release = replace(release, source=replace(release.source, url=url))
+        if release.target is None and self.settings.log_rule is not None:
+            release = replace(release, target=self._target_from_logs(release))
         return release
+
+    def _target_from_logs(self, release: Release) -> ReleaseTarget | None:
+        """The first target the profile's log rule finds in the release's task logs."""
+        rule = self.settings.log_rule
+        assert rule is not None
+        for env in release.environments:
+            for task in env.tasks:
+                if task.phase_id is None or not rule.wants(task.name):
+                    continue
+                try:
+                    log = self.get_task_log(
+                        release.release_id, env.env_id, task.phase_id, task.task_id
+                    )
+                except NotFound:
+                    continue
+                target = rule.apply(log, task.name)
+                if target is not None:
+                    return target
+        return None
 
     def get_task_log(self, release_id: int, env_id: int, phase_id: int, task_id: int) -> str:
         """The log text of one release task."""

@@ -15,8 +15,11 @@ Example::
     retries = 3                                # retries of throttled/unavailable requests
     max_retry_wait = 60                        # longest Retry-After we wait out (seconds)
 
-    [profiles.prod.releases.release_variables] # TargetRule fields
-    model_version = "MODEL_VERSION"
+    [profiles.prod.releases.release_variables] # TargetRule fields: variable names
+    model_version = "MODEL_VERSION"            # or "Release.Artifacts._train.BuildNumber"
+    [profiles.prod.releases.release_log]       # optional LogRule, for releases whose
+    task = "AzureCLI"                          # variables name no target
+    pattern = 'deployed (?P<image>[^ ]+)'
     [profiles.prod.releases.artifact_metadata] # MetadataKeys fields
     file = "meta.json"
 """
@@ -28,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from providers.devops.parse import MetadataKeys, TargetRule
+from providers.devops.parse import LogRule, MetadataKeys, TargetRule
 from providers.errors import ConfigError
 
 PROVIDER = "azure-devops"
@@ -36,7 +39,7 @@ PROVIDER = "azure-devops"
 _REQUIRED = ("organization_url", "project")
 _OPTIONAL_TEXT = ("repository", "release_definition", "build_definition", "pat_env")
 _NUMBERS = {"timeout": (30.0, 1.0, 600.0), "retries": (3, 0, 10), "max_retry_wait": (60.0, 0, 600)}
-_TABLES = ("release_variables", "artifact_metadata")
+_TABLES = ("release_variables", "artifact_metadata", "release_log")
 _KNOWN = {*_REQUIRED, *_OPTIONAL_TEXT, *_NUMBERS, *_TABLES, "metadata_artifacts"}
 
 
@@ -55,6 +58,7 @@ class DevOpsSettings:
     retries: int = 3
     max_retry_wait: float = 60.0
     rule: TargetRule = field(default_factory=TargetRule)
+    log_rule: LogRule | None = None
     metadata_keys: MetadataKeys = field(default_factory=MetadataKeys)
 
     def identity(self) -> dict[str, str]:
@@ -65,6 +69,8 @@ class DevOpsSettings:
         if self.metadata_artifacts:
             found["metadata_artifacts"] = ",".join(self.metadata_artifacts)
         found["release_variables"] = repr(self.rule)
+        if self.log_rule:
+            found["release_log"] = repr(self.log_rule)
         found["artifact_metadata"] = repr(self.metadata_keys)
         return found
 
@@ -98,7 +104,7 @@ def _table(settings: Mapping[str, Any], key: str, cls: type[Any]) -> Any:
         raise _error(f"{key!r} must be a table")
     try:
         return cls(**table)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise _error(f"{key}: {exc}") from None
 
 
@@ -133,6 +139,7 @@ def parse_settings(settings: Mapping[str, Any]) -> DevOpsSettings:
         retries=_number(settings, "retries"),
         max_retry_wait=_number(settings, "max_retry_wait"),
         rule=_table(settings, "release_variables", TargetRule),
+        log_rule=_table(settings, "release_log", LogRule) if "release_log" in settings else None,
         metadata_keys=_table(settings, "artifact_metadata", MetadataKeys),
         **texts,
     )
