@@ -117,42 +117,48 @@ class ProviderCache:
         key = self._key(provider, kind, method, args)
         index = self.store.get(key)
         now = time.time()
-        if index is not None:
-            served = self._cached_pages(key, index, result)
-            if served is not None:
-                fresh = index.fresh(now)
-                age = now - index.fetched_at
-                mode = current_mode()
-                if self.offline or (mode != REFRESH and (fresh or mode == STALE_OK)):
-                    record(Served(what, age, not fresh, "offline" if self.offline else ""))
-                    yield from self._finish_pages(served, index, call, what)
-                    return
+        if index is not None and isinstance(index.value, dict):
+            fresh = index.fresh(now)
+            mode = current_mode()
+            if self.offline or (mode != REFRESH and (fresh or mode == STALE_OK)):
+                why = "offline" if self.offline else ""
+                record(Served(what, now - index.fetched_at, not fresh, why))
+                yield from self._replay(key, index, result, call, what)
+                return
         if self.offline:
             raise _not_cached(what)
         yield from self._stream(key, kind, call, settled, what, index, result, max_pages)
 
+    def _replay(
+        self, key: str, index: Entry, result: Any, call: Callable[[], Iterator[T]], what: str
+    ) -> Iterator[T]:
+        """The cached pages one by one, then (online) the rest from the backend."""
+        count = int(index.value.get("pages", 0))
+        served = 0
+        for number in range(count):
+            page = self._load(f"{key}#{number}", result)
+            if page is None:  # evicted meanwhile: read on from the backend
+                break
+            yield page[1]
+            served += 1
+        if served == count and index.value.get("complete"):
+            return
+        if self.offline:
+            raise Unavailable(
+                f"offline: only the first {served} page(s) of {what} are in the cache",
+                hint="go online to read further",
+            )
+        yield from itertools.islice(call(), served, None)
+
     def _cached_pages(self, key: str, index: Entry, result: Any) -> list[Any] | None:
-        count = index.value.get("pages", 0) if isinstance(index.value, dict) else 0
+        """Every cached page of a stream, or None if one is missing."""
         pages = []
-        for number in range(int(count)):
+        for number in range(int(index.value.get("pages", 0))):
             page = self._load(f"{key}#{number}", result)
             if page is None:
                 return None
             pages.append(page[1])
         return pages
-
-    def _finish_pages(
-        self, pages: list[Any], index: Entry, call: Callable[[], Iterator[T]], what: str
-    ) -> Iterator[T]:
-        yield from pages
-        if index.value.get("complete"):
-            return
-        if self.offline:
-            raise Unavailable(
-                f"offline: only the first {len(pages)} page(s) of {what} are in the cache",
-                hint="go online to read further",
-            )
-        yield from itertools.islice(call(), len(pages), None)
 
     def _stream(
         self,

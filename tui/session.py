@@ -31,5 +31,7 @@ class Session:
         self.resolver = TrailResolver(self.backends)
 
     def close(self) -> None:
-        """Release the providers."""
+        """Release the providers and the cache."""
         self.backends.close()
+        if self.cache is not None:
+            self.cache.store.close()
