@@ -242,6 +242,7 @@ class FakeDevOps:
         project: str = "proj",
         repository: str = "repo",
         pat: str = "fake-pat-do-not-log",
+        token: str = "fake-entra-token",
         page_limit: int = 100,
         list_parents: bool = False,
         release_area: bool = False,
@@ -250,9 +251,11 @@ class FakeDevOps:
         self.project = project
         self.repository = repository
         self.pat = pat
+        self.token = token  # accepted as "Bearer <token>" (an Entra ID token)
         self.page_limit = page_limit  # the server's own cap on list sizes (continuation)
         self.list_parents = list_parents  # whether commit lists carry parents
         self.release_area = release_area  # serve releases from their own area URL
+        self.latency = 0.0  # seconds added to every GET (for benchmarks)
         self.releases: dict[int, dict[str, Any]] = {}
         self.release_definitions: list[dict[str, Any]] = []
         self.release_logs: dict[tuple[int, int, int, int], str] = {}
@@ -551,14 +554,18 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path, query = self._record("GET")
         fake = self.server_fake
+        time.sleep(fake.latency)
         fault = fake.take_fault(path)
         if fault is not None:
             time.sleep(fault.stall)
             if fault.status is not None:
                 self._error(fault.status, f"injected HTTP {fault.status}", fault.headers)
                 return
-        expected = "Basic " + base64.b64encode(f":{fake.pat}".encode()).decode()
-        if self.headers.get("Authorization") != expected:
+        accepted = {
+            "Basic " + base64.b64encode(f":{fake.pat}".encode()).decode(),
+            f"Bearer {fake.token}",
+        }
+        if self.headers.get("Authorization") not in accepted:
             self._send(401, b"Access denied: the PAT is not valid", "text/plain; charset=utf-8")
             return
         try:
@@ -706,6 +713,9 @@ class _Handler(BaseHTTPRequestHandler):
             shas = git.log(target, f"^{item}")
         else:
             shas = git.log(item)
+        low = query.get("searchcriteria.fromcommitid", "0" * 40)
+        high = query.get("searchcriteria.tocommitid", "f" * 40)
+        shas = [s for s in shas if low <= s <= high]  # alphabetical bounds, as documented
         skip = int(query.get("searchcriteria.$skip", 0))
         top = int(query.get("searchcriteria.$top", 100))
         with_parents = self.server_fake.list_parents

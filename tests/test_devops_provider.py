@@ -17,6 +17,7 @@ import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -28,6 +29,7 @@ from providers.devops.artifacts import read_metadata
 from providers.devops.gitparse import Change, change_kind, parse_changes
 from providers.devops.linediff import MAX_FILE_BYTES, TooLarge, file_change, hunks
 from providers.devops.provider import AzureDevOpsProvider
+from providers.devops.sdk import ENTRA_SCOPE, identity_credentials
 from providers.devops.settings import parse_settings
 from providers.errors import BadData, ConfigError, NotFound, Throttled, Unauthorized, Unavailable
 from providers.git.provider import GitCommitsProvider
@@ -173,6 +175,45 @@ def test_pat_comes_from_the_named_variable_and_never_shows(
     assert identity["project"] == fake.project and identity["repository"] == fake.repository
     assert PAT not in json.dumps(to_jsonable(release))
     assert fake.seen("/releases/7")[0].authorization.startswith("Basic ")
+
+
+class FakeCredential:
+    """An azure-identity style credential handing out a token (or failing)."""
+
+    def __init__(self, token: str | None) -> None:
+        self.token = token
+        self.scopes: list[str] = []
+
+    def get_token(self, scope: str) -> Any:
+        self.scopes.append(scope)
+        if self.token is None:
+            from azure.core.exceptions import ClientAuthenticationError
+
+            raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token")
+        return SimpleNamespace(token=self.token, expires_on=0)
+
+
+def test_entra_token_is_asked_for_each_request(fake: FakeDevOps, sleeps: Sleeps) -> None:
+    release_setup(fake, "a" * 40)
+    credential = FakeCredential(fake.token)
+    settings = parse_settings({"organization_url": fake.base_url, "project": fake.project})
+    ado = AzureDevOpsProvider(settings, credentials=identity_credentials(credential), sleep=sleeps)
+
+    assert ado.get_release(7).release_id == 7
+    assert ado.get_task_log(7, 11, 21, 6) == "smoke ok\n"
+
+    assert set(credential.scopes) == {ENTRA_SCOPE} and len(credential.scopes) >= 3
+    assert fake.seen("/releases/7")[0].authorization == f"Bearer {fake.token}"
+
+
+def test_no_token_is_unauthorized_with_what_to_do(fake: FakeDevOps, sleeps: Sleeps) -> None:
+    settings = parse_settings({"organization_url": fake.base_url, "project": fake.project})
+    credentials = identity_credentials(FakeCredential(None))
+    ado = AzureDevOpsProvider(settings, credentials=credentials, sleep=sleeps)
+
+    with pytest.raises(Unauthorized, match="az login"):
+        ado.get_release(7)
+    assert sleeps == []
 
 
 def test_identity_changes_with_what_is_served(fake: FakeDevOps, sleeps: Sleeps) -> None:
@@ -511,8 +552,7 @@ def test_branch_names_head_and_unknown_revisions(repo: GitRepo, ado: AzureDevOps
     assert ado.get_commit("main", with_diff=False).sha == second
     assert ado.get_commit("release/1", with_diff=False).sha == first
     assert ado.get_commit(first.upper(), with_diff=False).sha == first
-    with pytest.raises(NotFound, match="full 40-character sha"):
-        ado.get_commit(first[:8])
+    assert ado.get_commit(first[:8], with_diff=False).sha == first
     with pytest.raises(NotFound, match="unknown commit 'no-such-branch'"):
         ado.get_commit("no-such-branch")
     with pytest.raises(NotFound, match="HTTP 404"):

@@ -60,6 +60,18 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return found
 
 
+def parsed(what: str, parse: Callable[[], T]) -> T:
+    """``parse()``, with shape errors turned into BadData naming ``what``."""
+    try:
+        return parse()
+    except BadData as exc:
+        raise BadData(f"{what}: {exc.message}", provider=PROVIDER) from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise BadData(
+            f"{what}: unexpected shape ({type(exc).__name__}: {exc})", provider=PROVIDER
+        ) from None
+
+
 class Calls:
     """Runs SDK calls for one provider: configures clients, retries, maps errors."""
 

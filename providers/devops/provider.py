@@ -1,28 +1,33 @@
 """The Azure DevOps provider: releases, builds and their artifacts, and repository history.
 
 Built on the ``azure-devops`` SDK (imported on first use, never at module import).  It
-only reads: every call is a GET (and the SDK's discovery OPTIONS request).  Commits have
-no text diff in the REST API, so both versions of each changed file are fetched and
-diffed locally (:mod:`providers.devops.linediff`).
+only reads: every call is a GET (and the SDK's discovery OPTIONS request).  Commits are
+read by :mod:`providers.devops.commits`.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any, ClassVar, Self, TypeVar
 from urllib.parse import quote
 
 from providers.devops.artifacts import read_metadata
-from providers.devops.calls import Calls
-from providers.devops.gitparse import Change, parse_changes, parse_commit
-from providers.devops.linediff import MAX_FILE_BYTES, Content, TooLarge, file_change, unread
+from providers.devops.calls import Calls, parsed
+from providers.devops.commits import RepositoryCommits
+from providers.devops.linediff import TooLarge
 from providers.devops.parse import parse_artifact, parse_build, parse_release
-from providers.devops.sdk import area_url, client_class, identity_credentials, pat_credentials
+from providers.devops.sdk import (
+    area_url,
+    as_rest_dict,
+    client_class,
+    identity_credentials,
+    pat_credentials,
+    read_stream,
+)
 from providers.devops.settings import PROVIDER, DevOpsSettings, parse_settings
 from providers.devops.timeline import BuildStep, parse_timeline
 from providers.errors import BadData, ConfigError, NotFound
@@ -35,32 +40,8 @@ RELEASE_SCOPE = "Release (Read)"
 BUILD_SCOPE = "Build (Read)"
 CODE_SCOPE = "Code (Read)"
 LIST_PAGE = 100  # items per list request
-CHANGES_PAGE = 1000
 MAX_ARTIFACT_BYTES = 64 * 1024 * 1024  # larger artifacts are not downloaded for metadata
-_FULL_SHA = re.compile(r"[0-9a-fA-F]{40}")
-_SHORT_SHA = re.compile(r"[0-9a-fA-F]{4,39}")
 _RELEASE_EXPAND = "environments,artifacts,variables"
-
-
-def _joined(chunks: Iterable[bytes], limit: int | None = None) -> bytes | TooLarge:
-    """The streamed bytes, or TooLarge as soon as they exceed ``limit``."""
-    parts: list[bytes] = []
-    size = 0
-    for chunk in chunks:
-        parts.append(chunk)
-        size += len(chunk)
-        if limit is not None and size > limit:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-            return TooLarge(size)
-    return b"".join(parts)
-
-
-def _as_dict(model: Any) -> dict[str, Any]:
-    """An SDK model back in its REST (camelCase) shape, for the pure parsers."""
-    doc: dict[str, Any] = model.serialize(keep_readonly=True)
-    return doc
 
 
 class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
@@ -92,6 +73,7 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
         self._areas: list[Any] | None = None
         self._clients: dict[str, Any] = {}
         self._definitions: dict[str, int] = {}
+        self._commits = RepositoryCommits(settings, self._git)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], context: ProviderContext) -> Self:
@@ -99,18 +81,18 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
 
         The PAT is read from the environment variable ``pat_env`` names, here, once.
         """
-        parsed = parse_settings(settings)
+        config = parse_settings(settings)
         pat = None
-        if parsed.pat_env:
-            pat = os.environ.get(parsed.pat_env, "").strip()
+        if config.pat_env:
+            pat = os.environ.get(config.pat_env, "").strip()
             if not pat:
                 raise ConfigError(
-                    f"the environment variable {parsed.pat_env} (pat_env) is empty or not set",
-                    hint=f"export {parsed.pat_env}=<a PAT with {BUILD_SCOPE}, {RELEASE_SCOPE} "
+                    f"the environment variable {config.pat_env} (pat_env) is empty or not set",
+                    hint=f"export {config.pat_env}=<a PAT with {BUILD_SCOPE}, {RELEASE_SCOPE} "
                     f"and {CODE_SCOPE}>, or remove pat_env to sign in with azure-identity",
                     provider=PROVIDER,
                 )
-        return cls(parsed, pat=pat)
+        return cls(config, pat=pat)
 
     def identity(self) -> Mapping[str, str]:
         """Organization, project, repository, definitions and parsing rules (no secret)."""
@@ -143,15 +125,8 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
     def _run(self, what: str, scope: str, kind: str, call: Callable[[Any], T]) -> T:
         return self._calls.run(what, lambda: call(self._client(kind)), scope=scope)
 
-    def _parsed(self, what: str, parse: Callable[[], T]) -> T:
-        try:
-            return parse()
-        except BadData as exc:
-            raise BadData(f"{what}: {exc.message}", provider=PROVIDER) from None
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise BadData(
-                f"{what}: unexpected shape ({type(exc).__name__}: {exc})", provider=PROVIDER
-            ) from None
+    def _git(self, what: str, call: Callable[[Any], T]) -> T:
+        return self._run(what, CODE_SCOPE, "git", call)
 
     def _web(self, path: str) -> str:
         return f"{self.settings.organization_url}/{quote(self.settings.project)}/{path}"
@@ -232,7 +207,7 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
                 query_order="descending",
             ),
         )
-        return [self._release(_as_dict(r)) for r in found]
+        return [self._release(as_rest_dict(r)) for r in found]
 
     def get_release(self, release_id: int) -> Release:
         """One release with its environments, tasks, variables and target."""
@@ -242,11 +217,11 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
             "release",
             lambda c: c.get_release(self.settings.project, release_id),
         )
-        return self._release(_as_dict(found))
+        return self._release(as_rest_dict(found))
 
     def _release(self, doc: Mapping[str, Any]) -> Release:
         what = f"release {doc.get('id', '?')}"
-        release = self._parsed(what, lambda: parse_release(doc, PROVIDER, self.settings.rule))
+        release = parsed(what, lambda: parse_release(doc, PROVIDER, self.settings.rule))
         if release.source.url is None:
             url = self._web(f"_releaseProgress?releaseId={release.release_id}")
             release = replace(release, source=replace(release.source, url=url))
@@ -279,7 +254,7 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
             f"the log of task {task_id} of release {release_id}",
             RELEASE_SCOPE,
             "release",
-            lambda c: _joined(
+            lambda c: read_stream(
                 c.get_task_log(self.settings.project, release_id, env_id, phase_id, task_id)
             ),
         )
@@ -292,7 +267,7 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
             f"the logs of release {release_id}",
             RELEASE_SCOPE,
             "release",
-            lambda c: _joined(c.get_logs(self.settings.project, release_id)),
+            lambda c: read_stream(c.get_logs(self.settings.project, release_id)),
         )
         assert isinstance(data, bytes)
         return data
@@ -319,7 +294,7 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
                 query_order="queueTimeDescending",
             ),
         )
-        return [self._build(_as_dict(b), ()) for b in found]
+        return [self._build(as_rest_dict(b), ()) for b in found]
 
     def get_build(self, build_id: int) -> Build:
         """One build with each artifact's metadata file read from its downloaded zip."""
@@ -332,13 +307,11 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
             "build",
             lambda c: c.get_artifacts(project, build_id),
         )
-        artifacts = tuple(self._artifact(build_id, _as_dict(a)) for a in listed)
-        return self._build(_as_dict(doc), artifacts)
+        artifacts = tuple(self._artifact(build_id, as_rest_dict(a)) for a in listed)
+        return self._build(as_rest_dict(doc), artifacts)
 
     def _build(self, doc: Mapping[str, Any], artifacts: tuple[BuildArtifact, ...]) -> Build:
-        build = self._parsed(
-            f"build {doc.get('id', '?')}", lambda: parse_build(doc, PROVIDER, artifacts)
-        )
+        build = parsed(f"build {doc.get('id', '?')}", lambda: parse_build(doc, PROVIDER, artifacts))
         if build.source.url is None:
             url = self._web(f"_build/results?buildId={build.build_id}")
             build = replace(build, source=replace(build.source, url=url))
@@ -357,7 +330,7 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
                 what,
                 BUILD_SCOPE,
                 "build",
-                lambda c: _joined(
+                lambda c: read_stream(
                     c.get_artifact_content_zip(self.settings.project, build_id, name),
                     MAX_ARTIFACT_BYTES,
                 ),
@@ -369,9 +342,7 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
                     provider=PROVIDER,
                 )
             metadata = read_metadata(data, keys.file, what)
-        return self._parsed(
-            f"artifact {name}", lambda: parse_artifact(doc, metadata, keys, PROVIDER)
-        )
+        return parsed(f"artifact {name}", lambda: parse_artifact(doc, metadata, keys, PROVIDER))
 
     def get_build_timeline(self, build_id: int) -> tuple[BuildStep, ...]:
         """The stages, jobs and tasks of a build in the order they ran."""
@@ -383,187 +354,30 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
         )
         if found is None:
             return ()
-        doc = _as_dict(found)
-        return self._parsed(f"timeline of build {build_id}", lambda: parse_timeline(doc))
+        doc = as_rest_dict(found)
+        return parsed(f"timeline of build {build_id}", lambda: parse_timeline(doc))
 
     # -- commits -----------------------------------------------------------------------
 
-    @property
-    def _repository(self) -> str:
-        if self.settings.repository is None:
-            raise ConfigError(
-                "the azure-devops provider needs 'repository' to read commits",
-                hint='add repository = "<repository name>" to the profile table',
-                provider=PROVIDER,
-            )
-        return self.settings.repository
-
-    def _git(self, what: str, call: Callable[[Any], T]) -> T:
-        return self._run(what, CODE_SCOPE, "git", call)
-
-    def _criteria(self, **fields: Any) -> Any:
-        from azure.devops.v7_0.git.models import (  # noqa: PLC0415
-            GitQueryCommitsCriteria,
-            GitVersionDescriptor,
-        )
-
-        for key in ("item_version", "compare_version"):
-            if isinstance(fields.get(key), tuple):
-                version, version_type = fields[key]
-                fields[key] = GitVersionDescriptor(version=version, version_type=version_type)
-        return GitQueryCommitsCriteria(**fields)
-
-    def _list_commits(self, what: str, **criteria: Any) -> list[dict[str, Any]]:
-        repo, project = self._repository, self.settings.project
-        found = self._git(
-            what,
-            lambda c: c.get_commits(repo, self._criteria(**criteria), project=project),
-        )
-        return [_as_dict(ref) for ref in found]
-
-    def _resolve(self, rev: str) -> str:
-        """The full sha ``rev`` names: a full sha, a branch name or ``HEAD``."""
-        if _FULL_SHA.fullmatch(rev):
-            return rev.lower()
-        unknown = NotFound(
-            f"unknown commit {rev!r} in repository {self.settings.repository}",
-            hint="Azure DevOps needs a full 40-character sha or a branch name"
-            if _SHORT_SHA.fullmatch(rev)
-            else "give a full sha or a branch name",
-            provider=PROVIDER,
-        )
-        if not rev or rev.startswith("-") or any(c in rev for c in "\n\r\0"):
-            raise unknown
-        version = None if rev == "HEAD" else (rev.removeprefix("refs/heads/"), "branch")
-        try:
-            found = self._list_commits(f"branch {rev!r}", item_version=version, top=1)
-        except NotFound:
-            raise unknown from None
-        if not found:
-            raise unknown
-        return str(found[0]["commitId"])
-
-    def _commit_doc(self, sha: str) -> dict[str, Any]:
-        repo, project = self._repository, self.settings.project
-        found = self._git(f"commit {sha}", lambda c: c.get_commit(sha, repo, project=project))
-        return _as_dict(found)
-
-    def _summary(self, sha: str) -> Commit:
-        return self._parsed(f"commit {sha}", lambda: parse_commit(self._commit_doc(sha)))
-
-    def _changes(self, sha: str) -> list[Change]:
-        repo, project = self._repository, self.settings.project
-        entries: list[Any] = []
-
-        def fetch(client: Any) -> list[Any]:
-            found = client.get_changes(
-                sha, repo, project=project, top=CHANGES_PAGE, skip=len(entries)
-            )
-            return [c if isinstance(c, Mapping) else _as_dict(c) for c in found.changes or []]
-
-        while True:
-            page = self._git(f"the changes of commit {sha}", fetch)
-            entries += page
-            if len(page) < CHANGES_PAGE:
-                break
-        return self._parsed(f"changes of commit {sha}", lambda: parse_changes(entries))
-
-    def _content(self, path: str, sha: str) -> Content:
-        from azure.devops.v7_0.git.models import GitVersionDescriptor  # noqa: PLC0415
-
-        repo, project = self._repository, self.settings.project
-        version = GitVersionDescriptor(version=sha, version_type="commit")
-        return self._git(
-            f"{path} at {sha[:10]}",
-            lambda c: _joined(
-                c.get_item_content(
-                    repo, "/" + path, project=project, version_descriptor=version, download=True
-                ),
-                MAX_FILE_BYTES,
-            ),
-        )
-
-    def _with_files(self, commit: Commit, *, contents: bool, with_diff: bool) -> Commit:
-        """``commit`` with its files against the first parent (counts only if ``contents``)."""
-        parent = commit.parents[0] if commit.parents else None
-        files = []
-        for change in self._changes(commit.sha):
-            if not contents:
-                files.append(unread(change))
-                continue
-            old = None
-            if change.change != "added" and parent is not None:
-                old = self._content(change.old_path or change.path, parent)
-            new = None if change.change == "deleted" else self._content(change.path, commit.sha)
-            files.append(file_change(change, old, new, with_diff=with_diff))
-        return replace(commit, files=tuple(files))
-
     def get_commit(self, sha: str, *, with_diff: bool = True) -> Commit:
-        """One commit (full sha, branch or HEAD) with its files against its first parent.
+        """One commit (a full or unique abbreviated sha, a branch or HEAD) and its files.
 
-        With ``with_diff`` every text file is diffed locally from both fetched versions
-        (with counts); without, files carry their change kind only (no counts).
+        See :meth:`providers.devops.commits.RepositoryCommits.get_commit`.
         """
-        commit = self._summary(self._resolve(sha))
-        return self._with_files(commit, contents=with_diff, with_diff=with_diff)
+        return self._commits.get_commit(sha, with_diff=with_diff)
 
     def history(
         self, start: str, *, first_parent: bool = False, page_size: int = 300, stats: bool = False
     ) -> Iterator[list[Commit]]:
-        """Commits reachable from ``start``, newest first, in pages of ``page_size``.
-
-        Azure DevOps has no first-parent history of a whole repository, so that walk goes
-        one ``get_commit`` per commit.  With ``stats`` each commit's files are fetched and
-        counted (slow: every changed file is downloaded twice).
-        """
-        if page_size < 1:
-            raise ValueError(f"page_size must be positive, not {page_size}")
-        head = self._summary(self._resolve(start))
-        if first_parent:
-            return self._first_parent(head, page_size, stats)
-        version = (head.sha, "commit")
-        return self._listed(page_size, stats, item_version=version)
-
-    def between(self, old: str, new: str, *, page_size: int = 300) -> Iterator[list[Commit]]:
-        """Commits reachable from ``new`` but not from ``old``, newest first.
-
-        Uses ``searchCriteria.compareVersion`` (where the history walk starts) with
-        ``itemVersion`` (where it stops), as documented for GitQueryCommitsCriteria.
-        """
-        if page_size < 1:
-            raise ValueError(f"page_size must be positive, not {page_size}")
-        old_sha = self._summary(self._resolve(old)).sha
-        new_sha = self._summary(self._resolve(new)).sha
-        return self._listed(
-            page_size, False, item_version=(old_sha, "commit"), compare_version=(new_sha, "commit")
+        """Commits reachable from ``start``, newest first, in pages of ``page_size``."""
+        return self._commits.history(
+            start, first_parent=first_parent, page_size=page_size, stats=stats
         )
 
-    def _complete(self, doc: Mapping[str, Any], stats: bool) -> Commit:
-        """A listed commit made whole: lists may lack parents or cut long messages."""
-        listed = self._parsed("commit list", lambda: parse_commit(doc))
-        whole = "parents" in doc and not doc.get("commentTruncated")
-        commit = listed if whole else self._summary(listed.sha)
-        return self._with_files(commit, contents=True, with_diff=False) if stats else commit
+    def between(self, old: str, new: str, *, page_size: int = 300) -> Iterator[list[Commit]]:
+        """Commits reachable from ``new`` but not from ``old``, newest first."""
+        return self._commits.between(old, new, page_size=page_size)
 
-    def _listed(self, page_size: int, stats: bool, **criteria: Any) -> Iterator[list[Commit]]:
-        skip = 0
-        while True:
-            docs = self._list_commits("the commit history", skip=skip, top=page_size, **criteria)
-            if docs:
-                yield [self._complete(doc, stats) for doc in docs]
-            if len(docs) < page_size:
-                return
-            skip += len(docs)
-
-    def _first_parent(self, head: Commit, page_size: int, stats: bool) -> Iterator[list[Commit]]:
-        commit: Commit | None = head
-        page: list[Commit] = []
-        while commit is not None:
-            full = self._with_files(commit, contents=True, with_diff=False) if stats else commit
-            page.append(full)
-            if len(page) == page_size:
-                yield page
-                page = []
-            commit = self._summary(commit.parents[0]) if commit.parents else None
-        if page:
-            yield page
+    def close(self) -> None:
+        """Stop the threads that fetch commits and file versions."""
+        self._commits.close()

@@ -14,11 +14,12 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from platformdirs import user_cache_path
 
+from providers.devops.linediff import TooLarge
 from providers.errors import Unauthorized
 
 # The Azure DevOps resource in Microsoft Entra ID: tokens for it carry this scope.
@@ -86,6 +87,27 @@ def identity_credentials(credential: Any = None) -> Any:
             return session
 
     return EntraAuthentication()
+
+
+def as_rest_dict(model: Any) -> dict[str, Any]:
+    """An SDK model back in its REST (camelCase) shape, for the pure parsers."""
+    doc: dict[str, Any] = model.serialize(keep_readonly=True)
+    return doc
+
+
+def read_stream(chunks: Iterable[bytes], limit: int | None = None) -> bytes | TooLarge:
+    """The bytes of a streamed download, or TooLarge as soon as they exceed ``limit``."""
+    parts: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        parts.append(chunk)
+        size += len(chunk)
+        if limit is not None and size > limit:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+            return TooLarge(size)
+    return b"".join(parts)
 
 
 def client_class(kind: str) -> Any:
