@@ -278,6 +278,22 @@ def test_time_range_lists_and_reads_only_its_prefixes(
     assert downloaded(proxy.seen) == sorted(e.split("/", 3)[3] for e in expected)
 
 
+def test_closed_days_are_listed_once(
+    proxy: Proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v2 = blob(proxy.endpoint, V2_CONTAINER, tmp_path, monkeypatch)
+    query = PredictionQuery(start=DAY + timedelta(days=1), end=DAY + timedelta(days=3))
+    first = rows(v2.search(query))
+    assert len(first) == 2 * 2 * 2 * 2
+    day_level = [s.query["prefix"] for s in proxy.listings() if "/2024/05/0" in s.query["prefix"]]
+    assert all("delimiter" not in s.query for s in proxy.listings() if "/05/0" in s.query["prefix"])
+    assert len(day_level) == 2 * 2 * 2  # deployments x collections x days: one flat list each
+    proxy.clear()
+    assert rows(v2.search(query)) == first
+    assert [s.query["prefix"] for s in proxy.listings() if "/2024/05/0" in s.query["prefix"]] == []
+    assert proxy.downloads() == []
+
+
 def test_second_lookup_reads_closed_days_from_the_mirror(
     proxy: Proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -293,7 +309,7 @@ def test_second_lookup_reads_closed_days_from_the_mirror(
     mirror_time = time.perf_counter() - started
     assert again == first
     assert proxy.downloads() == [], "closed days come from the mirror"
-    assert all(s.is_list for s in proxy.seen)  # listings only
+    assert len(proxy.seen) == 1 and proxy.seen[0].is_list  # the one flat listing of inputs
     print(f"find: first {first_time * 1000:.1f} ms, from the mirror {mirror_time * 1000:.1f} ms")
 
     root = v2.mirror.root
@@ -305,8 +321,10 @@ def test_second_lookup_reads_closed_days_from_the_mirror(
     assert not [p for p in files if p.name.startswith(".part-")]
     for path in files:
         assert KEY.encode() not in path.read_bytes()
-    state = next(p for p in files if p.suffix == ".json")
+    state = next((root / "state").rglob("*.json"))
     assert set(json.loads(state.read_text())) == {"size", "etag"}
+    listing = next((root / "listings").rglob("*.json"))
+    assert all(len(entry) == 3 for entry in json.loads(listing.read_text()))  # name, size, etag
 
 
 def test_todays_blob_is_fetched_from_its_last_length(
@@ -468,7 +486,7 @@ def test_refused_api_version_is_a_clear_error(
             strict.connection_string(), api_version="2025-01-05"
         ).create_container("modeldata")
         provider = blob(strict, "modeldata", tmp_path, monkeypatch)
-        with pytest.raises(ConfigError, match="refuses API version") as raised:
+        with pytest.raises(ConfigError, match=r"refuses API version \d{4}-\d\d-\d\d") as raised:
             provider.find("x")
         assert "api_version" in raised.value.hint
         pinned = blob(strict, "modeldata", tmp_path, monkeypatch, api_version="2025-01-05")

@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -78,7 +79,7 @@ class BlobContainer:
             provider,
             settings.account_url,
             settings.container,
-            settings.api_version or "(SDK default)",
+            settings.api_version or "(the SDK's default)",
             settings.auth,
             settings.auth_hint,
         )
@@ -147,6 +148,7 @@ class BlobContainer:
         with self._lock:
             if self._client is None:
                 self._client = self._build()
+                self.where = replace(self.where, api_version=self._client.api_version)
             return self._client
 
     def _build(self) -> ContainerClient:

@@ -1,10 +1,12 @@
 """A local copy of blobs, so that scanning and indexing work on files on disk.
 
 Each mirrored blob has its bytes in ``<root>/data/<name>`` and the state it was copied
-at (size and etag, nothing secret) in ``<root>/state/<name>.json``.  Folders are created
-0700 and files 0600; a full copy is written to a temporary file and renamed into place;
-an append writes the new tail onto the copy.  A copy whose size differs from its recorded
-state (a crash mid-write, two processes appending at once) is treated as absent.
+at (size and etag, nothing secret) in ``<root>/state/<name>.json``; the listing of a
+closed day folder (blob names and states) is kept in ``<root>/listings/<folder>.json``.
+Folders are created 0700 and files 0600; a full copy is written to a temporary file
+and renamed into place; an append writes the new tail onto the copy.  A copy whose size
+differs from its recorded state (a crash mid-write, two processes appending at once) is
+treated as absent.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from platformdirs import user_cache_path
 
-_STATE_SUFFIX = ".json"
+_JSON = ".json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,7 @@ class Mirror:
         self.root = root
         self.data = root / "data"
         self._states = root / "state"
+        self._listings = root / "listings"
 
     def path(self, name: str) -> Path:
         """Where the copy of ``name`` lives; OSError for a name that is not a safe path."""
@@ -79,6 +82,25 @@ class Mirror:
                 copy.write(chunk)
         self._save_state(name, state)
 
+    def listing(self, folder: str) -> list[tuple[str, BlobState]] | None:
+        """The saved listing of ``folder`` (every blob below it), or None."""
+        try:
+            saved = json.loads(_json_path(self._listings, folder).read_text(encoding="utf-8"))
+            return [(str(n), BlobState(int(size), str(etag))) for n, size, etag in saved]
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def save_listing(self, folder: str, blobs: list[tuple[str, BlobState]]) -> None:
+        """Keep the listing of a folder whose content no longer changes."""
+        target = _json_path(self._listings, folder)
+        self._folders(target.parent)
+        body = json.dumps([[name, state.size, state.etag] for name, state in blobs])
+        _write_atomically(target, [body.encode()])
+
+    def forget_listing(self, folder: str) -> None:
+        """Drop the saved listing of ``folder``, if any."""
+        _json_path(self._listings, folder).unlink(missing_ok=True)
+
     def forget(self, name: str) -> None:
         """Drop the copy of ``name`` and its state, if any."""
         for path in (self._state_path(name), self.path(name)):
@@ -86,8 +108,7 @@ class Mirror:
                 path.unlink()
 
     def _state_path(self, name: str) -> Path:
-        parts = _parts(name)
-        return self._states.joinpath(*parts[:-1], parts[-1] + _STATE_SUFFIX)
+        return _json_path(self._states, name)
 
     def _save_state(self, name: str, state: BlobState) -> None:
         target = self._state_path(name)
@@ -104,6 +125,11 @@ class Mirror:
         for path in reversed(missing):
             with suppress(FileExistsError):
                 path.mkdir(mode=0o700)
+
+
+def _json_path(base: Path, name: str) -> Path:
+    parts = _parts(name)
+    return base.joinpath(*parts[:-1], parts[-1] + _JSON)
 
 
 def _parts(name: str) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
 
@@ -21,6 +21,9 @@ from providers.predictions.layout import Layout, parse_path
 from providers.predictions.reader import LogReader
 from providers.protocols import PredictionPage, PredictionsProvider, Provider, ProviderContext
 from providers.query import PredictionQuery
+
+SETTLE = timedelta(hours=1)
+"""How long after midnight (UTC) a day's logs are taken as final."""
 
 NO_V1 = "?no-v1-logs"
 """The v1 folder of a v2 provider's layout: outside the store, so never listed."""
@@ -89,15 +92,24 @@ class BlobPredictionsProvider(Provider, PredictionsProvider):
                     BlobContainer(self.settings, self.name),
                     self.mirror,
                     root=self.settings.root,
-                    closed=self._closed,
+                    closed_day=self._closed_day,
                 )
             return self._store
 
     def _reader(self) -> LogReader:
         return LogReader(self.store, self.layout, self.name)
 
-    def _closed(self, name: str) -> bool:
-        """True if the blob belongs to a day before today (UTC): it no longer changes."""
-        partition = parse_path(name, self.layout)
-        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        return partition is not None and partition.start < today
+    def _closed_day(self, folder: str) -> str | None:
+        """The day folder holding ``folder`` if that day (UTC) ended :data:`SETTLE` ago.
+
+        The collectors flush in batches, so a day is taken as closed only once late
+        writes after midnight are over.
+        """
+        suffix = ".csv" if self.settings.log_format == "v1" else ".jsonl"
+        partition = parse_path(f"{folder}/-{suffix}", self.layout)
+        if partition is None:
+            return None
+        day_start = partition.start.replace(hour=0)
+        if day_start + timedelta(days=1) + SETTLE > datetime.now(UTC):
+            return None
+        return partition.folder.rsplit("/", 1)[0] if partition.hourly else partition.folder

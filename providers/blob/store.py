@@ -11,8 +11,10 @@ Reading a blob first brings its mirror copy up to date, then reads the copy:
 - the blob grew (today's logs are appended to): only the new tail is downloaded;
 - otherwise (new, shrunk or rewritten): the whole blob is downloaded, in 4 MiB chunks.
 
-Blobs of closed days (before today, UTC) are immutable, so a copy of one is used even
-when the blob has not been listed in this session, without asking the service.
+Closed days no longer change, so a closed day folder is listed once, flat (one paged
+request for all its hour folders), and its listing is kept in the mirror; later walks and
+reads of that day ask the service nothing.  A copy of a closed day's blob is used even
+when the blob was not listed in this session.
 """
 
 from __future__ import annotations
@@ -40,13 +42,15 @@ class BlobLogStore(LogStore):
         mirror: Mirror,
         *,
         root: str,
-        closed: Callable[[str], bool],
+        closed_day: Callable[[str], str | None],
     ) -> None:
+        """``closed_day`` maps a folder to the day folder holding it if that day is closed."""
         self.container = container
         self.mirror = mirror
         self.root = root.strip("/")
         self._container_name = self.root.split("/", 1)[0]
-        self._closed = closed
+        self._closed_day = closed_day
+        self._days: dict[str, builtins.list[tuple[str, BlobState]]] = {}
         self._local = LocalFolderStore(mirror.data)
         self._listed: dict[str, BlobState] = {}
         self._lock = threading.Lock()
@@ -54,31 +58,60 @@ class BlobLogStore(LogStore):
     # -- browsing -----------------------------------------------------------------------
 
     def list(self, prefix: str = "") -> Iterator[StoredFile]:
-        """Every blob under ``prefix`` (one paged listing, no folder walk)."""
+        """Every blob under ``prefix``: one paged listing, or a closed day's saved one."""
         folder = prefix.strip("/")
+        day = self._closed_day(folder) if _inside(folder, self.root) else None
+        if day is not None:
+            for name, state in self._day(day):
+                if name.startswith(folder + "/"):
+                    yield StoredFile(name, state.size)
+            return
         if _inside(self.root, folder):
             folder = self.root
         elif not _inside(folder, self.root):
             return
-        below = self._blob(folder)
-        for blob, state in self.container.list_blobs(f"{below}/" if below else ""):
-            name = self._name(blob)
-            self._listed[name] = state
+        for name, state in self._listing(folder):
             yield StoredFile(name, state.size)
 
     def list_dirs(self, prefix: str = "") -> builtins.list[str]:
-        """The sub-folders of ``prefix``, listed with ``walk_blobs`` (delimiter '/')."""
+        """The sub-folders of ``prefix``: ``walk_blobs`` (delimiter '/'), or a closed day's
+        saved listing."""
         folder = prefix.strip("/")
         if folder != self.root and _inside(self.root, folder):
             depth = folder.count("/") + 1 if folder else 0
             return ["/".join(self.root.split("/")[: depth + 1])]
         if not _inside(folder, self.root):
             return []
+        day = self._closed_day(folder)
+        if day is not None:
+            depth = folder.count("/") + 1
+            paths = (n.split("/") for n, _ in self._day(day) if n.startswith(folder + "/"))
+            return sorted({"/".join(p[: depth + 1]) for p in paths if len(p) > depth + 1})
         below = self._blob(folder)
         folders, blobs = self.container.walk(f"{below}/" if below else "")
         for blob, state in blobs:
             self._listed[self._name(blob)] = state
         return sorted(self._name(f.rstrip("/")) for f in folders)
+
+    def _listing(self, folder: str) -> Iterator[tuple[str, BlobState]]:
+        below = self._blob(folder)
+        for blob, state in self.container.list_blobs(f"{below}/" if below else ""):
+            name = self._name(blob)
+            self._listed[name] = state
+            yield name, state
+
+    def _day(self, day: str) -> builtins.list[tuple[str, BlobState]]:
+        """Every blob of a closed day folder: from memory, the mirror, or one listing."""
+        blobs = self._days.get(day)
+        if blobs is None:
+            blobs = self.mirror.listing(day)
+            if blobs is None:
+                blobs = list(self._listing(day))
+                self.mirror.save_listing(day, blobs)
+            self._days[day] = blobs
+            for name, state in blobs:
+                self._listed.setdefault(name, state)
+        return blobs
 
     # -- reading ------------------------------------------------------------------------
 
@@ -99,7 +132,7 @@ class BlobLogStore(LogStore):
             have = self.mirror.state(name)
             want = self._listed.get(name)
             if want is None:
-                if have is not None and self._closed(name):
+                if have is not None and self._closed_day(name.rsplit("/", 1)[0]):
                     return
                 want = self._current(name)
             if have == want:
@@ -109,9 +142,17 @@ class BlobLogStore(LogStore):
             except BlobChanged:  # written to since it was listed: fetch what it is now
                 self._fetch(name, have, self._current(name))
             except FileNotFoundError:
-                self._listed.pop(name, None)
-                self.mirror.forget(name)
+                self._forget(name)
                 raise
+
+    def _forget(self, name: str) -> None:
+        """Drop a deleted blob's copy, and the saved listing of its day that still has it."""
+        self._listed.pop(name, None)
+        self.mirror.forget(name)
+        day = self._closed_day(name.rsplit("/", 1)[0])
+        if day is not None:
+            self._days.pop(day, None)
+            self.mirror.forget_listing(day)
 
     def _current(self, name: str) -> BlobState:
         state = self.container.properties(self._blob(name))
