@@ -4,6 +4,7 @@ tree, pruned listing, the mirror, appends, credentials from the environment, err
 from __future__ import annotations
 
 import json
+import os
 import re
 import stat
 import subprocess
@@ -528,3 +529,36 @@ def test_blob_rewritten_between_list_and_read_is_read_again(
     [row] = rows(provider.find("v1-3-0-0"))
     assert row.outputs == {"churn": 1}  # the new content, not a mix
     assert [s.method for s in proxy.seen if target in s.path] == ["GET", "HEAD", "GET"]
+
+
+def test_trace_command_gives_the_same_trail_as_the_tree_on_disk(
+    azurite: Endpoint, service: BlobServiceClient, tree: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[profiles.disk.predictions]\nprovider = "local-logs"\npath = "{tree}"\n\n'
+        f'[profiles.cloud.predictions]\nprovider = "azure-blob"\n'
+        f'account_url = "{azurite.account_url}"\ncontainer = "modeldata"\n'
+        f'connection_string_env = "{ENV}"\nmirror_dir = "mirror"\n'
+    )
+    env = {**os.environ, ENV: azurite.connection_string()}
+    modeltrail = Path(sys.executable).parent / "modeltrail"
+
+    def trace(profile: str) -> str:
+        args = [str(modeltrail), "trace", "v1-3-2-1", "--json", "--config", str(config)]
+        done = subprocess.run(
+            [*args, "--profile", profile],
+            check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert KEY not in done.stdout + done.stderr
+        return done.stdout.replace("'cloud'", "'disk'")
+
+    cloud = json.loads(trace("cloud").replace('"azure-blob"', '"local-logs"'))
+    assert cloud == json.loads(trace("disk"))
+    assert cloud["hops"][0]["status"] == "resolved"
+    assert (tmp_path / "mirror").is_dir()
