@@ -222,6 +222,15 @@ class GitData:
         return self.git("cat-file", "blob", f"{sha}:{path.lstrip('/')}")
 
 
+def _files_under(folder: Path, prefix: str) -> dict[str, bytes | str]:
+    """The files below ``folder`` as zip entries ``prefix/relative/path``."""
+    return {
+        f"{prefix}/{path.relative_to(folder).as_posix()}": path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
 def _later(stamp: str, *, minutes: int) -> str:
     moved = datetime.fromisoformat(stamp.replace("Z", "+00:00")) + timedelta(minutes=minutes)
     return moved.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -354,6 +363,30 @@ class FakeDevOps:
         return [r for r in self.requests if r.method not in ("GET", "HEAD", "OPTIONS")]
 
     # -- documents ---------------------------------------------------------------------
+
+    def load_documents(self, devops: Path) -> None:
+        """Serve a local-rest ``devops/`` folder (the demo's): releases, logs, builds, artifacts."""
+        for doc_path in sorted((devops / "releases").glob("*.json")):
+            doc = json.loads(doc_path.read_text(encoding="utf-8"))
+            self.releases[int(doc["id"])] = doc
+            definition = doc.get("releaseDefinition") or {}
+            if definition and definition not in self.release_definitions:
+                self.release_definitions.append(definition)
+        for log in (devops / "releases").glob("*/logs/*/*/*.log"):
+            release, _logs, env, phase = log.parts[-5:-1]
+            key = (int(release), int(env), int(phase), int(log.stem))
+            self.release_logs[key] = log.read_text(encoding="utf-8")
+        for doc_path in sorted((devops / "builds").glob("*.json")):
+            doc = json.loads(doc_path.read_text(encoding="utf-8"))
+            build_id = int(doc["id"])
+            self.builds[build_id] = doc
+            folder = devops / "builds" / str(build_id)
+            listing = folder / "artifacts.json"
+            entries = json.loads(listing.read_text(encoding="utf-8")) if listing.exists() else {}
+            self.artifacts[build_id] = [
+                (entry, _files_under(folder / "artifacts" / entry["name"], entry["name"]))
+                for entry in entries.get("value") or []
+            ]
 
     def add_release(
         self,
@@ -567,6 +600,10 @@ class _Handler(BaseHTTPRequestHandler):
         }
         if self.headers.get("Authorization") not in accepted:
             self._send(401, b"Access denied: the PAT is not valid", "text/plain; charset=utf-8")
+            return
+        if "api-version=" not in self.headers.get("Accept", ""):
+            message = "No api-version was supplied for the GET request (send it in Accept)"
+            self._error(400, message)
             return
         try:
             self._route(path, query)

@@ -21,6 +21,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from devops_checks import assert_same_commit
 from fake_devops import FakeDevOps, Seen, deploy_environment, zip_of
 from gitrepo import GitRepo
 
@@ -449,22 +450,6 @@ def test_build_timeline(fake: FakeDevOps, ado: AzureDevOpsProvider) -> None:
 
 
 # --- commits ------------------------------------------------------------------------------
-
-
-def assert_same_commit(ours: Commit, reference: Commit, *, diffs: bool) -> None:
-    """Equal to the git provider's record (dates as instants; ADO sends them in UTC)."""
-    assert (ours.sha, ours.parents, ours.message) == (
-        reference.sha,
-        reference.parents,
-        reference.message,
-    )
-    assert (ours.author, ours.committer) == (reference.author, reference.committer)
-    assert (ours.authored_at, ours.committed_at) == (reference.authored_at, reference.committed_at)
-    fields = [(f.path, f.old_path, f.change, f.binary) for f in ours.files]
-    assert fields == [(f.path, f.old_path, f.change, f.binary) for f in reference.files]
-    if diffs:
-        counts = [(f.additions, f.deletions) for f in ours.files]
-        assert counts == [(f.additions, f.deletions) for f in reference.files]
 
 
 def changed_lines(diff: str | None) -> list[str]:
