@@ -16,6 +16,7 @@ import json
 import subprocess
 import threading
 import time
+import uuid
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -247,7 +248,7 @@ class FakeDevOps:
         self,
         repo: Path | None = None,
         *,
-        organization: str = "org",
+        organization: str | None = None,
         project: str = "proj",
         repository: str = "repo",
         pat: str = "fake-pat-do-not-log",
@@ -256,7 +257,9 @@ class FakeDevOps:
         list_parents: bool = False,
         release_area: bool = False,
     ) -> None:
-        self.organization = organization
+        # A fresh name per fake: the SDK caches each URL's locations (in memory and on
+        # disk), and a later fake may get the same port.
+        self.organization = organization or f"org-{uuid.uuid4().hex[:8]}"
         self.project = project
         self.repository = repository
         self.pat = pat
@@ -265,6 +268,7 @@ class FakeDevOps:
         self.list_parents = list_parents  # whether commit lists carry parents
         self.release_area = release_area  # serve releases from their own area URL
         self.latency = 0.0  # seconds added to every GET (for benchmarks)
+        self.hidden_resources: set[str] = set()  # resourceNames left out of the locations
         self.releases: dict[int, dict[str, Any]] = {}
         self.release_definitions: list[dict[str, Any]] = []
         self.release_logs: dict[tuple[int, int, int, int], str] = {}
@@ -579,8 +583,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_OPTIONS(self) -> None:
         path, _query = self._record("OPTIONS")
         path = path.removeprefix(RELEASE_HOST)
-        if path.rstrip("/") == f"/{self.server_fake.organization}/_apis":
-            self._json(200, location_list())
+        fake = self.server_fake
+        if path.rstrip("/") == f"/{fake.organization}/_apis":
+            offered = location_list()["value"]
+            offered = [loc for loc in offered if loc["resourceName"] not in fake.hidden_resources]
+            self._json(200, {"count": len(offered), "value": offered})
+        elif path.rstrip("/") == "/_apis":  # the deployment level lists nothing of ours
+            self._json(200, {"count": 0, "value": []})
         else:
             self._error(404, f"no locations at {path}")
 

@@ -27,6 +27,7 @@ from gitrepo import GitRepo
 
 from providers.backends import Backends
 from providers.devops.artifacts import read_metadata
+from providers.devops.calls import _retry_after
 from providers.devops.gitparse import Change, change_kind, parse_changes
 from providers.devops.linediff import MAX_FILE_BYTES, TooLarge, file_change, hunks
 from providers.devops.provider import AzureDevOpsProvider
@@ -654,8 +655,9 @@ def test_releases_go_to_their_resource_area(
     assert ado.get_release(7).build_id == 42
     assert ado.get_commit(sha, with_diff=False).sha == sha
 
-    assert fake.seen("/releases/7")[0].path.startswith("/vsrm/org/proj/_apis/release/")
-    assert fake.seen(f"/commits/{sha}")[0].path.startswith("/org/proj/_apis/git/")
+    org = f"/{fake.organization}/proj/_apis"
+    assert fake.seen("/releases/7")[0].path.startswith(f"/vsrm{org}/release/")
+    assert fake.seen(f"/commits/{sha}")[0].path.startswith(f"{org}/git/")
 
 
 def test_401_says_the_pat_was_rejected_and_never_shows_it(fake: FakeDevOps, sleeps: Sleeps) -> None:
@@ -991,3 +993,32 @@ def test_read_metadata_from_zip() -> None:
         read_metadata(b"nope", "meta.json", "artifact m")
     with pytest.raises(BadData, match="no JSON object"):
         read_metadata(zip_of({"m/meta.json": "[1]"}), "meta.json", "artifact m")
+
+
+def test_retry_after_in_seconds_or_as_a_date() -> None:
+    assert _retry_after("7") == 7.0
+    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # already past
+    assert _retry_after("soon") is None and _retry_after(None) is None
+
+
+def test_our_own_bugs_are_not_retried_as_backend_errors(
+    fake: FakeDevOps, ado: AzureDevOpsProvider, sleeps: Sleeps
+) -> None:
+    def broken(_client: Any) -> None:
+        raise AttributeError("a bug")
+
+    with pytest.raises(AttributeError, match="a bug"):
+        ado._git("anything", broken)
+    assert sleeps == []
+
+
+def test_an_api_the_server_does_not_offer_is_bad_data(repo: GitRepo, sleeps: Sleeps) -> None:
+    with FakeDevOps(repo.path, pat=PAT) as fake:
+        fake.hidden_resources = {"Timeline"}
+        fake.add_build(8, "f" * 40)
+        ado = make_provider(fake, sleeps)
+
+        with pytest.raises(BadData, match="offers no API for the timeline of build 8"):
+            ado.get_build_timeline(8)
+        assert ado.get_build(8).build_id == 8
+    assert sleeps == []

@@ -60,6 +60,20 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return found
 
 
+_SDK_MODULES = ("msrest", "azure", "requests", "urllib3", "json")
+
+
+def _from_the_sdk(exc: Exception) -> bool:
+    """True for errors the SDK and its HTTP stack raise (and socket errors)."""
+    module = type(exc).__module__.split(".")[0]
+    return module in _SDK_MODULES or isinstance(exc, OSError) or _unknown_api(exc)
+
+
+def _unknown_api(exc: Exception) -> bool:
+    """The SDK's ValueError for an API the server's location list does not offer."""
+    return isinstance(exc, ValueError) and "is not registered on" in str(exc)
+
+
 def parsed(what: str, parse: Callable[[], T]) -> T:
     """``parse()``, with shape errors turned into BadData naming ``what``."""
     try:
@@ -133,6 +147,8 @@ class Calls:
             except ProviderError:
                 raise
             except Exception as exc:
+                if not _from_the_sdk(exc):
+                    raise  # a bug of ours: not a backend problem, never retried
                 error = self._error(what, scope, exc)
             wait = error.retry_after if isinstance(error, Throttled) else None
             retryable = isinstance(error, Throttled | Unavailable)
@@ -153,6 +169,12 @@ class Calls:
             return Unauthorized(
                 f"could not get an Entra ID token for Azure DevOps: {self._clean(exc)}",
                 hint="run 'az login', or set pat_env to a variable holding a PAT",
+                provider=PROVIDER,
+            )
+        if _unknown_api(exc):
+            return BadData(
+                f"the server offers no API for {what}",
+                hint="an older Azure DevOps Server may lack it; check organization_url",
                 provider=PROVIDER,
             )
         if kind in ("DeserializationError", "JSONDecodeError"):
