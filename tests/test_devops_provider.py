@@ -26,6 +26,7 @@ from fake_devops import FakeDevOps, Seen, deploy_environment, zip_of
 from gitrepo import GitRepo
 
 from providers.backends import Backends
+from providers.devops import provider as provider_module
 from providers.devops.artifacts import read_metadata
 from providers.devops.calls import _retry_after
 from providers.devops.gitparse import Change, change_kind, parse_changes
@@ -1022,3 +1023,22 @@ def test_an_api_the_server_does_not_offer_is_bad_data(repo: GitRepo, sleeps: Sle
             ado.get_build_timeline(8)
         assert ado.get_build(8).build_id == 8
     assert sleeps == []
+
+
+def test_big_artifacts_are_not_downloaded_unless_named(
+    fake: FakeDevOps, sleeps: Sleeps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(provider_module, "MAX_ARTIFACT_BYTES", 500)
+    fake.add_build(
+        9,
+        "a" * 40,
+        artifacts={"meta": {"meta.json": meta("a" * 40, ["d"])}, "model": {"m.bin": b"\0" * 900}},
+    )
+
+    build = make_provider(fake, sleeps).get_build(9)
+
+    assert {a.name: a.commit for a in build.artifacts} == {"meta": "a" * 40, "model": None}
+    downloads = [r.query["artifactname"] for r in fake.seen("/artifacts") if r.query]
+    assert downloads == ["meta"]
+    with pytest.raises(BadData, match="artifact model of build 9 is over 500 bytes"):
+        make_provider(fake, sleeps, metadata_artifacts=["model"]).get_build(9)

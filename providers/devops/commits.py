@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 from providers.devops.calls import parsed
 from providers.devops.gitparse import Change, parse_changes, parse_commit
 from providers.devops.linediff import MAX_FILE_BYTES, Content, file_change, unread
-from providers.devops.sdk import as_rest_dict, read_stream
+from providers.devops.sdk import as_rest_dict, read_limited
 from providers.devops.settings import PROVIDER, DevOpsSettings
 from providers.errors import Ambiguous, ConfigError, NotFound
 from providers.records import Commit, FileChange
@@ -126,7 +126,7 @@ class RepositoryCommits:
         version = GitVersionDescriptor(version=sha, version_type="commit")
         return self._run(
             f"{path} at {sha[:10]}",
-            lambda c: read_stream(
+            lambda c: read_limited(
                 c.get_item_content(
                     repo, "/" + path, project=project, version_descriptor=version, download=True
                 ),

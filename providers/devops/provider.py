@@ -18,7 +18,6 @@ from urllib.parse import quote
 from providers.devops.artifacts import read_metadata
 from providers.devops.calls import Calls, parsed
 from providers.devops.commits import RepositoryCommits
-from providers.devops.linediff import TooLarge
 from providers.devops.parse import parse_artifact, parse_build, parse_release
 from providers.devops.sdk import (
     area_url,
@@ -26,7 +25,8 @@ from providers.devops.sdk import (
     client_class,
     identity_credentials,
     pat_credentials,
-    read_stream,
+    read_all,
+    read_limited,
 )
 from providers.devops.settings import PROVIDER, DevOpsSettings, parse_settings
 from providers.devops.timeline import BuildStep, parse_timeline
@@ -254,23 +254,20 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
             f"the log of task {task_id} of release {release_id}",
             RELEASE_SCOPE,
             "release",
-            lambda c: read_stream(
+            lambda c: read_all(
                 c.get_task_log(self.settings.project, release_id, env_id, phase_id, task_id)
             ),
         )
-        assert isinstance(data, bytes)
         return data.decode("utf-8", errors="replace")
 
     def get_release_logs_zip(self, release_id: int) -> bytes:
         """The zip of all logs of a release, as the web UI's "Download all logs" gives it."""
-        data = self._run(
+        return self._run(
             f"the logs of release {release_id}",
             RELEASE_SCOPE,
             "release",
-            lambda c: read_stream(c.get_logs(self.settings.project, release_id)),
+            lambda c: read_all(c.get_logs(self.settings.project, release_id)),
         )
-        assert isinstance(data, bytes)
-        return data
 
     # -- builds ------------------------------------------------------------------------
 
@@ -318,30 +315,37 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
         return build
 
     def _artifact(self, build_id: int, doc: Mapping[str, Any]) -> BuildArtifact:
+        """An artifact entry with its metadata file read from its zip, when worth reading.
+
+        Artifacts named in ``metadata_artifacts`` are always read (BadData if over
+        MAX_ARTIFACT_BYTES); without that setting every artifact is tried, and big ones
+        (a model, say) are skipped without downloading more than the limit.
+        """
         name = str(doc.get("name", ""))
         keys = self.settings.metadata_keys
-        wanted = self.settings.metadata_artifacts
-        size = ((doc.get("resource") or {}).get("properties") or {}).get("artifactsize")
+        named = name in self.settings.metadata_artifacts
+        size = str(((doc.get("resource") or {}).get("properties") or {}).get("artifactsize"))
+        big = size.isdigit() and int(size) > MAX_ARTIFACT_BYTES
         metadata = None
-        too_big = str(size).isdigit() and int(str(size)) > MAX_ARTIFACT_BYTES
-        if (name in wanted if wanted else not too_big) and name:
+        if name and (named or not (self.settings.metadata_artifacts or big)):
             what = f"artifact {name} of build {build_id}"
             data = self._run(
                 what,
                 BUILD_SCOPE,
                 "build",
-                lambda c: read_stream(
+                lambda c: read_limited(
                     c.get_artifact_content_zip(self.settings.project, build_id, name),
                     MAX_ARTIFACT_BYTES,
                 ),
             )
-            if isinstance(data, TooLarge):
+            if isinstance(data, bytes):
+                metadata = read_metadata(data, keys.file, what)
+            elif named:
                 raise BadData(
                     f"{what} is over {MAX_ARTIFACT_BYTES:,} bytes; not read for {keys.file}",
-                    hint="list the small metadata artifact in metadata_artifacts",
+                    hint="publish the metadata file in a small artifact of its own",
                     provider=PROVIDER,
                 )
-            metadata = read_metadata(data, keys.file, what)
         return parsed(f"artifact {name}", lambda: parse_artifact(doc, metadata, keys, PROVIDER))
 
     def get_build_timeline(self, build_id: int) -> tuple[BuildStep, ...]:

@@ -95,14 +95,19 @@ def as_rest_dict(model: Any) -> dict[str, Any]:
     return doc
 
 
-def read_stream(chunks: Iterable[bytes], limit: int | None = None) -> bytes | TooLarge:
+def read_all(chunks: Iterable[bytes]) -> bytes:
+    """The bytes of a streamed download."""
+    return b"".join(chunks)
+
+
+def read_limited(chunks: Iterable[bytes], limit: int) -> bytes | TooLarge:
     """The bytes of a streamed download, or TooLarge as soon as they exceed ``limit``."""
     parts: list[bytes] = []
     size = 0
     for chunk in chunks:
         parts.append(chunk)
         size += len(chunk)
-        if limit is not None and size > limit:
+        if size > limit:
             close = getattr(chunks, "close", None)
             if close is not None:
                 close()
