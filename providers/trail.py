@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
+from providers.azureml.served import ServedBy, served_by
 from providers.backends import Backends
 from providers.errors import Ambiguous, NotFound, ProviderError
 from providers.records import (
@@ -218,22 +219,22 @@ class TrailResolver:
         if provider is None:
             return Hop("deployment", label, UNRESOLVED, self.backends.missing("deployments"))
         try:
+            certain = True
             if pred.deployment:
                 endpoint, name = pred.endpoint, pred.deployment
                 dep = state.get("deployment", lambda: provider.get_deployment(endpoint, name))
                 reason = f"the log folder names deployment {pred.endpoint}/{pred.deployment}"
             else:
-                dep = self._deployment_for_model(pred)
-                reason = (
-                    f"deployment {dep.endpoint}/{dep.name} of {pred.endpoint} runs "
-                    f"{pred.model_name}:{pred.model_version}, the model the log path names"
-                )
+                found = self._served_by(pred)
+                if found.deployment is None:
+                    return Hop("deployment", label, UNRESOLVED, found.reason)
+                dep, reason, certain = found.deployment, found.reason, found.certain
         except ProviderError as exc:
             return Hop("deployment", label, UNRESOLVED, str(exc))
         state.deployment = dep
         reason += f"; it runs model {dep.model_name}:{dep.model_version}"
         reason += f" in image {dep.image}" if dep.image else " (image unknown)"
-        status = RESOLVED
+        status = RESOLVED if certain else UNCERTAIN
         if dep.updated_at and dep.updated_at > pred.timestamp:
             status = UNCERTAIN
             reason += (
@@ -246,22 +247,15 @@ class TrailResolver:
             reason += f"; the log names model version {logged[1]}, not {dep.model_version}"
         return Hop("deployment", f"{dep.endpoint}/{dep.name}", status, reason, dep, dep.source)
 
-    def _deployment_for_model(self, pred: Prediction) -> Deployment:
-        assert self.backends.deployments is not None
-        deployments = self.backends.deployments.list_deployments(pred.endpoint)
-        matches = [
-            d
-            for d in deployments
-            if d.model_name == pred.model_name and d.model_version == pred.model_version
-        ]
-        if not matches:
-            raise NotFound(
-                f"no deployment of {pred.endpoint} runs {pred.model_name}:{pred.model_version}"
-            )
-        if len(matches) > 1:
-            names = ", ".join(d.name for d in matches)
-            raise Ambiguous(f"several deployments of {pred.endpoint} run that model: {names}")
-        return matches[0]
+    def _served_by(self, pred: Prediction) -> ServedBy:
+        """The deployment that served a prediction whose log names none (see served_by)."""
+        provider = self.backends.deployments
+        assert provider is not None
+        deployments = provider.list_deployments(pred.endpoint)
+        endpoint = None
+        if not (pred.model_name and pred.model_version):  # then the traffic split decides
+            endpoint = next((e for e in provider.list_endpoints() if e.name == pred.endpoint), None)
+        return served_by(pred, endpoint, deployments)
 
     def _model_ref_step(self, state: _State) -> Hop | None:
         """Decide which model version to look up and start fetching it (no hop yet)."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,45 +21,27 @@ from urllib.parse import urlsplit
 import httpx
 
 from providers.errors import BadData, NotFound, ProviderError, Throttled, Unauthorized, Unavailable
+from providers.mlflow.settings import Connection
 
 API = "api/2.0/mlflow"
-TokenSource = Callable[[], str]
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How often and how long to retry before raising the typed error."""
-
-    attempts: int = 3  # requests in all, the first included
-    max_wait: float = 10.0  # a longer Retry-After is not waited for: Throttled is raised
-    backoff: float = 0.5  # first wait when the server gives no Retry-After; doubles
 
 
 class MlflowClient:
-    """GET-only client for the MLflow tracking and model registry REST API.
-
-    ``token`` returns a bearer token per request (a Databricks PAT, an Azure AD token);
-    ``verify`` is True, False or the path of a CA bundle.
-    """
+    """GET-only client for the MLflow tracking and model registry REST API."""
 
     def __init__(
-        self,
-        base_url: str,
-        *,
-        provider: str,
-        token: TokenSource | None = None,
-        verify: bool | str = True,
-        timeout: float = 30.0,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        self, connection: Connection, *, provider: str, sleep: Callable[[float], None] = time.sleep
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = connection.base_url.rstrip("/")
         self.provider = provider
-        self.retry = retry or RetryPolicy()
-        self._token = token
+        self.retry = connection.retry
+        self._token = connection.token
         self._sleep = sleep
         self._http = httpx.Client(
-            base_url=self.base_url + "/", verify=verify, timeout=timeout, follow_redirects=False
+            base_url=self.base_url + "/",
+            verify=connection.verify,
+            timeout=connection.timeout,
+            follow_redirects=False,
         )
         self.host = urlsplit(self.base_url).netloc
 

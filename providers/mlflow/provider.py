@@ -2,30 +2,33 @@
 
 Works with self-hosted MLflow, Databricks (``tracking_uri`` = the workspace URL,
 ``token_env`` = the variable holding a personal access token) and Azure ML's tracking
-service.  Read-only: only GET requests are sent.
+service.  Read-only: only GET requests are sent.  httpx is imported on the first
+request, not when the profile is opened.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 from providers.errors import BadData, ConfigError
-from providers.mlflow.client import MlflowClient
 from providers.mlflow.parse import parse_registry_version
 from providers.mlflow.runs import RunOptions, read_run, run_options
 from providers.mlflow.settings import (
     CONNECTION_SETTINGS,
     RUN_SETTINGS,
+    Connection,
+    connection,
     env_token,
     reject_unknown,
-    retry_policy,
-    timeout,
-    tls_verify,
 )
 from providers.protocols import ModelsProvider, Provider, ProviderContext
 from providers.records import ModelVersion, TrainingRun
+
+if TYPE_CHECKING:
+    from providers.mlflow.client import MlflowClient
 
 _SETTINGS = {"tracking_uri", "token_env", "run_id_tag", *CONNECTION_SETTINGS, *RUN_SETTINGS}
 
@@ -38,14 +41,26 @@ class MlflowModelsProvider(Provider, ModelsProvider):
 
     def __init__(
         self,
-        client: MlflowClient,
+        connection: Connection,
         *,
         options: RunOptions | None = None,
         run_id_tag: str = "training_run_id",
     ) -> None:
-        self.client = client
+        self.connection = connection
         self.options = options or RunOptions()
         self.run_id_tag = run_id_tag
+        self._client: MlflowClient | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> MlflowClient:
+        """The REST client, made on first use."""
+        with self._lock:
+            if self._client is None:
+                from providers.mlflow.client import MlflowClient  # noqa: PLC0415 - lazy httpx
+
+                self._client = MlflowClient(self.connection, provider=self.name)
+            return self._client
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], context: ProviderContext) -> Self:
@@ -63,27 +78,23 @@ class MlflowModelsProvider(Provider, ModelsProvider):
                 hint='put a token in an environment variable and set token_env = "VAR_NAME"',
             )
         token_env = settings.get("token_env")
-        client = MlflowClient(
-            uri,
-            provider=cls.name,
-            token=env_token(str(token_env), cls.name) if token_env else None,
-            verify=tls_verify(settings, context),
-            timeout=timeout(settings),
-            retry=retry_policy(settings),
-        )
+        token = env_token(str(token_env), cls.name) if token_env else None
         return cls(
-            client,
+            connection(uri, settings, context, token),
             options=run_options(settings, cls.name),
             run_id_tag=str(settings.get("run_id_tag", "training_run_id")),
         )
 
     def identity(self) -> Mapping[str, str]:
         """The tracking server's URL (never the token)."""
-        return {"tracking_uri": self.client.base_url}
+        return {"tracking_uri": self.connection.base_url}
 
     def close(self) -> None:
-        """Close the HTTP connection pool."""
-        self.client.close()
+        """Close the HTTP connection pool, if one was opened."""
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
 
     def list_models(self) -> list[str]:
         """Names of the registered models, sorted."""
@@ -105,7 +116,7 @@ class MlflowModelsProvider(Provider, ModelsProvider):
 
     def get_run(self, run_id: str) -> TrainingRun:
         """The run with its metrics, histories, curves and confusion counts."""
-        ui = f"{self.client.base_url}/#/experiments/{{experiment_id}}/runs/{{run_id}}"
+        ui = f"{self.connection.base_url}/#/experiments/{{experiment_id}}/runs/{{run_id}}"
         return read_run(self.client, run_id, self.options, ui_url=ui)
 
     def _version(self, doc: Mapping[str, Any]) -> ModelVersion:

@@ -11,10 +11,9 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from providers.errors import BadData, ConfigError, NotFound
-from providers.mlflow.client import MlflowClient
 from providers.mlflow.parse import (
     DEFAULT_CURVES,
     CurveSpec,
@@ -25,6 +24,9 @@ from providers.mlflow.parse import (
     parse_run,
 )
 from providers.records import Curve, MetricPoint, TrainingRun
+
+if TYPE_CHECKING:
+    from providers.mlflow.client import MlflowClient
 
 CURVE_SOURCES = ("auto", "artifacts", "metrics")
 

@@ -8,16 +8,55 @@ picked up and the value never sits in a settings table, an identity or a message
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from providers.errors import ConfigError, Unauthorized
-from providers.mlflow.client import RetryPolicy, TokenSource
 from providers.protocols import ProviderContext
+
+TokenSource = Callable[[], str]
 
 CONNECTION_SETTINGS = {"ca_bundle", "timeout", "retries", "max_retry_wait"}
 RUN_SETTINGS = {"curves", "curve_source", "history_metrics", "confusion_artifact"}
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often and how long to retry before raising the typed error."""
+
+    attempts: int = 3  # requests in all, the first included
+    max_wait: float = 10.0  # a longer Retry-After is not waited for: Throttled is raised
+    backoff: float = 0.5  # first wait when the server gives no Retry-After; doubles
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """Where and how to reach a tracking server; ``token`` returns a bearer token per
+    request; ``verify`` is True or the path of a CA bundle."""
+
+    base_url: str
+    token: TokenSource | None = None
+    verify: bool | str = True
+    timeout: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+def connection(
+    base_url: str,
+    settings: Mapping[str, Any],
+    context: ProviderContext,
+    token: TokenSource | None = None,
+) -> Connection:
+    """A Connection to ``base_url`` with the profile's TLS, timeout and retry settings."""
+    return Connection(
+        base_url.rstrip("/"),
+        token=token,
+        verify=tls_verify(settings, context),
+        timeout=timeout(settings),
+        retry=retry_policy(settings),
+    )
 
 
 def reject_unknown(settings: Mapping[str, Any], allowed: set[str], provider: str) -> None:

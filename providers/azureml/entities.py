@@ -1,0 +1,134 @@
+"""azure-ai-ml entities to records, matching what :mod:`providers.azureml.parse` reads
+from the REST documents (so the SDK and the local provider give equal records).
+
+Works on attributes only (duck typing), so this module imports no Azure SDK.  Where
+the SDK reshapes the wire data, the wire form is restored: auth modes are lower-cased
+by the SDK (``key`` -> ``Key``); endpoints keep their dates in ``properties``;
+deployments keep them in a camelCase ``creation_context`` dict.  Kubernetes deployments
+come without dates: azure-ai-ml 1.35 drops their ``systemData``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from providers.azureml.parse import parse_model_ref
+from providers.records import Deployment, Endpoint, ModelVersion, Source, TrainingRun
+from providers.timeutil import parse_iso
+
+_AUTH_MODES = {"key": "Key", "aml_token": "AMLToken", "aad_token": "AADToken"}
+
+
+def _value(enum_or_str: Any) -> str | None:
+    """An SDK enum's value, or the string itself."""
+    value = getattr(enum_or_str, "value", enum_or_str)
+    return str(value) if value else None
+
+
+def _when(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return parse_iso(value)
+
+
+def _str_map(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): "" if v is None else str(v) for k, v in value.items()}
+
+
+def _ref(value: Any) -> str | None:
+    """An asset reference that the SDK gives as a string or as an entity with an id."""
+    if value is None or isinstance(value, str):
+        return value or None
+    found = getattr(value, "id", None)
+    return str(found) if found else None
+
+
+def endpoint_record(entity: Any, provider: str) -> Endpoint:
+    """An online endpoint entity (managed or Kubernetes)."""
+    props = entity.properties or {}
+    auth = _value(entity.auth_mode)
+    traffic = entity.traffic or {}
+    return Endpoint(
+        name=str(entity.name),
+        scoring_uri=entity.scoring_uri,
+        auth_mode=_AUTH_MODES.get(auth or "", auth),
+        state=_value(entity.provisioning_state),
+        kind=entity.kind,
+        traffic={str(k): int(v) for k, v in traffic.items()},
+        created_at=parse_iso(props.get("createdAt")),
+        updated_at=parse_iso(props.get("lastModifiedAt")),
+        source=Source(provider, str(entity.id or entity.name)),
+    )
+
+
+def deployment_record(
+    entity: Any, endpoint: str, provider: str, *, traffic_share: int | None, image: str | None
+) -> Deployment:
+    """An online deployment entity; its image comes from its environment, looked up apart."""
+    model_ref = _ref(entity.model)
+    model = parse_model_ref(model_ref)
+    context = entity.creation_context
+    if isinstance(context, Mapping):
+        created_at = parse_iso(context.get("createdAt"))
+        updated_at = parse_iso(context.get("lastModifiedAt"))
+    else:  # a SystemData object, or None (Kubernetes deployments)
+        created_at = _when(getattr(context, "created_at", None))
+        updated_at = _when(getattr(context, "last_modified_at", None))
+    count = entity.instance_count
+    return Deployment(
+        endpoint=endpoint,
+        name=str(entity.name),
+        model_ref=model_ref,
+        model_name=model[0] if model else None,
+        model_version=model[1] if model else None,
+        environment=_ref(entity.environment),
+        image=image,
+        instance_type=entity.instance_type,
+        instance_count=int(count) if count is not None else None,
+        traffic_share=traffic_share,
+        state=_value(entity.provisioning_state),
+        created_at=created_at,
+        updated_at=updated_at,
+        source=Source(provider, str(entity.id or f"{endpoint}/{entity.name}")),
+    )
+
+
+def model_record(entity: Any, provider: str, run_id_tag: str = "training_run_id") -> ModelVersion:
+    """A model version entity; the run id from ``job_name``, ``azureml.runId`` or a tag."""
+    tags, properties = _str_map(entity.tags), _str_map(entity.properties)
+    run_id = entity.job_name or properties.get("azureml.runId") or tags.get(run_id_tag)
+    system = entity.creation_context
+    return ModelVersion(
+        name=str(entity.name),
+        version=str(entity.version),
+        description=str(entity.description or ""),
+        tags=tags,
+        properties=properties,
+        run_id=str(run_id) if run_id else None,
+        created_by=getattr(system, "created_by", None),
+        created_at=_when(getattr(system, "created_at", None)),
+        source=Source(provider, str(entity.id or f"{entity.name}:{entity.version}")),
+    )
+
+
+def job_run_record(job: Any, tags: Mapping[str, str], provider: str) -> TrainingRun:
+    """A run from a job alone (one without an MLflow run): status, experiment, tags."""
+    studio = getattr(job, "studio_url", None)
+    return TrainingRun(
+        run_id=str(job.name),
+        status=_value(job.status) or "Unknown",
+        experiment=job.experiment_name or None,
+        parameters={},
+        metrics={},
+        histories={},
+        curves=(),
+        confusion=None,
+        tags=dict(tags),
+        started_at=_when(getattr(job.creation_context, "created_at", None)),
+        ended_at=None,
+        source=Source(provider, str(job.id or job.name), studio),
+    )

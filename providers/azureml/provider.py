@@ -1,0 +1,354 @@
+"""Endpoints, deployments, model versions and runs of an Azure ML workspace.
+
+Deployments and models come through azure-ai-ml (``MLClient``); run metrics, histories
+and curves through the workspace's MLflow tracking service (REST, httpx).  Both are
+imported on the first call, never when the profile is opened: ``azure.ai.ml`` alone
+takes about 1.4 s to import.  Read-only: only GET requests are sent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import warnings
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+
+from providers.azureml.parse import parse_environment_ref
+from providers.azureml.settings import CREDENTIALS, Workspace
+from providers.errors import ConfigError, NotFound, ProviderError, Unavailable
+from providers.mlflow.runs import RunOptions, read_run, run_options
+from providers.mlflow.settings import (
+    CONNECTION_SETTINGS,
+    RUN_SETTINGS,
+    Connection,
+    RetryPolicy,
+    connection,
+    reject_unknown,
+    retry_policy,
+    timeout,
+    tls_verify,
+)
+from providers.protocols import DeploymentsProvider, ModelsProvider, Provider, ProviderContext
+from providers.records import Deployment, Endpoint, ModelVersion, Source, TrainingRun
+
+if TYPE_CHECKING:
+    from providers.mlflow.client import MlflowClient
+
+T = TypeVar("T")
+_REQUIRED = ("subscription_id", "resource_group", "workspace")
+_SETTINGS = {
+    *_REQUIRED,
+    "credential",
+    "token_env",
+    "resource_manager_url",
+    "cloud",
+    "tracking_uri",
+    "tracking_scope",
+    "run_id_tag",
+    *CONNECTION_SETTINGS,
+    *RUN_SETTINGS,
+}
+_JOB_TAG_PREFIXES = ("mlflow.", "azureml.git.")
+
+
+class AzureMLProvider(Provider, DeploymentsProvider, ModelsProvider):
+    """An Azure ML workspace: online endpoints and deployments, model versions, runs."""
+
+    name: ClassVar[str] = "azureml"
+    concerns: ClassVar[frozenset[str]] = frozenset({"deployments", "models"})
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        tracking: Connection | None = None,
+        tracking_scope: str | None = None,
+        options: RunOptions | None = None,
+        run_id_tag: str = "training_run_id",
+    ) -> None:
+        self.workspace = workspace
+        self.tracking = tracking  # None: taken from each job's Tracking service
+        self.tracking_scope = tracking_scope
+        self.options = options or RunOptions()
+        self.run_id_tag = run_id_tag
+        self._lock = threading.Lock()
+        self._ml: Any = None
+        self._credential: Any = None
+        self._mlflow: dict[str, MlflowClient] = {}
+        self._images: dict[str, str | None] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], context: ProviderContext) -> Self:
+        """Settings: ``subscription_id``, ``resource_group``, ``workspace``; optional
+        ``credential`` (default | cli | env-token, with ``token_env``),
+        ``resource_manager_url`` or ``cloud``, ``tracking_uri``, ``tracking_scope``,
+        ``ca_bundle``, ``timeout``, ``retries``, ``max_retry_wait``, ``run_id_tag`` and the
+        curve settings (``curve_source``, ``[[curves]]``, ``history_metrics``,
+        ``confusion_artifact``)."""
+        reject_unknown(settings, _SETTINGS, cls.name)
+        missing = [k for k in _REQUIRED if not settings.get(k)]
+        if missing:
+            raise ConfigError(f"{cls.name} needs setting(s) {', '.join(missing)}")
+        credential = str(settings.get("credential", "default"))
+        if credential not in CREDENTIALS:
+            raise ConfigError(
+                f"{cls.name}: credential must be one of {', '.join(CREDENTIALS)}, "
+                f"not {credential!r}"
+            )
+        token_env = settings.get("token_env")
+        if credential == "env-token" and not token_env:
+            raise ConfigError(
+                f'{cls.name}: credential = "env-token" needs token_env = "VARIABLE_NAME"'
+            )
+        policy = retry_policy(settings)
+        workspace = Workspace(
+            subscription_id=str(settings["subscription_id"]),
+            resource_group=str(settings["resource_group"]),
+            workspace=str(settings["workspace"]),
+            credential=credential,
+            token_env=str(token_env) if token_env else None,
+            resource_manager_url=settings.get("resource_manager_url"),
+            cloud=settings.get("cloud"),
+            verify=tls_verify(settings, context),
+            timeout=timeout(settings),
+            retries=policy.attempts - 1,
+            max_retry_wait=policy.max_wait,
+        )
+        uri = settings.get("tracking_uri")
+        return cls(
+            workspace,
+            tracking=connection(str(uri), settings, context) if uri else None,
+            tracking_scope=settings.get("tracking_scope"),
+            options=run_options(settings, cls.name),
+            run_id_tag=str(settings.get("run_id_tag", "training_run_id")),
+        )
+
+    def identity(self) -> Mapping[str, str]:
+        """Subscription, resource group, workspace and endpoints (never a credential)."""
+        ws = self.workspace
+        found = {
+            "subscription_id": ws.subscription_id,
+            "resource_group": ws.resource_group,
+            "workspace": ws.workspace,
+        }
+        if ws.resource_manager_url or ws.cloud:
+            found["cloud"] = ws.resource_manager_url or ws.cloud or ""
+        if self.tracking:
+            found["tracking_uri"] = self.tracking.base_url
+        return found
+
+    def close(self) -> None:
+        """Close the MLflow connection pools."""
+        with self._lock:
+            for client in self._mlflow.values():
+                client.close()
+            self._mlflow.clear()
+
+    # -- the SDK -----------------------------------------------------------------------
+
+    def _client(self) -> Any:
+        with self._lock:
+            if self._ml is None:
+                # The SDK warns while it imports (marshmallow, experimental classes).
+                warnings.filterwarnings("ignore", module=r"azure(\.|$)")
+                from providers.azureml import sdk  # noqa: PLC0415 - imports azure.ai.ml
+
+                self._credential = sdk.credential_for(self.workspace, self.name)
+                self._ml = sdk.build_client(self.workspace, self._credential)
+            return self._ml
+
+    def _call(self, what: str, call: Callable[[Any], T]) -> T:
+        """Run ``call(ml_client)``; SDK exceptions become typed errors about ``what``."""
+        ml = self._client()
+        try:
+            return call(ml)
+        except Exception as exc:
+            from providers.azureml import sdk  # noqa: PLC0415
+
+            raise sdk.translate(exc, what, self.name) from None
+
+    def _where(self) -> str:
+        return f"workspace {self.workspace.workspace}"
+
+    # -- deployments -------------------------------------------------------------------
+
+    def list_endpoints(self) -> list[Endpoint]:
+        """All online endpoints of the workspace, by name."""
+        from providers.azureml.entities import endpoint_record  # noqa: PLC0415
+
+        found = self._call(
+            f"online endpoints of {self._where()}",
+            lambda ml: [endpoint_record(e, self.name) for e in ml.online_endpoints.list()],
+        )
+        return sorted(found, key=lambda e: e.name)
+
+    def _endpoint(self, name: str) -> Endpoint:
+        from providers.azureml.entities import endpoint_record  # noqa: PLC0415
+
+        return self._call(
+            f"endpoint {name!r}",
+            lambda ml: endpoint_record(ml.online_endpoints.get(name), self.name),
+        )
+
+    def list_deployments(self, endpoint: str) -> list[Deployment]:
+        """The deployments of ``endpoint`` by name, with traffic and image."""
+        ep = self._endpoint(endpoint)
+        entities = self._call(
+            f"deployments of {endpoint!r}",
+            lambda ml: list(ml.online_deployments.list(endpoint)),
+        )
+        found = [self._deployment(ep, e) for e in entities]
+        return sorted(found, key=lambda d: d.name)
+
+    def get_deployment(self, endpoint: str, name: str) -> Deployment:
+        """One deployment; NotFound if it (or its endpoint) does not exist."""
+        ep = self._endpoint(endpoint)
+        entity = self._call(
+            f"deployment {endpoint}/{name}",
+            lambda ml: ml.online_deployments.get(name, endpoint),
+        )
+        return self._deployment(ep, entity)
+
+    def _deployment(self, ep: Endpoint, entity: Any) -> Deployment:
+        from providers.azureml.entities import deployment_record  # noqa: PLC0415
+
+        dep = deployment_record(
+            entity, ep.name, self.name, traffic_share=ep.traffic.get(str(entity.name)), image=None
+        )
+        return dataclasses.replace(dep, image=self._image(dep.environment))
+
+    def _image(self, environment: str | None) -> str | None:
+        """The container image of an environment version (None if it cannot be read)."""
+        ref = parse_environment_ref(environment)
+        if ref is None or environment is None:
+            return None
+        if environment not in self._images:
+            try:
+                env = self._call(
+                    f"environment {ref[0]}:{ref[1]}",
+                    lambda ml: ml.environments.get(ref[0], ref[1]),
+                )
+            except NotFound:
+                self._images[environment] = None
+            else:
+                self._images[environment] = env.image or None
+        return self._images[environment]
+
+    # -- models and runs ---------------------------------------------------------------
+
+    def list_models(self) -> list[str]:
+        """Names of the registered models, sorted."""
+        return sorted(
+            self._call(
+                f"models of {self._where()}",
+                lambda ml: [str(m.name) for m in ml.models.list()],
+            )
+        )
+
+    def list_versions(self, name: str) -> list[ModelVersion]:
+        """All versions of ``name``, oldest first (numeric order where numbers)."""
+        from providers.azureml.entities import model_record  # noqa: PLC0415
+
+        versions = self._call(
+            f"versions of model {name!r}",
+            lambda ml: [
+                model_record(m, self.name, self.run_id_tag) for m in ml.models.list(name=name)
+            ],
+        )
+        if not versions:
+            raise NotFound(f"unknown model {name!r} in {self._where()}", provider=self.name)
+        return sorted(versions, key=lambda v: _version_order(v.version))
+
+    def get_version(self, name: str, version: str) -> ModelVersion:
+        """One model version; NotFound if it does not exist."""
+        from providers.azureml.entities import model_record  # noqa: PLC0415
+
+        return self._call(
+            f"model {name}:{version}",
+            lambda ml: model_record(ml.models.get(name, version), self.name, self.run_id_tag),
+        )
+
+    def get_run(self, run_id: str) -> TrainingRun:
+        """The job with its MLflow metrics, histories, curves and confusion counts.
+
+        The job gives the experiment, the git tags and the tracking URI; MLflow the rest.
+        A job that has no MLflow run still comes back, with its status and tags only.
+        """
+        from providers.azureml.entities import job_run_record  # noqa: PLC0415
+
+        job = self._call(f"run {run_id!r}", lambda ml: ml.jobs.get(run_id))
+        job_tags = {
+            **{
+                str(k): str(v)
+                for k, v in (job.properties or {}).items()
+                if str(k).startswith(_JOB_TAG_PREFIXES)
+            },
+            **{str(k): str(v) for k, v in (job.tags or {}).items()},
+        }
+        experiment = job.experiment_name or None
+        studio = getattr(job, "studio_url", None)
+        client = self._mlflow_client(job)
+        try:
+            run = read_run(client, run_id, self.options, ui_url=studio, experiment=experiment)
+        except NotFound:
+            return job_run_record(job, job_tags, self.name)
+        return dataclasses.replace(
+            run,
+            tags={**job_tags, **run.tags},
+            source=Source(self.name, str(job.id or run_id), studio),
+        )
+
+    def _mlflow_client(self, job: Any) -> MlflowClient:
+        """The MLflow client of the profile's tracking URI, else of the job's."""
+        if self.tracking is not None:
+            tracking = dataclasses.replace(self.tracking, token=self._tracking_token)
+        else:
+            tracking = self._tracking_of(job)
+        with self._lock:
+            client = self._mlflow.get(tracking.base_url)
+            if client is None:
+                from providers.mlflow.client import MlflowClient  # noqa: PLC0415
+
+                client = MlflowClient(tracking, provider=self.name)
+                self._mlflow[tracking.base_url] = client
+            return client
+
+    def _tracking_of(self, job: Any) -> Connection:
+        services = getattr(job, "services", None) or {}
+        service = services.get("Tracking")
+        endpoint = getattr(service, "endpoint", None)
+        if endpoint is None and isinstance(service, Mapping):
+            endpoint = service.get("endpoint")
+        if not endpoint:
+            raise Unavailable(
+                f"job {job.name} names no MLflow tracking service",
+                hint="set tracking_uri in the profile (the workspace's MLflow tracking URI)",
+                provider=self.name,
+            )
+        base = "https://" + str(endpoint).split("://", 1)[-1]
+        ws = self.workspace
+        return Connection(
+            base,
+            token=self._tracking_token,
+            verify=ws.verify,
+            timeout=ws.timeout,
+            retry=RetryPolicy(attempts=ws.retries + 1, max_wait=ws.max_retry_wait),
+        )
+
+    def _tracking_token(self) -> str:
+        """An Azure AD token for the tracking service, from the workspace credential."""
+        from providers.azureml import sdk  # noqa: PLC0415
+
+        ml = self._client()
+        scope = self.tracking_scope or sdk.resource_manager_scope(ml)
+        try:
+            return str(self._credential.get_token(scope).token)
+        except ProviderError:
+            raise
+        except Exception as exc:
+            raise sdk.translate(exc, "token for the MLflow tracking service", self.name) from None
+
+
+def _version_order(version: str) -> tuple[bool, int, str]:
+    return (not version.isdigit(), int(version) if version.isdigit() else 0, version)
