@@ -4,6 +4,7 @@ tree, pruned listing, the mirror, appends, credentials from the environment, err
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import stat
@@ -16,9 +17,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import azurite as azurite_module
 import pytest
 from azure.storage.blob import (
     BlobServiceClient,
+    BlobType,
     ContainerSasPermissions,
     generate_container_sas,
 )
@@ -220,6 +223,13 @@ def test_settings_and_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     )
     assert v1.mirror.root.parent == tmp_path / "mirror"
     assert v1.mirror.root != v2.mirror.root
+    table = {"account_url": endpoint.account_url, "container": "modeldata"}
+    cached = ProviderContext("t", tmp_path, {"cache_dir": str(tmp_path / "cache")})
+    in_cache = BlobPredictionsProvider.from_settings(table, cached)
+    assert in_cache.mirror.root.parent == tmp_path / "cache" / "blobs"
+    default = BlobPredictionsProvider.from_settings(table, ProviderContext("t", tmp_path))
+    user_cache = Path(os.environ["XDG_CACHE_HOME"]) / "modeltrail" / "blobs"
+    assert default.mirror.root.parent == user_cache
     assert KEY not in json.dumps(dict(v1.identity()))
 
 
@@ -310,7 +320,9 @@ def test_second_lookup_reads_closed_days_from_the_mirror(
     mirror_time = time.perf_counter() - started
     assert again == first
     assert proxy.downloads() == [], "closed days come from the mirror"
-    assert len(proxy.seen) == 1 and proxy.seen[0].is_list  # the one flat listing of inputs
+    day_level = [s.query["prefix"] for s in proxy.listings() if "/2024/05/0" in s.query["prefix"]]
+    assert day_level == [], "closed days' listings come from the mirror"
+    assert all(s.is_list for s in proxy.seen)
     print(f"find: first {first_time * 1000:.1f} ms, from the mirror {mirror_time * 1000:.1f} ms")
 
     root = v2.mirror.root
@@ -358,6 +370,13 @@ def test_todays_blob_is_fetched_from_its_last_length(
         assert ranges == sorted(f"bytes={size}-{2 * size - 1}" for size in sizes.values())
         assert len(rows(v2.find("call-00001"))) == 1  # the copy holds old and new lines
 
+        inputs = blobs["model_inputs"]
+        last = inputs.download_blob().readall().splitlines(keepends=True)[-1]
+        inputs.upload_blob(last, blob_type=BlobType.APPENDBLOB, overwrite=True)  # shrunk
+        watch.clear()
+        assert rows(v2.find("call-00001")) == []
+        assert [s.range for s in watch.downloads()] == [f"bytes=0-{len(last) - 1}"]
+
 
 # -- credentials ------------------------------------------------------------------------
 
@@ -397,6 +416,43 @@ def test_wrong_account_key_is_unauthorized(
         provider.find("v1-4-3-2")
     assert ENV in raised.value.hint
     assert wrong not in str(raised.value) + raised.value.hint
+
+
+def test_sdk_logging_stays_off_the_terminal(
+    azurite: Endpoint,
+    service: BlobServiceClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """No SDK record reaches the root logger (a UI or log file might show it)."""
+    reached: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: reached.append(record.name)  # type: ignore[method-assign]
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.DEBUG)  # setLevel, not the attribute: it clears the loggers' caches
+    root.addHandler(handler)
+    try:
+        provider = blob(azurite, "modeldata", tmp_path, monkeypatch, key=KEY.replace("E", "F", 1))
+        with pytest.raises(Unauthorized):
+            provider.find("v1-4-3-2")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    assert [n for n in reached if n.split(".")[0] in ("azure", "urllib3")] == []
+    assert capfd.readouterr() == ("", "")
+
+
+def test_missing_azurite_fails_and_says_how_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(azurite_module, "AZURITE_BLOB", tmp_path / "absent")
+    with (
+        pytest.raises(pytest.fail.Exception, match="run `make test`"),
+        azurite_module.running_azurite(tmp_path / "log"),
+    ):
+        pass
 
 
 def test_connection_string_for_another_account_is_refused(

@@ -31,6 +31,7 @@ MAX_RETRY_WAIT = 5.0  # seconds: a longer Retry-After is cut to this
 CONNECTION_TIMEOUT = 10  # seconds
 READ_TIMEOUT = 30  # seconds
 OPERATION_TIMEOUT = 60  # seconds, retries included
+_SDK_LOGGERS = ("azure", "urllib3")
 
 
 class BoundedRetry(RetryPolicy[Any, Any]):
@@ -63,11 +64,16 @@ class BoundedRetry(RetryPolicy[Any, Any]):
 
 
 def silence_sdk_logging() -> None:
-    """Keep the SDK's log records off the terminal (the console owns the screen)."""
-    logger = logging.getLogger("azure")
-    logger.propagate = False
-    if not logger.handlers:
-        logger.addHandler(logging.NullHandler())
+    """Keep the SDK's log records off the terminal and out of the application's logs.
+
+    The console owns the screen, and urllib3's debug records quote request URLs, which
+    hold the SAS token when one is used.
+    """
+    for name in _SDK_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.propagate = False
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())
 
 
 class BlobContainer:

@@ -121,7 +121,7 @@ class BlobLogStore(LogStore):
         return self._local.open(name)
 
     def find_lines(self, name: str, needle: bytes) -> builtins.list[RawLine]:
-        """Lines holding ``needle``, searched in the (updated) mirror copy with ``mmap``."""
+        """Lines holding ``needle``, searched in the (updated) mirror copy on disk."""
         self._sync(name)
         return self._local.find_lines(name, needle)
 
