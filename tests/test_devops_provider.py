@@ -831,7 +831,8 @@ def test_sdk_output_is_silenced(
     """Nothing reaches stdout, stderr or the root logger (which a UI might show)."""
     monkeypatch.setenv("azure_devops_python_print_urls", "true")
     root, collect = logging.getLogger(), Collect()
-    monkeypatch.setattr(root, "level", logging.DEBUG)
+    level = root.level
+    root.setLevel(logging.DEBUG)  # setLevel (not the attribute) clears the loggers' caches
     root.addHandler(collect)
     release_setup(fake, "a" * 40)
     try:
@@ -840,6 +841,7 @@ def test_sdk_output_is_silenced(
             ado.get_release(999)
     finally:
         root.removeHandler(collect)
+        root.setLevel(level)
 
     assert capfd.readouterr() == ("", "")
     assert [n for n in collect.names if n.split(".")[0] in {"azure", "msrest", "urllib3"}] == []
