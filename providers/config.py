@@ -33,7 +33,7 @@ from platformdirs import user_config_path
 from providers.errors import ConfigError
 from providers.protocols import CONCERNS
 
-_TOP_KEYS = {"default_profile", "profiles", "keys", "cache"}
+_TOP_KEYS = {"default_profile", "profiles", "keys", "cache", "case"}
 _PROFILE_KEYS = {"workspace", "description", "cache", *CONCERNS}
 _SECRET_WORDS = ("password", "secret", "token", "pat", "key", "connection_string", "sas")
 
@@ -66,6 +66,7 @@ class Config:
     default_profile: str | None = None
     keys: Mapping[str, str] = field(default_factory=dict)
     cache: Mapping[str, Any] = field(default_factory=dict)
+    case: Mapping[str, Any] = field(default_factory=dict)  # see providers.case.settings
 
     def profile(self, name: str | None) -> Profile:
         """The named profile, else the default, else the only one; ConfigError otherwise."""
@@ -135,7 +136,10 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
     keys = data.get("keys", {})
     if not isinstance(keys, Mapping) or not all(isinstance(v, str) for v in keys.values()):
         raise ConfigError(f"{path}: [keys] maps action names to key strings")
-    return Config(path, profiles, default, dict(keys), dict(data.get("cache", {})))
+    case = data.get("case", {})
+    if not isinstance(case, Mapping):
+        raise ConfigError(f"{path}: [case] must be a table")
+    return Config(path, profiles, default, dict(keys), dict(data.get("cache", {})), dict(case))
 
 
 def _profile(name: str, table: Any, path: Path) -> Profile:

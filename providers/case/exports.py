@@ -1,0 +1,48 @@
+"""Export a case as Markdown, JSON or HTML; each embeds (or is) the evidence document."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from providers.case.evidence import Redaction, build_evidence
+from providers.case.layout import Segment
+from providers.case.model import Case, utc_now
+from providers.case.report_html import html_segments
+from providers.case.report_markdown import markdown_segments
+from providers.case.settings import CaseSettings
+
+FORMATS = ("md", "json", "html")
+SUFFIX = {"md": ".md", "json": ".json", "html": ".html"}
+
+
+def report_segments(doc: dict[str, Any], fmt: str) -> list[Segment]:
+    """The report of ``doc`` in format ``fmt``, as named pieces (see :mod:`.layout`)."""
+    if fmt == "md":
+        return markdown_segments(doc)
+    if fmt == "html":
+        return html_segments(doc)
+    if fmt == "json":
+        return [("evidence", json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n")]
+    raise ValueError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
+
+
+def render_report(doc: dict[str, Any], fmt: str) -> str:
+    """The whole report of ``doc`` in format ``fmt``."""
+    return "".join(text for _, text in report_segments(doc, fmt))
+
+
+def export_case(
+    case: Case,
+    fmt: str,
+    settings: CaseSettings,
+    *,
+    include_personal_data: bool = False,
+    exporter: str = "modeltrail",
+    now: datetime | None = None,
+) -> str:
+    """The evidence report of ``case``: personal fields masked unless asked for."""
+    redaction = Redaction(settings.personal_fields, include_personal_data)
+    doc = build_evidence(case, redaction, exported_at=now or utc_now(), exporter=exporter)
+    return render_report(doc, fmt)
