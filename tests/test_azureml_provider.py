@@ -28,12 +28,14 @@ from fake_mlflow import FakeServer, MlflowStore, Reply, make_runs_realistic
 
 from providers.azureml.provider import AzureMLProvider
 from providers.azureml.served import served_by
+from providers.backends import Backends
 from providers.demo.workspace import DemoCase
 from providers.errors import ConfigError, NotFound, Throttled, Unauthorized, Unavailable
 from providers.local.documents import LocalDocumentsProvider
 from providers.protocols import ProviderContext
 from providers.records import Deployment, Endpoint, ModelVersion, Prediction, Source, TrainingRun
 from providers.serialize import from_jsonable, to_jsonable
+from providers.trail import RESOLVED, UNRESOLVED, TrailResolver
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.fake-aad-token-for-tests"
@@ -503,3 +505,19 @@ def test_trace_through_the_fakes_equals_the_local_trace(
     run = next(h for h in remote["hops"] if h["kind"] == "run")["record"]
     assert {c["name"] for c in run["curves"]} == {"roc", "pr"} and run["histories"]["val_auc"]
     assert server.methods() == {"GET"}
+
+
+def test_the_trail_says_when_a_split_endpoint_hides_the_deployment(docs: Path) -> None:
+    local = LocalDocumentsProvider(docs)
+    resolver = TrailResolver(Backends("t", deployments=local, models=local))
+    logged = dataclasses.replace(_prediction(), endpoint="mortgage-prod", log_format="v2")
+    hop = resolver.from_prediction(logged).hop("deployment")
+    assert hop and (hop.label, hop.status) == ("mortgage-prod/m4", RESOLVED)
+    assert "sends 100% of its traffic to m4, unchanged since" in hop.reason
+    path = docs / "azureml/onlineEndpoints/mortgage-prod.json"
+    doc = json.loads(path.read_text())
+    doc["properties"]["traffic"] = {"m3": 50, "m4": 50}
+    path.write_text(json.dumps(doc))
+    hop = resolver.from_prediction(logged).hop("deployment")
+    assert hop and hop.status == UNRESOLVED
+    assert "splits its traffic (m3 50%, m4 50%)" in hop.reason
