@@ -1044,3 +1044,14 @@ def test_big_artifacts_are_not_downloaded_unless_named(
     assert downloads == ["meta"]
     with pytest.raises(BadData, match="artifact model of build 9 is over 500 bytes"):
         make_provider(fake, sleeps, metadata_artifacts=["model"]).get_build(9)
+
+
+def test_refused_entra_token_says_to_sign_in_again(fake: FakeDevOps, sleeps: Sleeps) -> None:
+    settings = parse_settings({"organization_url": fake.base_url, "project": fake.project})
+    credentials = identity_credentials(FakeCredential("an-expired-token"))
+    ado = AzureDevOpsProvider(settings, credentials=credentials, sleep=sleeps)
+
+    with pytest.raises(Unauthorized, match="HTTP 401") as caught:
+        ado.get_release(7)
+
+    assert "az login" in str(caught.value) and "an-expired-token" not in str(caught.value)

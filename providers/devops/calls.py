@@ -186,7 +186,12 @@ class Calls:
         if status == 401 or kind == "AzureDevOpsAuthenticationError":
             return Unauthorized(
                 f"Azure DevOps rejected the credentials reading {what} (HTTP 401)",
-                hint=f"the PAT may have expired or be revoked: create one with the {scope} scope",
+                hint=(
+                    f"the PAT may have expired or been revoked: create one with the {scope} scope"
+                    if self._secrets
+                    else "the Entra ID token was refused: run 'az login' again, or set pat_env "
+                    f"to a PAT with the {scope} scope"
+                ),
                 provider=PROVIDER,
             )
         if status == 403:
