@@ -1,6 +1,8 @@
-"""The MLflow REST provider (real httpx client) against a local MLflow REST fake.
+"""The MLflow REST provider (real httpx client) against a local MLflow REST fake and, when
+``MODELTRAIL_MLFLOW_PYTHON`` names a Python with ``mlflow`` installed (its own virtual
+environment), against a real ``mlflow server`` populated through MLflow's own client.
 
-The fake answers from a copy of the demo's documents, so every run read over HTTP is
+Both answer from a copy of the demo's documents, so every run read over HTTP is
 compared with what the local provider reads from the same files.
 """
 
@@ -9,7 +11,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +31,8 @@ from providers.protocols import ProviderContext
 from providers.records import Source, TrainingRun
 from providers.serialize import from_jsonable, to_jsonable
 
+ROOT = Path(__file__).resolve().parent.parent
+MLFLOW_PYTHON = os.environ.get("MODELTRAIL_MLFLOW_PYTHON")
 TOKEN = "s3cr3t-databricks-pat-0123456789"
 RUN = "mortgage-train-20260810-04"
 
@@ -253,3 +262,86 @@ def test_settings_are_validated(tmp_path: Path) -> None:
         )
     provider = MlflowModelsProvider.from_settings({"tracking_uri": "https://db.example/"}, context)
     assert provider.identity() == {"tracking_uri": "https://db.example"}
+
+
+@pytest.fixture
+def real_mlflow(tmp_path: Path) -> Iterator[str]:
+    """A real ``mlflow server`` on a free loopback port (SQLite store, local artifacts)."""
+    if not MLFLOW_PYTHON:
+        pytest.skip("set MODELTRAIL_MLFLOW_PYTHON to a Python with mlflow installed")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    store = tmp_path / "mlflow-server"
+    store.mkdir()
+    log = (store / "server.log").open("w")
+    server = subprocess.Popen(
+        [
+            MLFLOW_PYTHON,
+            "-m",
+            "mlflow",
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--backend-store-uri",
+            f"sqlite:///{store / 'db.sqlite'}",
+            "--artifacts-destination",
+            str(store / "artifacts"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=store,
+        start_new_session=True,  # its own process group: the server and its workers
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail(
+                        f"mlflow server did not start: {(store / 'server.log').read_text()}"
+                    )
+                time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()
+
+
+def test_a_real_mlflow_server_gives_what_the_local_provider_reads(
+    real_mlflow: str, docs: Path, tmp_path: Path
+) -> None:
+    populate = subprocess.run(
+        [str(MLFLOW_PYTHON), str(ROOT / "tests/mlflow_populate.py"), real_mlflow, str(docs)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    run_ids: dict[str, str] = json.loads(populate.stdout.splitlines()[-1])
+    provider = MlflowModelsProvider.from_settings(
+        {"tracking_uri": real_mlflow}, ProviderContext("t", tmp_path)
+    )
+    local = LocalDocumentsProvider(docs)
+    assert provider.list_models() == ["mortgage"]
+    versions = provider.list_versions("mortgage")
+    assert [v.version for v in versions] == ["1", "2", "3", "4", "5"]
+    for version, expected in zip(versions, local.list_versions("mortgage"), strict=True):
+        assert expected.run_id and version.run_id == run_ids[expected.run_id]
+        assert version.description == expected.description
+        remote = provider.get_run(version.run_id)
+        wanted = local.get_run(expected.run_id)
+        assert remote.tags.pop("mlflow.runName") == expected.run_id  # set by the server
+        assert remote.source.url and remote.source.url.startswith(real_mlflow)
+        same = dataclasses.replace(wanted, run_id=remote.run_id, source=remote.source)
+        assert remote == same
+        assert {c.name for c in remote.curves} == {"roc", "pr"} and remote.confusion

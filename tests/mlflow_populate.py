@@ -1,0 +1,88 @@
+"""Populate a real MLflow tracking server from a local-rest documents folder.
+
+Run with a Python that has ``mlflow`` installed (its own virtual environment: mlflow's
+dependencies clash with azure-ai-ml's)::
+
+    python tests/mlflow_populate.py TRACKING_URI DOCS_FOLDER
+
+It logs each run of ``mlflow/runs`` with its params, tags, start and end times, metric
+histories (``mlflow/metrics``) and artifacts (``mlflow/artifacts``) through MLflow's own
+client, registers the versions of ``azureml/models`` against those runs, and prints a
+JSON map from each document's run id to the id MLflow gave it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from mlflow.entities import Metric, Param, RunTag
+from mlflow.tracking import MlflowClient
+
+
+def log_run(client: MlflowClient, docs: Path, run_doc: dict) -> str:
+    """Log one ``runs/get`` document (and its histories and artifacts); the new run id."""
+    info, data = run_doc["run"]["info"], run_doc["run"]["data"]
+    tags = {t["key"]: t["value"] for t in data.get("tags", [])}
+    name = tags.get("mlflow.experimentName", "Default")
+    experiment = client.get_experiment_by_name(name)
+    experiment_id = experiment.experiment_id if experiment else client.create_experiment(name)
+    run = client.create_run(experiment_id, start_time=info["start_time"], run_name=info["run_name"])
+    run_id = run.info.run_id
+    folder = docs / "mlflow/metrics" / info["run_id"]
+    histories = {p.stem: json.loads(p.read_text())["metrics"] for p in folder.glob("*.json")}
+    metrics = [
+        Metric(m["key"], m["value"], m["timestamp"], m["step"])
+        for m in data.get("metrics", [])
+        if m["key"] not in histories
+    ]
+    metrics += [
+        Metric(m["key"], m["value"], m["timestamp"], m["step"])
+        for points in histories.values()
+        for m in points
+    ]
+    client.log_batch(
+        run_id,
+        metrics=metrics,
+        params=[Param(p["key"], p["value"]) for p in data.get("params", [])],
+        tags=[RunTag(k, v) for k, v in tags.items()],
+    )
+    artifacts = docs / "mlflow/artifacts" / info["run_id"]
+    for path in sorted(p for p in artifacts.rglob("*") if p.is_file()):
+        parent = str(path.parent.relative_to(artifacts))
+        client.log_artifact(run_id, str(path), None if parent == "." else parent)
+    client.set_terminated(run_id, info["status"], end_time=info["end_time"])
+    return run_id
+
+
+def register_versions(client: MlflowClient, docs: Path, run_ids: dict[str, str]) -> None:
+    """Register every ``azureml/models/<name>/versions/<v>.json``, oldest first."""
+    for model in sorted(p for p in (docs / "azureml/models").iterdir() if p.is_dir()):
+        client.create_registered_model(model.name)
+        versions = sorted((model / "versions").glob("*.json"), key=lambda p: int(p.stem))
+        for path in versions:
+            props = json.loads(path.read_text())["properties"]
+            run_id = run_ids[props["jobName"]]
+            client.create_model_version(
+                model.name,
+                source=f"runs:/{run_id}/model",
+                run_id=run_id,
+                tags={**props.get("tags", {}), "training_run_id": run_id},
+                description=props.get("description", ""),
+            )
+
+
+def main() -> None:
+    uri, docs = sys.argv[1], Path(sys.argv[2])
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    run_ids = {
+        path.stem: log_run(client, docs, json.loads(path.read_text()))
+        for path in sorted((docs / "mlflow/runs").glob("*.json"))
+    }
+    register_versions(client, docs, run_ids)
+    print(json.dumps(run_ids))
+
+
+if __name__ == "__main__":
+    main()
