@@ -18,6 +18,7 @@ from cache.context import Observation
 from providers.records import Prediction
 from providers.trail import Trail
 from tui.breadcrumb import PANE_OF_HOP, TrailBar
+from tui.casecontrol import CaseControl
 from tui.commands import ConsoleCommands
 from tui.history import Location
 from tui.panes.base import Pane
@@ -64,6 +65,9 @@ class ModeltrailApp(App[None]):
         Binding("right_square_bracket", "history_forward", "Forward", id="history.forward"),
         Binding("T", "focus_trail", "Trail", id="trail.focus"),
         Binding("O", "toggle_offline", "Offline", show=False, id="cache.offline"),
+        Binding("m", "bookmark", "Bookmark as evidence", show=False, id="case.bookmark"),
+        Binding("a", "case_note", "Case note", show=False, id="case.note"),
+        Binding("e", "export_case", "Export evidence", show=False, id="case.export"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -73,6 +77,7 @@ class ModeltrailApp(App[None]):
         self.session = session
         self._keymap = dict(keymap or {})
         self._fallback = ""  # why cached answers stand in for an unreachable backend
+        self.cases = CaseControl(self)
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar", markup=False)
@@ -86,13 +91,15 @@ class ModeltrailApp(App[None]):
     def on_mount(self) -> None:
         if self._keymap:
             self.set_keymap(self._keymap)
-        self._update_topbar()
+        self.update_topbar()
         self._update_banner()
         self.current_pane.ensure_loaded()
         if self.session.notice:
             self.notify(safe_text(self.session.notice), timeout=15)
         for warning in self.session.warnings:
             self.notify(safe_text(warning), title="Cache", severity="warning", timeout=15)
+        if self.session.case is not None:
+            self.cases.restore()
 
     def on_unmount(self) -> None:
         self.session.close()
@@ -112,10 +119,11 @@ class ModeltrailApp(App[None]):
     def action_show_pane(self, pane_id: str) -> None:
         """Bring a pane to the screen and focus it."""
         self.query_one("#panes", ContentSwitcher).current = pane_id
-        self._update_topbar()
+        self.update_topbar()
         pane = self.pane(pane_id)
         pane.ensure_loaded()
         self.call_after_refresh(pane.focus_body)
+        self.cases.console_changed()
 
     def action_cycle(self, step: int) -> None:
         ids = [p.pane_id for p in PANES]
@@ -130,13 +138,16 @@ class ModeltrailApp(App[None]):
 
         self.push_screen(HelpScreen(self.current_pane))
 
-    def _update_topbar(self) -> None:
+    def update_topbar(self) -> None:
+        """Show the panes (the current one highlighted), the case and the profile."""
         current = self.query_one("#panes", ContentSwitcher).current
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" modeltrail ", style="bold reverse")
         for n, pane in enumerate(PANES, start=1):
             style = "bold reverse" if pane.pane_id == current else ""
             text.append(f" {n} {pane.title} ", style=style)
+        if self.session.case is not None:
+            text.append(f"  {safe_text(self.cases.label())}", style="bold")
         text.append(f"  {safe_text(self.session.profile_label)}", style="dim")
         self.query_one("#topbar", Static).update(text)
 
@@ -177,8 +188,9 @@ class ModeltrailApp(App[None]):
     # -- history -------------------------------------------------------------------
 
     def visit(self, location: Location) -> None:
-        """Record a jump (drill-down, trace hop, parent step) in the history."""
+        """Record a jump (drill-down, trace hop, parent step) in the history (and the case)."""
         self.session.history.visit(location)
+        self.cases.visited(location)
 
     def action_history_back(self) -> None:
         self._go(self.session.history.back())
@@ -191,9 +203,10 @@ class ModeltrailApp(App[None]):
             self.notify("No further history.", timeout=2)
             return
         self.query_one("#panes", ContentSwitcher).current = location.pane
-        self._update_topbar()
+        self.update_topbar()
         self.pane(location.pane).ensure_loaded()
         self.pane(location.pane).go_to(location)
+        self.cases.console_changed()
 
     # -- trail ---------------------------------------------------------------------
 
@@ -217,7 +230,12 @@ class ModeltrailApp(App[None]):
         pane.call_provider(lambda: resolver.trace(request_id), self.show_trail, group="trace")
 
     def show_trail(self, trail: Trail) -> None:
-        """Show a resolved trail in the breadcrumb and select its objects in each pane."""
+        """Show a trail just resolved and keep it in the case."""
+        self.display_trail(trail)
+        self.cases.trail_shown(trail)
+
+    def display_trail(self, trail: Trail) -> None:
+        """Show a trail in the breadcrumb and select its objects in each pane."""
         self.session.trail = trail
         self.query_one(TrailBar).set_trail(trail)
         for pane in self.query(Pane):
@@ -233,3 +251,18 @@ class ModeltrailApp(App[None]):
         hop = trail.hop(message.kind) if trail else None
         if hop is not None:
             self.visit(Location(pane_id, f"{hop.kind}:{hop.label}", hop.label))
+
+    # -- case ----------------------------------------------------------------------
+
+    def record_marks(self, good: str | None, bad: str | None) -> None:
+        """The commits pane's walk marks changed (kept in the case)."""
+        self.cases.marks_changed(good, bad)
+
+    def action_bookmark(self) -> None:
+        self.cases.bookmark()
+
+    def action_case_note(self) -> None:
+        self.cases.add_note()
+
+    def action_export_case(self) -> None:
+        self.cases.export()

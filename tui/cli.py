@@ -12,12 +12,16 @@ import sys
 from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from providers.backends import Backends
 from providers.config import Config, Profile, load_config, workspace_profile
 from providers.errors import ProviderError
 from providers.serialize import to_jsonable
 from tui.report import commit_text, trail_text
+
+if TYPE_CHECKING:
+    from providers.case.model import Case
 
 EXIT_USAGE = 2
 
@@ -69,7 +73,36 @@ def build_parser() -> argparse.ArgumentParser:
     cache_sub.add_parser("info", help="size, entries per kind and hit rate")
     clear = cache_sub.add_parser("clear", help="remove cached answers")
     clear.add_argument("--profile", default=argparse.SUPPRESS, help="only this profile's")
+    _case_parser(sub)
     return parser
+
+
+def _case_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``case new|list|open|export|verify`` (run by :mod:`tui.casecli`)."""
+    case = sub.add_parser("case", help="save an investigation, reopen it, export and verify it")
+    case_sub = case.add_subparsers(dest="case_command", required=True)
+    new = case_sub.add_parser("new", help="start a case (recorded with the profile in use)")
+    new.add_argument("name", help="letters, digits, '.', '_' and '-'")
+    new.add_argument("--question", default="", help="the auditor's question")
+    _source_options(new)
+    case_sub.add_parser("list", help="the saved cases")
+    reopen = case_sub.add_parser("open", help="open a case in the console: panes, trail, history")
+    reopen.add_argument("name")
+    _source_options(reopen)
+    export = case_sub.add_parser("export", help="write a case's evidence report")
+    export.add_argument("name")
+    export.add_argument("--format", choices=("md", "json", "html"), required=True)
+    export.add_argument("--out", type=Path, help="file to write ('-': standard output)")
+    export.add_argument(
+        "--include-personal-data",
+        action="store_true",
+        help="do not mask the configured personal fields of prediction payloads",
+    )
+    verify = case_sub.add_parser(
+        "verify", help="check an exported report (exit 0 intact, 1 changed, 2 unreadable)"
+    )
+    verify.add_argument("file", type=Path)
+    verify.add_argument("--manifest", help="the manifest SHA-256 recorded elsewhere, to compare")
 
 
 def _source_options(parser: argparse.ArgumentParser) -> None:
@@ -97,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _screenshots(args)
         if args.command == "cache":
             return _cache(args)
+        if args.command == "case":
+            return _case(args)
         return _console(args)
     except ProviderError as exc:
         print(f"modeltrail: {exc.kind}: {exc}", file=sys.stderr)
@@ -259,6 +294,15 @@ def _cache(args: argparse.Namespace) -> int:
     return 0
 
 
+def _case(args: argparse.Namespace) -> int:
+    from tui.casecli import run_case_command  # noqa: PLC0415
+
+    def open_console(profile: Profile, case: Case) -> int:
+        return _run_app(profile, args, keymap=_config(args).keys, case=case)
+
+    return run_case_command(args, _config(args), _profile, open_console, _version())
+
+
 def _console(args: argparse.Namespace) -> int:
     config = _config(args)
     return _run_app(_profile(args), args, keymap=config.keys)
@@ -272,12 +316,20 @@ def _run_app(
     initial_select: str | None = None,
     notice: str = "",
     keymap: Mapping[str, str] | None = None,
+    case: Case | None = None,
 ) -> int:
     if not sys.stdout.isatty():
         raise ProviderError("the console needs a terminal", hint="use trace/walk, or --no-tui")
     from tui.launch import build_app, tune_for_terminal  # noqa: PLC0415
 
     tune_for_terminal()
+    recorder = None
+    if case is not None:
+        from providers.case.settings import case_settings  # noqa: PLC0415
+        from providers.case.store import CaseStore  # noqa: PLC0415
+        from tui.caserecorder import CaseRecorder  # noqa: PLC0415
+
+        recorder = CaseRecorder(CaseStore(), case, case_settings(_config(args).case))
     app = build_app(
         profile,
         initial_query=initial_query,
@@ -285,6 +337,8 @@ def _run_app(
         keymap=keymap,
         cache=_config(args).cache,
         offline=args.offline,
+        case=recorder,
+        case_table=_config(args).case,
     )
     app.session.notice = notice
     app.run()

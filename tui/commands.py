@@ -1,10 +1,12 @@
-"""Command-palette (Ctrl+P) commands: trace by id, jump to a pane, refresh."""
+"""Command-palette (Ctrl+P) commands: trace by id, jump to a pane, refresh, cases."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from textual.command import Hit, Hits, Provider
+
+from tui.casecommands import case_hits
 
 if TYPE_CHECKING:
     from tui.app import ModeltrailApp
@@ -31,3 +33,5 @@ class ConsoleCommands(Provider):
         if len(words) == 2 and words[0].lower() == "trace":
             request_id = words[1]
             yield Hit(100, f"Trace request {request_id}", lambda: app.trace_id(request_id))
+        for hit in case_hits(app, matcher, query):
+            yield hit

@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from cache.open import open_cached
-from providers.config import Profile
+from providers.config import Profile, workspace_profile
 
 if TYPE_CHECKING:
     from tui.app import ModeltrailApp
+    from tui.caserecorder import CaseRecorder
 
 
 def tune_for_terminal(environ: Mapping[str, str] | None = None) -> None:
@@ -21,6 +22,12 @@ def tune_for_terminal(environ: Mapping[str, str] | None = None) -> None:
         os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
 
+def workspace_of(profile: Profile) -> str | None:
+    """The folder of a profile that serves everything from a local workspace (as the demo)."""
+    plain = workspace_profile(profile.base_dir, profile.name)
+    return str(profile.base_dir) if dict(profile.concerns) == dict(plain.concerns) else None
+
+
 def build_app(
     profile: Profile,
     *,
@@ -29,11 +36,15 @@ def build_app(
     keymap: Mapping[str, str] | None = None,
     cache: Mapping[str, Any] | None = None,
     offline: bool = False,
+    case: CaseRecorder | None = None,
+    case_table: Mapping[str, Any] | None = None,
 ) -> ModeltrailApp:
     """The console on ``profile``'s backends, behind the cache unless the profile says not.
 
-    ``cache`` is the config file's ``[cache]`` table.
+    ``cache`` and ``case_table`` are the config file's ``[cache]`` and ``[case]`` tables;
+    ``case`` is a case to restore (panes, trail, history) and record into.
     """
+    from providers.case.settings import case_settings  # noqa: PLC0415
     from tui.app import ModeltrailApp  # noqa: PLC0415 - Textual loads only when the app runs
     from tui.session import Session  # noqa: PLC0415
 
@@ -42,9 +53,13 @@ def build_app(
     session = Session(
         backends,
         profile_label=f"profile {profile.name}: {profile.description}".strip(": "),
+        profile_name=profile.name,
+        workspace=workspace_of(profile),
         initial_query=initial_query,
         initial_select=initial_select,
         cache=provider_cache,
         warnings=warnings,
+        case=case,
+        case_settings=case.settings if case is not None else case_settings(case_table),
     )
     return ModeltrailApp(session, keymap=keymap)

@@ -1,4 +1,5 @@
-"""What the console works on: the profile's backends, the resolver, the trail, the history.
+"""What the console works on: the profile's backends, the resolver, the trail, the history,
+and the case being investigated (if any).
 
 No Textual here, so the same session can drive the app, tests and the screenshot command.
 """
@@ -9,7 +10,10 @@ from dataclasses import dataclass, field
 
 from cache.layer import ProviderCache
 from providers.backends import Backends
+from providers.case.settings import CaseSettings
+from providers.case.store import CaseStore
 from providers.trail import Trail, TrailResolver
+from tui.caserecorder import CaseRecorder
 from tui.history import History
 
 
@@ -19,6 +23,8 @@ class Session:
 
     backends: Backends
     profile_label: str = ""
+    profile_name: str = ""
+    workspace: str | None = None  # the local workspace the profile serves, if it is one
     initial_query: str = ""
     initial_select: str | None = None
     notice: str = ""
@@ -26,6 +32,9 @@ class Session:
     history: History = field(default_factory=History)
     cache: ProviderCache | None = None
     warnings: list[str] = field(default_factory=list)
+    case: CaseRecorder | None = None
+    case_store: CaseStore = field(default_factory=CaseStore)
+    case_settings: CaseSettings = field(default_factory=CaseSettings)
 
     def __post_init__(self) -> None:
         self.resolver = TrailResolver(self.backends)

@@ -98,13 +98,15 @@ class CaseStore:
         case = decode_case(raw, str(path))
         return case if case.name == name else dataclasses.replace(case, name=name)
 
+    def names(self) -> list[str]:
+        """The names of the case files, sorted (without reading them)."""
+        return sorted(p.stem for p in self.root.glob("*.json")) if self.root.is_dir() else []
+
     def entries(self) -> list[CaseEntry]:
         """Every case file, by name; unreadable ones carry their error instead of a case."""
-        if not self.root.is_dir():
-            return []
         found = []
-        for path in sorted(self.root.glob("*.json")):
-            name = path.stem
+        for name in self.names():
+            path = self.root / f"{name}.json"
             try:
                 found.append(CaseEntry(name, path, self.load(name)))
             except ProviderError as exc:

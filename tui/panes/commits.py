@@ -224,6 +224,26 @@ class CommitsPane(Pane):
     def focus_body(self) -> None:
         self._table.focus()
 
+    @property
+    def shown(self) -> Commit | None:
+        """The commit whose detail is on screen."""
+        return self._shown
+
+    @property
+    def marks(self) -> Marks:
+        """The good/bad marks of the walk."""
+        return self._marks
+
+    def restore(self, good: str | None, bad: str | None, shown: str | None) -> None:
+        """Put back a saved walk: its marks, and the commit it showed (after show_trail)."""
+        self._marks, self._range = Marks(good=good, bad=bad), None
+        if shown:
+            self._select = shown
+            self._jump(shown, record=False, remember=False)
+        if self.is_mounted:
+            self._rebuild(keep=shown)
+        self._narrow()
+
     def set_loading(self, loading: bool) -> None:
         """Cover the pane only while the list is empty; otherwise say so in the status line."""
         self._busy = loading
@@ -472,7 +492,14 @@ class CommitsPane(Pane):
             return
         self._marks, self._range = self._marks.mark(kind, commit.sha), None
         self._rebuild()
+        self._marks_changed()
         self._narrow()
+
+    def _marks_changed(self) -> None:
+        """Tell a host app that records the walk (a case) about the marks."""
+        record = getattr(self.app, "record_marks", None)
+        if callable(record):
+            record(self._marks.good, self._marks.bad)
 
     def _narrow(self) -> None:
         """Load the commits between the marks, once both are set."""
@@ -489,6 +516,7 @@ class CommitsPane(Pane):
             return
         self._marks, self._range = Marks(good=found.good, bad=found.bad), found
         self._rebuild()
+        self._marks_changed()
 
     def action_range_diff(self) -> None:
         found, provider = self._range, self._provider()

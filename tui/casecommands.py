@@ -1,0 +1,37 @@
+"""Command-palette entries of cases: start or open one, add a note, bookmark, export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import Hit, Matcher
+
+if TYPE_CHECKING:
+    from tui.app import ModeltrailApp
+
+
+def case_hits(app: ModeltrailApp, matcher: Matcher, query: str) -> Iterator[Hit]:
+    """Hits for ``query``: ``case new NAME [QUESTION]``, ``case open NAME``, and fixed ones."""
+    cases = app.cases
+    words = query.split(maxsplit=3)
+    if len(words) >= 3 and words[0].lower() == "case":
+        verb, name = words[1].lower(), words[2]
+        if verb == "new":
+            question = words[3] if len(words) > 3 else ""
+            yield Hit(100, f"Start case {name}", partial(cases.start, name, question))
+        elif verb == "open":
+            yield Hit(100, f"Open case {name}", partial(cases.open, name))
+    fixed: list[tuple[str, Callable[[], object]]] = [
+        ("Case: start a new case", cases.ask_start),
+        ("Case: bookmark the selected object as evidence", cases.bookmark),
+        ("Case: add a note", cases.add_note),
+        ("Case: export the evidence report", cases.export),
+    ]
+    fixed += [
+        (f"Case: open {name}", partial(cases.open, name)) for name in app.session.case_store.names()
+    ]
+    for title, run in fixed:
+        if (score := matcher.match(title)) > 0:
+            yield Hit(score, matcher.highlight(title), run)

@@ -1,0 +1,238 @@
+"""The console's case behaviour: record what is looked at, bookmark (``m``), notes (``a``),
+export (``e``), open or start a case, and restore one (panes, trail, history)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from providers.case.availability import Missing, missing_objects
+from providers.case.model import BAD, GOOD, Case, utc_now
+from providers.case.snapshot import trail_from_case
+from providers.errors import ProviderError
+from providers.trail import Trail
+from tui.caseexport import FormatChoice
+from tui.caseobjects import Fetched, Target, current_target
+from tui.caserecorder import CaseRecorder, history_of
+from tui.history import Location
+from tui.notemodal import NoteModal
+from tui.plain import safe_text
+
+if TYPE_CHECKING:
+    from tui.app import ModeltrailApp
+
+EXPORTER = "modeltrail console"
+
+
+class CaseControl:
+    """Everything the console does with the current case; the app delegates to it."""
+
+    def __init__(self, app: ModeltrailApp) -> None:
+        self.app = app
+
+    @property
+    def recorder(self) -> CaseRecorder | None:
+        """The case being investigated, if any."""
+        return self.app.session.case
+
+    def label(self) -> str:
+        """What the top bar says about the case."""
+        return f"case {self.recorder.name}" if self.recorder else ""
+
+    def _notify_error(self, exc: ProviderError, title: str) -> None:
+        self.app.notify(safe_text(str(exc)), title=title, severity="error", markup=False)
+
+    def _save(self, change: Callable[[CaseRecorder], object]) -> None:
+        """Apply a change to the case (if there is one) and say so when saving fails."""
+        recorder = self.recorder
+        if recorder is None:
+            return
+        try:
+            change(recorder)
+        except ProviderError as exc:
+            self._notify_error(exc, "Case not saved")
+
+    # -- recording -----------------------------------------------------------------
+
+    def trail_shown(self, trail: Trail) -> None:
+        """A trail was resolved: keep it."""
+        self._save(lambda r: r.record_trail(trail))
+
+    def visited(self, location: Location) -> None:
+        """An object was opened: keep it, and the history."""
+        self._save(lambda r: r.record_look(location))
+        self.console_changed()
+
+    def console_changed(self) -> None:
+        """The pane on screen or the history changed: keep them."""
+        pane = self.app.current_pane.pane_id
+        self._save(lambda r: r.record_console(pane, self.app.session.history))
+
+    def marks_changed(self, good: str | None, bad: str | None) -> None:
+        """The commit walk's marks changed: keep them."""
+        self._save(lambda r: r.record_marks(good, bad))
+
+    # -- starting and opening ------------------------------------------------------
+
+    def _ensure_case(self) -> CaseRecorder | None:
+        """The current case; one is started (and named after the time) if there is none."""
+        if self.recorder is None:
+            self.start(f"case-{utc_now():%Y%m%d-%H%M%S}")
+        return self.recorder
+
+    def start(self, name: str, question: str = "") -> None:
+        """Start a case with what is on screen now (trail, history, pane)."""
+        session = self.app.session
+        case = Case.new(
+            name, question=question, profile=session.profile_name, workspace=session.workspace
+        )
+        recorder = CaseRecorder(session.case_store, case, session.case_settings)
+        try:
+            session.case_store.create(case)
+            if session.trail is not None:
+                recorder.record_trail(session.trail)
+            for location in session.history.entries:  # looked at before the case began
+                recorder.record_look(location)
+            recorder.record_console(self.app.current_pane.pane_id, session.history)
+        except ProviderError as exc:
+            self._notify_error(exc, "Case not started")
+            return
+        session.case = recorder
+        self.app.update_topbar()
+        self.app.notify(
+            safe_text(f"Started case {name}; reopen it with: modeltrail case open {name}"),
+            markup=False,
+        )
+
+    def ask_start(self) -> None:
+        """Ask for a name and a question, then start a case."""
+
+        def named(name: str | None) -> None:
+            if name and name.strip():
+                self.app.push_screen(
+                    NoteModal("The auditor's question (may be empty):"),
+                    lambda question: self.start(name.strip(), question or ""),
+                )
+
+        self.app.push_screen(NoteModal("Name of the new case:", "e.g. mortgage-081734"), named)
+
+    def open(self, name: str) -> None:
+        """Open a saved case and restore it."""
+        session = self.app.session
+        try:
+            case = session.case_store.load(name)
+        except ProviderError as exc:
+            self._notify_error(exc, "Case not opened")
+            return
+        session.case = CaseRecorder(session.case_store, case, session.case_settings)
+        self.restore()
+
+    def restore(self) -> None:
+        """Show the case's trail, walk marks, history and pane again, then check which of
+        its objects the backends (or the cache, offline) no longer have."""
+        recorder = self.recorder
+        if recorder is None:
+            return
+        case, app = recorder.case, self.app
+        if case.profile and app.session.profile_name and case.profile != app.session.profile_name:
+            app.notify(
+                safe_text(f"Case {case.name} was recorded with profile {case.profile}."),
+                severity="warning",
+                markup=False,
+            )
+        if case.trail is not None:
+            try:
+                app.display_trail(trail_from_case(case.trail))
+            except ProviderError as exc:
+                self._notify_error(exc, "Trail not restored")
+        app.session.history = history_of(case.console)
+        current = app.session.history.current
+        walked = current.key if current is not None and current.pane == "commits" else None
+        app.pane("commits").restore(case.mark_of(GOOD), case.mark_of(BAD), walked)  # type: ignore[attr-defined]
+        app.action_show_pane(case.console.pane)
+        if current is not None and current.pane == case.console.pane != "commits":
+            app.pane(current.pane).go_to(current)
+        app.update_topbar()
+        question = f": {case.question}" if case.question else ""
+        app.notify(safe_text(f"Case {case.name}{question}"), markup=False, timeout=10)
+        self._check_objects(case)
+
+    def _check_objects(self, case: Case) -> None:
+        backends = self.app.session.backends
+
+        def job() -> None:
+            missing = missing_objects(case, backends)
+            self.app.call_from_thread(self._report_missing, missing)
+
+        self.app.run_worker(job, thread=True, group="case-check", exit_on_error=False)
+
+    def _report_missing(self, missing: list[Missing]) -> None:
+        if missing:
+            lines = "\n".join(f"{m.kind} {m.label}: {m.reason}" for m in missing)
+            self.app.notify(
+                safe_text(f"Shown from the case file; no longer available:\n{lines}"),
+                title="Objects gone",
+                severity="warning",
+                markup=False,
+                timeout=20,
+            )
+
+    # -- bookmarks, notes, export --------------------------------------------------
+
+    def bookmark(self) -> None:
+        """``m``: mark the selected object as evidence, with a note."""
+        pane = self.app.current_pane
+        target = current_target(pane, self.app.session.backends)
+        if target is None:
+            self.app.notify("Nothing selected to bookmark.", timeout=3)
+            return
+
+        def noted(note: str | None) -> None:
+            if note is not None and self._ensure_case() is not None:
+                pane.call_provider(target.fetch, lambda got: self._bookmarked(target, note, got))
+
+        prompt = f"Bookmark {target.kind} {target.label} as evidence. Note:"
+        self.app.push_screen(NoteModal(safe_text(prompt), "why it matters"), noted)
+
+    def _bookmarked(self, target: Target, note: str, fetched: Fetched) -> None:
+        record, related = fetched
+        self._save(
+            lambda r: r.bookmark(target.kind, target.key, target.label, note, record, related)
+        )
+        self.app.notify(safe_text(f"Bookmarked {target.kind} {target.label}"), markup=False)
+
+    def add_note(self) -> None:
+        """``a``: add a free-text note to the case."""
+
+        def written(text: str | None) -> None:
+            if text and text.strip() and self._ensure_case() is not None:
+                self._save(lambda r: r.add_note(text))
+                self.app.notify("Note added to the case.", timeout=3)
+
+        self.app.push_screen(NoteModal("Note for the case:", "what you found"), written)
+
+    def export(self) -> None:
+        """``e``: write the evidence report (asks the format) to the user data dir."""
+        recorder = self.recorder
+        if recorder is None:
+            self.app.notify("No case open: bookmark something (m) or start one (Ctrl+P).")
+            return
+
+        def chosen(fmt: str | None) -> None:
+            if fmt is None:
+                return
+            formats = ("md", "html", "json") if fmt == "all" else (fmt,)
+            try:
+                paths = [recorder.export(f, EXPORTER) for f in formats]
+            except ProviderError as exc:
+                self._notify_error(exc, "Not exported")
+                return
+            where = "\n".join(str(p) for p in paths)
+            self.app.notify(
+                safe_text(f"{where}\nCheck with: modeltrail case verify FILE"),
+                title="Evidence exported",
+                markup=False,
+                timeout=20,
+            )
+
+        self.app.push_screen(FormatChoice(recorder.name), chosen)

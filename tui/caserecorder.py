@@ -1,0 +1,103 @@
+"""The case being investigated in the console: every change is applied and saved at once.
+
+No Textual here.  Saving is atomic (see :mod:`providers.case.store`); when it fails the
+change stays in memory, the error is raised for the console to show, and the next change
+saves everything again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from providers.case.atomic import write_atomic
+from providers.case.exports import SUFFIX, export_case
+from providers.case.model import Bookmark, Case, ConsoleState, LookedAt, Place, utc_now
+from providers.case.settings import CaseSettings
+from providers.case.snapshot import case_trail, snapshot_of
+from providers.case.store import CaseStore
+from providers.errors import Unavailable
+from providers.trail import Trail
+from tui.history import History, Location
+
+
+def history_of(state: ConsoleState) -> History:
+    """The console history a case recorded."""
+    entries = [Location(p.pane, p.key, p.label) for p in state.history]
+    cursor = min(max(state.cursor, -1), len(entries) - 1)
+    return History(entries, cursor if entries else -1)
+
+
+def console_state(pane: str, history: History) -> ConsoleState:
+    """The pane on screen and the history, as a case keeps them."""
+    places = tuple(Place(e.pane, e.key, e.label) for e in history.entries)
+    return ConsoleState(pane, places, history.cursor)
+
+
+class CaseRecorder:
+    """Applies changes to a case and saves it after each one."""
+
+    def __init__(self, store: CaseStore, case: Case, settings: CaseSettings | None = None) -> None:
+        self.store = store
+        self.case = case
+        self.settings = settings or CaseSettings()
+
+    @property
+    def name(self) -> str:
+        """The case's name."""
+        return self.case.name
+
+    def _apply(self, case: Case) -> None:
+        if case is self.case:
+            return
+        self.case = case
+        self.store.save(case)
+
+    def record_trail(self, trail: Trail, now: datetime | None = None) -> None:
+        """Keep the trail just resolved (each hop's record and when it was retrieved)."""
+        when = now or utc_now()
+        self._apply(self.case.with_trail(case_trail(trail, when), when))
+
+    def record_look(self, location: Location, now: datetime | None = None) -> None:
+        """Keep an object the investigator opened."""
+        look = LookedAt(location.pane, location.key, location.label, now or utc_now())
+        self._apply(self.case.with_look(look))
+
+    def record_console(self, pane: str, history: History) -> None:
+        """Keep the pane on screen and the history, so reopening restores them."""
+        self._apply(self.case.with_console(console_state(pane, history)))
+
+    def record_marks(self, good: str | None, bad: str | None) -> None:
+        """Keep the commit walk's good/bad marks."""
+        self._apply(self.case.with_commit_marks(good, bad))
+
+    def bookmark(
+        self, kind: str, key: str, label: str, note: str, record: Any, related: list[Any]
+    ) -> None:
+        """Mark an object as evidence with a note (its record and related ones kept)."""
+        snaps = tuple(snapshot_of(r) for r in related if r is not None)
+        mark = Bookmark(kind, key, label, note, utc_now(), snapshot_of(record), snaps)
+        self._apply(self.case.with_bookmark(mark))
+
+    def add_note(self, text: str) -> None:
+        """Add a free-text note."""
+        self._apply(self.case.with_note(text))
+
+    def export(self, fmt: str, exporter: str, *, include_personal_data: bool = False) -> Path:
+        """Write the evidence report in ``fmt`` to the exports folder; its path."""
+        now = utc_now()
+        text = export_case(
+            self.case,
+            fmt,
+            self.settings,
+            include_personal_data=include_personal_data,
+            exporter=exporter,
+            now=now,
+        )
+        path = self.store.exports_dir / f"{self.name}-{now:%Y%m%d-%H%M%S}{SUFFIX[fmt]}"
+        try:
+            write_atomic(path, text.encode("utf-8"))
+        except OSError as exc:
+            raise Unavailable(f"cannot write {path}: {exc.strerror or exc}") from None
+        return path
