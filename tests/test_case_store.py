@@ -169,3 +169,31 @@ def test_objects_gone_from_the_backends_are_named(
         backends.close()
     assert {"prediction", "deployment", "model", "run", "release", "build", "commit"} <= set(gone)
     assert "no longer in the prediction logs" in gone["prediction"]
+
+
+def test_offline_the_cache_answers_and_what_it_lacks_is_named(
+    demo: tuple[Path, DemoCase], tmp_path: Path
+) -> None:
+    from cache.open import open_cached
+
+    case = traced_case(demo)
+    profile = workspace_profile(demo[0], "demo")
+    backends, cache = open_cached(profile, {}, offline=False, warn=lambda _: None)
+    try:
+        assert missing_objects(case, backends) == []  # online: fetched, and now cached
+        assert cache is not None
+        cache.offline = True
+        assert missing_objects(case, backends) == []  # offline: all from the cache
+    finally:
+        backends.close()
+        if cache is not None:
+            cache.store.close()
+    cold = {"directory": str(tmp_path / "empty-cache")}
+    backends, cache = open_cached(profile, cold, offline=True, warn=lambda _: None)
+    try:
+        gone = missing_objects(case, backends)
+    finally:
+        backends.close()
+        if cache is not None:
+            cache.store.close()
+    assert gone and all("not in the cache" in m.reason for m in gone), gone
