@@ -24,7 +24,14 @@ from typing import Any
 import pytest
 from fake_mlflow import FakeServer, MlflowStore, Reply, make_runs_realistic
 
-from providers.errors import ConfigError, NotFound, Throttled, Unauthorized, Unavailable
+from providers.errors import (
+    ConfigError,
+    NotFound,
+    ProviderError,
+    Throttled,
+    Unauthorized,
+    Unavailable,
+)
 from providers.local.documents import LocalDocumentsProvider
 from providers.mlflow.provider import MlflowModelsProvider
 from providers.protocols import ProviderContext
@@ -137,6 +144,17 @@ def test_curve_source_setting_picks_one_style(
         provider_for(server, tmp_path, curve_source="both")
     with pytest.raises(ConfigError, match=r"\[\[curves\]\]"):
         provider_for(server, tmp_path, curves=[{"name": "roc", "file": "x"}])
+
+
+def test_an_artifact_listed_but_not_downloadable_says_what_to_set(
+    server: FakeServer, tmp_path: Path
+) -> None:
+    provider = provider_for(server, tmp_path)
+    server.fail("/get-artifact", Reply(404, {"error_code": "ENDPOINT_NOT_FOUND"}))
+    with pytest.raises(ProviderError, match="listed but cannot be downloaded") as exc:
+        provider.get_run(RUN)
+    assert not isinstance(exc.value, NotFound)  # the run itself exists
+    assert 'curve_source = "metrics"' in exc.value.hint
 
 
 def test_experiment_name_is_looked_up_when_the_run_has_no_name_tag(

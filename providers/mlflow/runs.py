@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from providers.errors import BadData, ConfigError, NotFound
+from providers.errors import BadData, ConfigError, NotFound, ProviderError
 from providers.mlflow.parse import (
     DEFAULT_CURVES,
     CurveSpec,
@@ -180,4 +180,13 @@ class _Artifacts:
         """The decoded artifact at ``path``, None when the run has none there."""
         if not path or path not in self._present:
             return None
-        return self.client.get_artifact_json(self.run_id, path)
+        try:
+            return self.client.get_artifact_json(self.run_id, path)
+        except NotFound as exc:  # listed, but this server does not serve downloads that way
+            raise ProviderError(
+                f"run {self.run_id}: artifact {path} is listed but cannot be downloaded "
+                f"({exc.message})",
+                hint='set curve_source = "metrics" and confusion_artifact = "" if the server '
+                "serves no artifact downloads",
+                provider=self.client.provider,
+            ) from None
