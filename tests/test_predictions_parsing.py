@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from logtree import correlation, v1_csv, v1_path, v2_path, v2_record, write_bytes
 
-from providers.predictions import store as store_module
+from providers.predictions import scan
 from providers.predictions.csv_v1 import CsvRow, coerce, parse_csv
 from providers.predictions.join import V1Outputs, V2Outputs, join_v1, join_v2
 from providers.predictions.jsonl_v2 import JsonlRecord, parse_jsonl
@@ -535,8 +535,8 @@ class StreamOnlyStore(LogStore):
         return self.local.open(name)
 
 
-def test_find_lines_generic_and_mmap_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_module, "CHUNK_BYTES", 7)
+def test_find_lines_generic_and_local_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scan, "SCAN_BYTES", 7)  # lines longer than the buffer make it grow
     text = b"alpha needle\nbeta\n\nneedle needle gamma\nlong line without it\nend needle"
     write_bytes(tmp_path / "a" / "f.txt", text)
     expected = [

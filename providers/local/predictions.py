@@ -9,6 +9,10 @@ Settings (a profile's provider table)::
 With the default ``v2_prefix``, when ``path/modelDataCollector`` does not exist every
 ``path/*/modelDataCollector`` is used (the blob container folder of the datastore,
 e.g. ``azureml-blobstore-<guid>/modelDataCollector``).
+
+Lookups of closed days go through an id index in the user cache dir
+(:mod:`providers.predictions.index`), filled in the background after the first lookup
+that had to scan them.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from pathlib import Path
 from typing import Any, Self
 
 from providers.errors import ConfigError, NotFound
+from providers.predictions.index import IdIndex, default_base, index_folder
+from providers.predictions.indexing import BackgroundIndexer
 from providers.predictions.layout import Layout
 from providers.predictions.reader import LogReader
 from providers.predictions.store import LocalFolderStore
@@ -46,6 +52,7 @@ class LocalPredictionsProvider(Provider, PredictionsProvider):
         self.v1_container = v1_container.strip("/")
         self.v2_prefix = v2_prefix.strip("/")
         self.store = LocalFolderStore(root)
+        self._indexer: BackgroundIndexer | None = None
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], context: ProviderContext) -> Self:
@@ -82,6 +89,19 @@ class LocalPredictionsProvider(Provider, PredictionsProvider):
         """Pages of predictions matching ``query``, oldest partition first."""
         return self._reader().search(query)
 
+    def close(self) -> None:
+        """Close the id index."""
+        if self._indexer is not None:
+            self._indexer.index.close()
+
+    @property
+    def indexer(self) -> BackgroundIndexer:
+        """The background indexer of closed days (the index is opened on first use)."""
+        if self._indexer is None:
+            index = IdIndex(index_folder(default_base(), self.identity()))
+            self._indexer = BackgroundIndexer(lambda: self.store, index)
+        return self._indexer
+
     def _reader(self) -> LogReader:
         if not self.root.is_dir():
             raise NotFound(
@@ -89,7 +109,11 @@ class LocalPredictionsProvider(Provider, PredictionsProvider):
                 hint="check the path setting of the local-logs provider",
                 provider=self.name,
             )
-        return LogReader(self.store, Layout(self.v1_container, self._v2_prefixes()), self.name)
+        indexer = self.indexer
+        layout = Layout(self.v1_container, self._v2_prefixes())
+        return LogReader(
+            self.store, layout, self.name, index=indexer.index, schedule=indexer.submit
+        )
 
     def _v2_prefixes(self) -> tuple[str, ...]:
         if self.v2_prefix != DEFAULT_V2_PREFIX or (self.root / self.v2_prefix).is_dir():

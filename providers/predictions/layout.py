@@ -15,8 +15,8 @@ query never lists the whole tree.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from providers.predictions.store import LogStore, StoredFile
@@ -27,6 +27,12 @@ V1_OUTPUTS = "predictions"
 _V2_PARTNERS = {"model_inputs": "model_outputs", "request": "response", "inputs": "outputs"}
 _SUFFIX = {"v1": ".csv", "v2": ".jsonl"}
 _UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
+
+SkipDay = Callable[[str], bool]
+
+
+def _keep(_day_folder: str) -> bool:
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,17 +56,37 @@ class Partition:
     model_version: str | None  # v1 only
     start: datetime
     hourly: bool
+    folder: str = field(init=False, compare=False)  # the folder's name in the store
 
     @property
     def end(self) -> datetime:
         """The end (exclusive) of the time the folder covers."""
         return self.start + (timedelta(hours=1) if self.hourly else timedelta(days=1))
 
+    def __post_init__(self) -> None:
+        at = self.start
+        hour = f"/{at.hour:02d}" if self.hourly else ""
+        date = f"{at.year:04d}/{at.month:02d}/{at.day:02d}{hour}"
+        object.__setattr__(self, "folder", f"{self.base}/{self.collection}/{date}")
+
+    def at(self, start: datetime, *, hourly: bool) -> Partition:
+        """The same collection's partition starting at ``start``."""
+        return Partition(
+            self.format,
+            self.base,
+            self.collection,
+            self.endpoint,
+            self.deployment,
+            self.model_name,
+            self.model_version,
+            start,
+            hourly,
+        )
+
     @property
-    def folder(self) -> str:
-        """The folder's name in the store."""
-        date = self.start.strftime("%Y/%m/%d/%H" if self.hourly else "%Y/%m/%d")
-        return f"{self.base}/{self.collection}/{date}"
+    def day_folder(self) -> str:
+        """The day folder holding the partition (itself for a daily partition)."""
+        return self.folder[:-3] if self.hourly else self.folder
 
     def partner(self) -> Partition | None:
         """The folder holding the outputs of this folder's inputs, if it is an inputs folder."""
@@ -119,19 +145,53 @@ def _date(parts: list[str]) -> datetime | None:
         return None
 
 
-def walk_inputs(store: LogStore, layout: Layout, query: PredictionQuery) -> Iterator[Partition]:
+def walk_inputs(
+    store: LogStore, layout: Layout, query: PredictionQuery, skip_day: SkipDay = _keep
+) -> Iterator[Partition]:
     """Inputs partitions that can hold predictions matching the query's time and target.
 
-    Folders are listed level by level; names are compared without regard to case.
+    Folders are listed level by level; names are compared without regard to case.  Day
+    folders for which ``skip_day`` is true are neither listed nor yielded.
     """
     if query.deployment is None:
-        yield from _walk_v1(store, layout.v1_container.strip("/"), query)
+        yield from _walk_v1(store, layout.v1_container.strip("/"), query, skip_day)
     if query.model_name is None and query.model_version is None:
         for prefix in layout.v2_prefixes:
-            yield from _walk_v2(store, prefix.strip("/"), query)
+            yield from _walk_v2(store, prefix.strip("/"), query, skip_day)
 
 
-def _walk_v1(store: LogStore, container: str, query: PredictionQuery) -> Iterator[Partition]:
+def admits(query: PredictionQuery, partition: Partition) -> bool:
+    """True if :func:`walk_inputs` could yield ``partition`` for ``query``."""
+    if partner_collection(partition.format, partition.collection) is None:
+        return False
+    if partition.format == "v1" and query.deployment is not None:
+        return False
+    if partition.format == "v2" and (query.model_name or query.model_version):
+        return False
+    pairs = (
+        (query.endpoint, partition.endpoint),
+        (query.deployment, partition.deployment),
+        (query.model_name, partition.model_name),
+        (query.model_version, partition.model_version),
+    )
+    return all(_same(want, have) for want, have in pairs) and _overlaps(
+        query, partition.start, partition.end
+    )
+
+
+def day_partitions(store: LogStore, partition: Partition) -> list[Partition]:
+    """Every partition of ``partition``'s day and collection (its hours, or the day)."""
+    start = partition.start.replace(hour=0)
+    return list(_hours(store, PredictionQuery(), partition.at(start, hourly=False)))
+
+
+def _same(wanted: str | None, have: str | None) -> bool:
+    return wanted is None or (have is not None and have.casefold() == wanted.casefold())
+
+
+def _walk_v1(
+    store: LogStore, container: str, query: PredictionQuery, skip_day: SkipDay
+) -> Iterator[Partition]:
     for sub in store.list_dirs(container):
         for rg in store.list_dirs(sub):
             for ws in store.list_dirs(rg):
@@ -139,10 +199,13 @@ def _walk_v1(store: LogStore, container: str, query: PredictionQuery) -> Iterato
                     for model in _matching(store.list_dirs(svc), query.model_name):
                         for version in _matching(store.list_dirs(model), query.model_version):
                             names = version.rsplit("/", 3)[1:]
-                            yield from _dated(store, query, _v1(version, V1_INPUTS, *names))
+                            template = _v1(version, V1_INPUTS, *names)
+                            yield from _dated(store, query, template, skip_day)
 
 
-def _walk_v2(store: LogStore, prefix: str, query: PredictionQuery) -> Iterator[Partition]:
+def _walk_v2(
+    store: LogStore, prefix: str, query: PredictionQuery, skip_day: SkipDay
+) -> Iterator[Partition]:
     for endpoint in _matching(store.list_dirs(prefix), query.endpoint):
         for deployment in _matching(store.list_dirs(endpoint), query.deployment):
             for folder in store.list_dirs(deployment):
@@ -150,7 +213,7 @@ def _walk_v2(store: LogStore, prefix: str, query: PredictionQuery) -> Iterator[P
                 if partner_collection("v2", collection) is None:
                     continue
                 template = _v2(deployment, collection, _last(endpoint), _last(deployment))
-                yield from _dated(store, query, template)
+                yield from _dated(store, query, template, skip_day)
 
 
 def _v1(
@@ -188,7 +251,9 @@ def _matching(folders: list[str], wanted: str | None) -> list[str]:
     return [f for f in folders if _last(f).casefold() == wanted.casefold()]
 
 
-def _dated(store: LogStore, query: PredictionQuery, template: Partition) -> Iterator[Partition]:
+def _dated(
+    store: LogStore, query: PredictionQuery, template: Partition, skip_day: SkipDay
+) -> Iterator[Partition]:
     """The day or hour partitions under ``template``'s collection folder, pruned by time."""
     collection = f"{template.base}/{template.collection}"
     for year in _numbered(store.list_dirs(collection), 4, 1, 9998):
@@ -204,19 +269,22 @@ def _dated(store: LogStore, query: PredictionQuery, template: Partition) -> Iter
             month_folder = f"{collection}/{year:04d}/{month:02d}"
             for day in _numbered(store.list_dirs(month_folder), 2, 1, 31):
                 try:
-                    daily = replace(template, start=datetime(year, month, day, tzinfo=UTC))
+                    daily = template.at(datetime(year, month, day, tzinfo=UTC), hourly=False)
                 except ValueError:
                     continue
-                if not _overlaps(query, daily.start, daily.end):
-                    continue
-                hours = _numbered(store.list_dirs(f"{month_folder}/{day:02d}"), 2, 0, 23)
-                if not hours:
-                    yield daily
-                for hour in hours:
-                    at = daily.start + timedelta(hours=hour)
-                    hourly = replace(template, start=at, hourly=True)
-                    if _overlaps(query, hourly.start, hourly.end):
-                        yield hourly
+                if _overlaps(query, daily.start, daily.end) and not skip_day(daily.folder):
+                    yield from _hours(store, query, daily)
+
+
+def _hours(store: LogStore, query: PredictionQuery, daily: Partition) -> Iterator[Partition]:
+    """The hour partitions of a day folder, or the day itself if it has no hour folders."""
+    hours = _numbered(store.list_dirs(daily.folder), 2, 0, 23)
+    if not hours:
+        yield daily
+    for hour in hours:
+        hourly = daily.at(daily.start + timedelta(hours=hour), hourly=True)
+        if _overlaps(query, hourly.start, hourly.end):
+            yield hourly
 
 
 def _numbered(folders: list[str], width: int, low: int, high: int) -> list[int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from providers.records import DataIssue
@@ -16,11 +16,15 @@ _SKIP_CHUNK = 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class RawLine:
-    """One physical line, newline included; ``data`` is empty when the line was too long."""
+    """One physical line, newline included; ``data`` is empty when the line was too long.
+
+    ``offset`` (the line's first byte in the file) is set when the reader knows it.
+    """
 
     number: int
     data: bytes
     size: int
+    offset: int | None = field(default=None, compare=False)
 
     @property
     def complete(self) -> bool:

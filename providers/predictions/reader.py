@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import BinaryIO, TypeVar
 
 from providers.predictions.csv_v1 import (
@@ -20,15 +21,10 @@ from providers.predictions.csv_v1 import (
     parse_rows,
     read_header,
 )
+from providers.predictions.index import Block, IdIndex
 from providers.predictions.join import V1Outputs, V2Outputs, join_v1, join_v2, v1_request_id
 from providers.predictions.jsonl_v2 import JsonlRecord, parse_jsonl, parse_lines
-from providers.predictions.layout import (
-    Layout,
-    Partition,
-    parse_path,
-    partner_collection,
-    walk_inputs,
-)
+from providers.predictions.layout import Layout, Partition, admits, parse_path, walk_inputs
 from providers.predictions.lines import RawLine, iter_lines
 from providers.predictions.store import LogStore, StoredFile
 from providers.protocols import PredictionPage
@@ -74,54 +70,165 @@ class _Pager:
         return page
 
 
+class _Known:
+    """What the index knows during one lookup: the indexed closed day folders, and the
+    blocks that may hold each needle (looked up once per needle)."""
+
+    def __init__(self, index: IdIndex | None) -> None:
+        self.index = index
+        self.folders = index.folders() if index is not None else set()
+        self._blocks: dict[str, list[Block]] = {}
+
+    def blocks(self, needle: str) -> list[Block]:
+        if needle not in self._blocks:
+            found = self.index.lookup(needle) if self.index is not None else []
+            self._blocks[needle] = found
+        return self._blocks[needle]
+
+
 class LogReader:
     """Predictions from the v1 and v2 logs of one store.
 
     ``files_scanned`` of a page counts the files read while filling that page.
     """
 
-    def __init__(self, store: LogStore, layout: Layout, provider: str) -> None:
+    def __init__(
+        self,
+        store: LogStore,
+        layout: Layout,
+        provider: str,
+        *,
+        index: IdIndex | None = None,
+        schedule: Callable[[list[Partition]], None] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        """``index``: the id index of closed days; after each lookup ``schedule`` is given
+        the closed partitions it had to scan (to index them, e.g. in the background)."""
         self.store = store
         self.layout = layout
         self.provider = provider
+        self.index = index
+        self.schedule = schedule
+        self.clock = clock
 
     # -- find ---------------------------------------------------------------------------
 
     def find(self, request_id: str) -> PredictionPage:
         """Predictions whose request id or correlation id is ``request_id``.
 
-        Each inputs file is searched for the id's bytes; only lines holding it are parsed,
-        then the partner outputs are looked up the same way.
+        Indexed closed partitions are answered from the index (one line read per hit);
+        every other inputs file is searched for the id's bytes.  Only lines holding the id
+        are parsed, then the partner outputs are looked up the same way.
         """
-        return self._find(request_id, self._input_files())
+        return self._find(request_id, PredictionQuery())
 
-    def _find(self, request_id: str, files: list[tuple[Partition, StoredFile]]) -> PredictionPage:
+    def _partitions(self, query: PredictionQuery) -> list[Partition]:
+        return sorted(walk_inputs(self.store, self.layout, query), key=_age)
+
+    def _find(self, request_id: str, query: PredictionQuery) -> PredictionPage:
+        """Lookup of an id in the partitions the query admits: indexed days are not even
+        listed (their hits come from the index), the other partitions are searched."""
         wanted = request_id.strip()
         found = _Pager(None)
         if not wanted:
             return found.take()
-        for partition, file in files:
-            found.files += 1
-            hits = self._find_lines(file.name, wanted.encode(), found.issues)
-            if not hits:
-                continue
-            find = self._find_v1 if partition.format == "v1" else self._find_v2
-            for item in find(partition, file.name, hits, wanted, found):
-                if isinstance(item, DataIssue):
-                    found.issues.append(item)
-                else:
-                    found.add(item)
+        known = _Known(self.index)
+        walked = walk_inputs(self.store, self.layout, query, known.folders.__contains__)
+        indexed = {}
+        for block in known.blocks(wanted):
+            partition = parse_path(block.file.name, self.layout)
+            if partition and partition.day_folder in known.folders and admits(query, partition):
+                indexed[partition.folder] = partition
+        unindexed: list[Partition] = []
+        for partition in sorted([*walked, *indexed.values()], key=_age):
+            hits = self._hits(partition, partition, {wanted}, known, found)
+            walked_closed = partition.folder not in indexed and self.closed(partition)
+            if self.index is not None and walked_closed:
+                unindexed.append(partition)
+            for name, lines in hits:
+                find = self._find_v1 if partition.format == "v1" else self._find_v2
+                for item in find(partition, name, lines, wanted, known, found):
+                    if isinstance(item, DataIssue):
+                        found.issues.append(item)
+                    else:
+                        found.add(item)
+        if self.schedule is not None:
+            self.schedule(unindexed)
         return found.take()
 
-    def _input_files(self) -> list[tuple[Partition, StoredFile]]:
-        """Every inputs file of the store with its partition, oldest partition first."""
-        files = []
-        for prefix in (self.layout.v1_container, *self.layout.v2_prefixes):
-            for file in self.store.list(prefix.strip("/")):
-                partition = parse_path(file.name, self.layout)
-                if partition and partner_collection(partition.format, partition.collection):
-                    files.append((partition, file))
-        return sorted(files, key=lambda pair: (pair[0].start, pair[1].name))
+    def closed(self, partition: Partition) -> bool:
+        """True if the partition's day is over (UTC): its files no longer change."""
+        today = self.clock().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        return partition.end <= today
+
+    def _hits(
+        self,
+        inputs: Partition,
+        folder: Partition,
+        needles: set[str],
+        known: _Known,
+        found: _Pager,
+    ) -> Iterator[tuple[str, list[RawLine]]]:
+        """Per file of ``folder`` (``inputs`` or its partner), its lines holding any of
+        ``needles``: read from the index's blocks when ``inputs`` is indexed, else by
+        searching each file."""
+        if inputs.day_folder in known.folders:
+            yield from self._indexed_hits(folder, needles, known, found)
+            return
+        for file in folder.files(self.store):
+            found.files += 1
+            lines = self._lines_holding(file.name, needles, found.issues)
+            if lines:
+                yield file.name, lines
+
+    def _indexed_hits(
+        self, folder: Partition, needles: set[str], known: _Known, found: _Pager
+    ) -> Iterator[tuple[str, list[RawLine]]]:
+        """Lines holding ``needles`` in the indexed blocks of the folder's files; a file
+        that changed since it was indexed is searched whole instead."""
+        prefix = folder.folder + "/"
+        by_file: dict[str, dict[int, Block]] = {}
+        for needle in sorted(needles):
+            for block in known.blocks(needle):
+                name = block.file.name
+                if name.startswith(prefix) and "/" not in name[len(prefix) :]:
+                    by_file.setdefault(name, {})[block.offset] = block
+        for name, blocks in sorted(by_file.items()):
+            found.files += 1
+            try:
+                if _unchanged(self.store, next(iter(blocks.values())).file):
+                    lines = self._block_lines(name, sorted(blocks.values(), key=_offset), needles)
+                else:
+                    lines = self._lines_holding(name, needles, found.issues)
+            except OSError as exc:
+                found.issues.append(DataIssue(name, f"cannot read: {exc.strerror or exc}"))
+                continue
+            if lines:
+                yield name, lines
+
+    def _block_lines(self, name: str, blocks: list[Block], needles: set[str]) -> list[RawLine]:
+        lines: dict[int, RawLine] = {}
+        for block in blocks:
+            data = self.store.read_range(name, block.offset, block.length)
+            for needle in needles:
+                hit = data.find(needle.encode())
+                while hit >= 0:
+                    start = data.rfind(b"\n", 0, hit) + 1
+                    end = data.find(b"\n", hit)
+                    end = len(data) if end < 0 else end + 1
+                    number = block.line + data.count(b"\n", 0, start)
+                    lines[number] = RawLine(number, data[start:end], end - start)
+                    hit = data.find(needle.encode(), end)
+        return [lines[n] for n in sorted(lines)]
+
+    def _lines_holding(
+        self, name: str, needles: set[str], issues: list[DataIssue]
+    ) -> list[RawLine]:
+        lines: dict[int, RawLine] = {}
+        for needle in sorted(needles):
+            for hit in self._find_lines(name, needle.encode(), issues):
+                lines[hit.number] = hit
+        return [lines[n] for n in sorted(lines)]
 
     def _find_lines(self, name: str, needle: bytes, issues: list[DataIssue]) -> list[RawLine]:
         try:
@@ -131,7 +238,13 @@ class LogReader:
             return []
 
     def _find_v1(
-        self, partition: Partition, name: str, hits: list[RawLine], wanted: str, found: _Pager
+        self,
+        partition: Partition,
+        name: str,
+        hits: list[RawLine],
+        wanted: str,
+        known: _Known,
+        found: _Pager,
     ) -> Iterator[Prediction | DataIssue]:
         matched: list[CsvRow | DataIssue] = []
         for item in self._csv_hits(name, hits):
@@ -139,14 +252,27 @@ class LogReader:
                 matched.append(item)
         outputs = V1Outputs()
         rows = [r for r in matched if isinstance(r, CsvRow)]
-        needles = {i for r in rows for i in (r.correlation_id, r.request_id)}
-        for partner, lines in self._partner_hits(partition, needles - {"", ZERO_REQUEST_ID}, found):
+        self._v1_partners(partition, {r.correlation_id for r in rows}, outputs, known, found)
+        unmatched = {r.request_id for r in rows if outputs.match(r) is None}
+        self._v1_partners(partition, unmatched - {ZERO_REQUEST_ID}, outputs, known, found)
+        return join_v1(self.provider, partition, matched, outputs)
+
+    def _v1_partners(
+        self,
+        partition: Partition,
+        needles: set[str],
+        outputs: V1Outputs,
+        known: _Known,
+        found: _Pager,
+    ) -> None:
+        """Add the output rows holding any of ``needles`` (correlation ids first, then the
+        request ids of inputs still unmatched: usually one pass over the partner)."""
+        for partner, lines in self._partner_hits(partition, needles - {""}, known, found):
             for row in self._csv_hits(partner, lines):
                 if isinstance(row, DataIssue):
                     found.issues.append(row)
                 else:
                     outputs.add(row)
-        return join_v1(self.provider, partition, matched, outputs)
 
     def _csv_hits(self, name: str, hits: list[RawLine]) -> Iterator[CsvRow | DataIssue]:
         """Parse the lines holding the id against the file's header.
@@ -174,7 +300,13 @@ class LogReader:
         return read_header(name, self.store.first_line(name))
 
     def _find_v2(
-        self, partition: Partition, name: str, hits: list[RawLine], wanted: str, found: _Pager
+        self,
+        partition: Partition,
+        name: str,
+        hits: list[RawLine],
+        wanted: str,
+        known: _Known,
+        found: _Pager,
     ) -> Iterator[Prediction | DataIssue]:
         matched = [
             item
@@ -183,7 +315,7 @@ class LogReader:
         ]
         outputs = V2Outputs()
         needles = {r.correlation_id for r in matched if isinstance(r, JsonlRecord)}
-        for partner, lines in self._partner_hits(partition, needles, found):
+        for partner, lines in self._partner_hits(partition, needles, known, found):
             for record in parse_lines(partner, lines):
                 if isinstance(record, DataIssue):
                     found.issues.append(record)
@@ -192,20 +324,13 @@ class LogReader:
         return join_v2(self.provider, partition, matched, outputs)
 
     def _partner_hits(
-        self, partition: Partition, needles: set[str], found: _Pager
+        self, partition: Partition, needles: set[str], known: _Known, found: _Pager
     ) -> Iterator[tuple[str, list[RawLine]]]:
         """Per partner (outputs) file, its lines that hold any of ``needles``."""
         partner = partition.partner()
         if partner is None or not needles:
             return
-        for file in partner.files(self.store):
-            found.files += 1
-            lines: dict[int, RawLine] = {}
-            for needle in sorted(needles):
-                for hit in self._find_lines(file.name, needle.encode(), found.issues):
-                    lines[hit.number] = hit
-            if lines:
-                yield file.name, [lines[n] for n in sorted(lines)]
+        yield from self._hits(partition, partner, needles, known, found)
 
     # -- search -------------------------------------------------------------------------
 
@@ -218,10 +343,7 @@ class LogReader:
         pager = _Pager(query.limit)
         if pager.done:
             return
-        partitions = sorted(
-            walk_inputs(self.store, self.layout, query), key=lambda p: (p.start, p.folder)
-        )
-        for partition in partitions:
+        for partition in self._partitions(query):
             files = partition.files(self.store)
             if not files:
                 continue
@@ -244,12 +366,7 @@ class LogReader:
 
     def _search_by_id(self, query: PredictionQuery) -> Iterator[PredictionPage]:
         assert query.request_id is not None
-        partitions = sorted(
-            walk_inputs(self.store, self.layout, query), key=lambda p: (p.start, p.folder)
-        )
-        page = self._find(
-            query.request_id, [(p, f) for p in partitions for f in p.files(self.store)]
-        )
+        page = self._find(query.request_id, query)
         rows = [row for row in page.rows if _wanted(query, row)][: query.limit]
         for start in range(0, max(len(rows), 1), PAGE_SIZE):
             first = start == 0
@@ -298,6 +415,19 @@ class LogReader:
             return
         with stream:
             yield from parse(stream, name)
+
+
+def _unchanged(store: LogStore, indexed: StoredFile) -> bool:
+    now = store.stat(indexed.name)
+    return (now.size, now.modified) == (indexed.size, indexed.modified)
+
+
+def _age(partition: Partition) -> tuple[datetime, str, str]:
+    return partition.start, partition.base, partition.collection
+
+
+def _offset(block: Block) -> int:
+    return block.offset
 
 
 def _capped(name: str, items: Iterable[T | DataIssue]) -> Iterator[T | DataIssue]:

@@ -7,26 +7,27 @@ root: a local folder (:class:`LocalFolderStore`) or, later, a blob container.
 from __future__ import annotations
 
 import builtins
-import mmap
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from providers.predictions import scan
 from providers.predictions.lines import MAX_LINE_BYTES, RawLine
 
-CHUNK_BYTES = 4 * 1024 * 1024
 _FIRST_READ = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
 class StoredFile:
-    """A file of the store: its name relative to the root and its size in bytes."""
+    """A file of the store: its name relative to the root, its size in bytes and, when the
+    store knows it, its modification time in ns (0 otherwise)."""
 
     name: str
     size: int
+    modified: int = field(default=0, compare=False)
 
 
 class LogStore(ABC):
@@ -75,40 +76,26 @@ class LogStore(ABC):
     def find_lines(self, name: str, needle: bytes) -> builtins.list[RawLine]:
         """The lines of the file that contain ``needle``, in order, each listed once.
 
-        This generic version streams the file in chunks of 4 MiB and searches only whole
-        lines, so a match is never split between chunks.
+        The file is read in one reused buffer (see :mod:`providers.predictions.scan`), so
+        memory stays bounded whatever the file's size.
         """
-        found: builtins.list[RawLine] = []
-        carry = b""
-        number = 1
         with self.open(name) as stream:
-            while True:
-                chunk = stream.read(CHUNK_BYTES)
-                buffer = carry + chunk
-                cut = len(buffer) if not chunk else buffer.rfind(b"\n") + 1
-                number = _scan(buffer, cut, needle, number, found)
-                carry = buffer[cut:]
-                if not chunk:
-                    return found
+            return scan.find_lines(stream, needle)
 
+    def stat(self, name: str) -> StoredFile:
+        """The file's current size (and modification time if the store knows it).
 
-def _scan(buffer: bytes, cut: int, needle: bytes, number: int, found: list[RawLine]) -> int:
-    """Append the lines of ``buffer[:cut]`` holding ``needle``; return the next line number."""
-    pos = 0
-    hit = buffer.find(needle, 0, cut)
-    while hit >= 0:
-        start = buffer.rfind(b"\n", 0, hit) + 1
-        end = buffer.find(b"\n", hit, cut)
-        end = cut if end < 0 else end + 1
-        number += buffer.count(b"\n", pos, start)
-        found.append(RawLine(number, buffer[start:end], end - start))
-        pos = start
-        hit = buffer.find(needle, end, cut)
-    return number + buffer.count(b"\n", pos, cut)
+        This generic version lists the file's folder; raise FileNotFoundError if missing.
+        """
+        folder = name.rsplit("/", 1)[0] if "/" in name else ""
+        for file in self.list(folder):
+            if file.name == name:
+                return file
+        raise FileNotFoundError(name)
 
 
 class LocalFolderStore(LogStore):
-    """A folder on disk; substring search memory-maps the file.
+    """A folder on disk.
 
     Paths are handled as strings: across thousands of files pathlib costs more than the
     search itself.
@@ -139,7 +126,8 @@ class LocalFolderStore(LogStore):
             if entry.is_dir():
                 yield from self._walk(entry.path, child)
             elif entry.is_file():
-                yield StoredFile(child, entry.stat().st_size)
+                info = entry.stat()
+                yield StoredFile(child, info.st_size, info.st_mtime_ns)
 
     def list_dirs(self, prefix: str = "") -> builtins.list[str]:
         """The sub-folders of ``prefix``."""
@@ -157,22 +145,11 @@ class LocalFolderStore(LogStore):
         return open(self._path(name), "rb")  # noqa: PTH123
 
     def find_lines(self, name: str, needle: bytes) -> builtins.list[RawLine]:
-        """Lines holding ``needle``, found with ``mmap`` (no copy of the whole file)."""
-        found: builtins.list[RawLine] = []
-        with open(self._path(name), "rb") as stream:  # noqa: PTH123
-            try:
-                view = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
-            except ValueError:  # empty file
-                return found
-        with view:
-            number, pos = 1, 0
-            hit = view.find(needle)
-            while hit >= 0:
-                start = view.rfind(b"\n", 0, hit) + 1
-                end = view.find(b"\n", hit)
-                end = len(view) if end < 0 else end + 1
-                number += view[pos:start].count(b"\n")
-                found.append(RawLine(number, view[start:end], end - start))
-                pos = start
-                hit = view.find(needle, end)
-        return found
+        """Lines holding ``needle``, read unbuffered into one reused buffer."""
+        with open(self._path(name), "rb", buffering=0) as stream:  # noqa: PTH123
+            return scan.find_lines(stream, needle)
+
+    def stat(self, name: str) -> StoredFile:
+        """The file's size and modification time (ns), from one ``stat`` call."""
+        info = os.stat(self._path(name))  # noqa: PTH116
+        return StoredFile(name, info.st_size, info.st_mtime_ns)
