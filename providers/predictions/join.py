@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -28,10 +29,44 @@ def v1_request_id(row: CsvRow) -> str:
     return row.request_id if row.request_id not in ("", ZERO_REQUEST_ID) else row.correlation_id
 
 
-class V1Outputs:
+class _Pulled(ABC):
+    """Output rows read from ``source`` only as far as a match needs.
+
+    The collector writes an input and its output at the same moment, so the output of
+    the next input is nearly always among the next output rows: a search streams both
+    files side by side instead of indexing every output before the first prediction.
+    Issues met in the outputs are kept for :meth:`take_issues`.
+    """
+
+    def __init__(self, source: Iterable[Any]) -> None:
+        self._source = iter(source)
+        self._issues: list[DataIssue] = []
+
+    @abstractmethod
+    def add(self, row: Any) -> None:
+        """Index one output row."""
+
+    def _pull(self) -> bool:
+        """Read one more item of the source; False when it is exhausted."""
+        for item in self._source:
+            if isinstance(item, DataIssue):
+                self._issues.append(item)
+            else:
+                self.add(item)
+            return True
+        return False
+
+    def take_issues(self) -> list[DataIssue]:
+        """The issues met in the outputs since the last call."""
+        issues, self._issues = self._issues, []
+        return issues
+
+
+class V1Outputs(_Pulled):
     """The output rows of one v1 partition, indexed by correlation id and request id."""
 
-    def __init__(self) -> None:
+    def __init__(self, source: Iterable[CsvRow | DataIssue] = ()) -> None:
+        super().__init__(source)
         self._by_correlation: dict[str, CsvRow] = {}
         self._by_request: dict[str, CsvRow] = {}
 
@@ -43,17 +78,23 @@ class V1Outputs:
             self._by_request.setdefault(row.request_id, row)
 
     def match(self, row: CsvRow) -> CsvRow | None:
-        """The output of an input row, by correlation id, then by request id."""
-        found = self._by_correlation.get(row.correlation_id) if row.correlation_id else None
+        """The output of an input row, by correlation id, then by request id (reading
+        the source as far as needed: to its end if there is no correlation match)."""
+        wanted = row.correlation_id
+        while True:
+            found = self._by_correlation.get(wanted) if wanted else None
+            if found is not None or not self._pull():
+                break
         if found is None and row.request_id not in ("", ZERO_REQUEST_ID):
             found = self._by_request.get(row.request_id)
         return found
 
 
-class V2Outputs:
+class V2Outputs(_Pulled):
     """The output records of one v2 partition, indexed by correlation id."""
 
-    def __init__(self) -> None:
+    def __init__(self, source: Iterable[JsonlRecord | DataIssue] = ()) -> None:
+        super().__init__(source)
         self._by_correlation: dict[str, JsonlRecord] = {}
 
     def add(self, record: JsonlRecord) -> None:
@@ -61,8 +102,11 @@ class V2Outputs:
         self._by_correlation.setdefault(record.correlation_id, record)
 
     def match(self, record: JsonlRecord) -> JsonlRecord | None:
-        """The output record of an input record."""
-        return self._by_correlation.get(record.correlation_id)
+        """The output record of an input record (reading the source as far as needed)."""
+        while True:
+            found = self._by_correlation.get(record.correlation_id)
+            if found is not None or not self._pull():
+                return found
 
 
 def join_v1(
@@ -77,6 +121,7 @@ def join_v1(
             yield row
             continue
         output = outputs.match(row)
+        yield from outputs.take_issues()
         if output is None:
             yield DataIssue(f"{row.file}:{row.line}", _unjoined(row.correlation_id))
         yield Prediction(
@@ -108,6 +153,7 @@ def join_v2(
             continue
         where = f"{record.file}:{record.line}"
         output = outputs.match(record)
+        yield from outputs.take_issues()
         rows, issue = record_rows(record, payload)
         if issue:
             yield issue

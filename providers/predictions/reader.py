@@ -34,6 +34,7 @@ from providers.records import DataIssue, Prediction
 PAGE_SIZE = 1000
 MAX_ISSUES_PER_FILE = 50
 PAGE_INTERVAL = 0.5  # seconds: a page, full or not, comes at least this often
+FIRST_PAGE_SIZE = 200  # the first page is sent sooner: a few screens are enough to start
 
 T = TypeVar("T")
 _Parser = Callable[[BinaryIO, str], Iterator[T | DataIssue]]
@@ -48,7 +49,13 @@ class _Pager:
     issues: list[DataIssue] = field(default_factory=list)
     files: int = 0
     total: int = 0
+    sent: int = 0
     last: float = field(default_factory=time.monotonic)
+
+    @property
+    def full(self) -> bool:
+        """True if the page holds enough rows (fewer for the first page)."""
+        return len(self.rows) >= (min(FIRST_PAGE_SIZE, PAGE_SIZE) if not self.sent else PAGE_SIZE)
 
     @property
     def done(self) -> bool:
@@ -67,6 +74,7 @@ class _Pager:
         page = PredictionPage(tuple(self.rows), tuple(self.issues), self.files)
         self.rows, self.issues, self.files = [], [], 0
         self.last = time.monotonic()
+        self.sent += 1
         return page
 
 
@@ -336,7 +344,8 @@ class LogReader:
 
     def search(self, query: PredictionQuery) -> Iterator[PredictionPage]:
         """Pages of predictions matching ``query``: partitions oldest first, rows in file
-        order; at most :data:`PAGE_SIZE` rows a page, stopping at ``query.limit``."""
+        order; at most :data:`PAGE_SIZE` rows a page (:data:`FIRST_PAGE_SIZE` for the first),
+        stopping at ``query.limit``."""
         if query.request_id:
             yield from self._search_by_id(query)
             return
@@ -357,7 +366,7 @@ class LogReader:
                         if pager.done:
                             yield pager.take()
                             return
-                    if len(pager.rows) >= PAGE_SIZE or pager.stale:
+                    if pager.full or pager.stale:
                         yield pager.take()
                 if pager.stale:
                     yield pager.take()
@@ -379,33 +388,25 @@ class LogReader:
     def _joined(
         self, partition: Partition, files: list[StoredFile], pager: _Pager
     ) -> Iterator[tuple[str, Iterator[Prediction | DataIssue]]]:
-        """Per inputs file, its predictions joined with every output of the partition."""
+        """Per inputs file, its predictions joined with the outputs of the partition,
+        which are read alongside, only as far as the inputs need."""
         partner = partition.partner()
         partner_files = partner.files(self.store) if partner else []
         pager.files += len(partner_files)
         if partition.format == "v1":
-            v1 = V1Outputs()
-            for file in partner_files:
-                self._index(file.name, parse_csv, v1.add, pager.issues)
+            v1 = V1Outputs(self._all(partner_files, parse_csv))
             for file in files:
                 rows = self._read(file.name, parse_csv)
                 yield file.name, join_v1(self.provider, partition, rows, v1)
         else:
-            v2 = V2Outputs()
-            for file in partner_files:
-                self._index(file.name, parse_jsonl, v2.add, pager.issues)
+            v2 = V2Outputs(self._all(partner_files, parse_jsonl))
             for file in files:
                 records = self._read(file.name, parse_jsonl)
                 yield file.name, join_v2(self.provider, partition, records, v2)
 
-    def _index(
-        self, name: str, parse: _Parser[T], add: Callable[[T], None], issues: list[DataIssue]
-    ) -> None:
-        for item in _capped(name, self._read(name, parse)):
-            if isinstance(item, DataIssue):
-                issues.append(item)
-            else:
-                add(item)
+    def _all(self, files: list[StoredFile], parse: _Parser[T]) -> Iterator[T | DataIssue]:
+        for file in files:
+            yield from _capped(file.name, self._read(file.name, parse))
 
     def _read(self, name: str, parse: _Parser[T]) -> Iterator[T | DataIssue]:
         try:
