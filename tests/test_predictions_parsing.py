@@ -535,7 +535,9 @@ class StreamOnlyStore(LogStore):
         return self.local.open(name)
 
 
-def test_find_lines_generic_and_local_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_find_lines_generic_and_local_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(scan, "SCAN_BYTES", 7)  # lines longer than the buffer make it grow
     text = b"alpha needle\nbeta\n\nneedle needle gamma\nlong line without it\nend needle"
     write_bytes(tmp_path / "a" / "f.txt", text)

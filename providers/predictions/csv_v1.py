@@ -85,7 +85,10 @@ def read_header(name: str, line: RawLine | None) -> tuple[CsvHeader | None, list
         return None, [DataIssue(f"{name}:1", "empty file (no header row); file skipped")]
     text, bad = Decoder(name).decode(line)
     issues = [bad] if bad else []
-    columns = tuple(next(csv.reader([text.lstrip("\ufeff")]), []))
+    try:
+        columns = tuple(next(csv.reader([text.lstrip("\ufeff")]), []))
+    except csv.Error as exc:  # e.g. a UTF-16 file: NUL bytes and stray line breaks
+        return None, [*issues, DataIssue(f"{name}:1", f"unreadable header ({exc}); file skipped")]
     header = CsvHeader(columns, tuple(c for c in CORRELATION_COLUMNS if c not in columns))
     if header.missing:
         skipped = "" if header.joinable else "; file skipped (rows cannot be joined)"

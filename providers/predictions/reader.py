@@ -35,6 +35,7 @@ PAGE_SIZE = 1000
 MAX_ISSUES_PER_FILE = 50
 PAGE_INTERVAL = 0.5  # seconds: a page, full or not, comes at least this often
 FIRST_PAGE_SIZE = 200  # the first page is sent sooner: a few screens are enough to start
+_EMPTY_FOLDER = "no log files in this folder (nothing collected, or not written yet)"
 
 T = TypeVar("T")
 _Parser = Callable[[BinaryIO, str], Iterator[T | DataIssue]]
@@ -355,19 +356,26 @@ class LogReader:
         for partition in self._partitions(query):
             files = partition.files(self.store)
             if not files:
+                pager.issues.append(DataIssue(partition.folder, _EMPTY_FOLDER))
                 continue
             for name, predictions in self._joined(partition, files, pager):
                 pager.files += 1
+                skewed = 0
                 for item in _capped(name, predictions):
                     if isinstance(item, DataIssue):
                         pager.issues.append(item)
-                    elif _wanted(query, item):
-                        pager.add(item)
-                        if pager.done:
-                            yield pager.take()
-                            return
+                    else:
+                        outside = not partition.start <= item.timestamp < partition.end
+                        skewed += outside
+                        if _wanted(query, item, by_folder=outside):
+                            pager.add(item)
+                            if pager.done:
+                                yield pager.take()
+                                return
                     if pager.full or pager.stale:
                         yield pager.take()
+                if skewed:
+                    pager.issues.append(DataIssue(name, _skew(skewed, partition)))
                 if pager.stale:
                     yield pager.take()
         if pager.rows or pager.issues or pager.files:
@@ -446,14 +454,24 @@ def _capped(name: str, items: Iterable[T | DataIssue]) -> Iterator[T | DataIssue
         yield DataIssue(name, f"{extra} more issue(s) in this file not listed")
 
 
-def _wanted(query: PredictionQuery, row: Prediction) -> bool:
+def _wanted(query: PredictionQuery, row: Prediction, *, by_folder: bool = False) -> bool:
+    """True if the row matches the query; ``by_folder``: its time is taken as matching
+    (it lies outside its folder's time, and the folder matched)."""
     return (
-        query.matches_time(row.timestamp)
+        (by_folder or query.matches_time(row.timestamp))
         and _same(query.endpoint, row.endpoint)
         and _same(query.deployment, row.deployment)
         and _same(query.model_name, row.model_name)
         and _same(query.model_version, row.model_version)
         and query.matches_fields(row.inputs, row.outputs)
+    )
+
+
+def _skew(count: int, partition: Partition) -> str:
+    span = "hour" if partition.hourly else "day"
+    return (
+        f"{count} row(s) stamped outside this folder's {span} (clock skew or late flush);"
+        " kept, and matched by the folder's time"
     )
 
 
