@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from collections.abc import Callable
 
 from cache.keys import key_kind
 from cache.settings import CacheSettings
 from cache.store import RecordStore
+
+#: Folders beside the record store that hold copies of immutable data (blob mirror,
+#: log index, the Azure DevOps SDK's own cache); cleared with every profile's entries.
+MIRRORS = ("blobs", "log-index", "azure-devops")
 
 
 def _store(settings: CacheSettings, warn: Callable[[str], None] | None) -> RecordStore:
@@ -41,6 +46,11 @@ def cache_report(settings: CacheSettings, *, warn: Callable[[str], None] | None 
         lines += [f"  {kind:<16}{count:>8,}" for kind, count in sorted(kinds.items())]
         if foreign:
             lines.append(f"  {'(older schema)':<16}{foreign:>8,}")
+        for name in MIRRORS:
+            folder = settings.directory / name
+            if folder.is_dir():
+                size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+                lines.append(f"Copies in {folder}: {_mib(size)}")
         return "\n".join(lines)
     finally:
         store.close()
@@ -49,12 +59,20 @@ def cache_report(settings: CacheSettings, *, warn: Callable[[str], None] | None 
 def clear_cache(
     settings: CacheSettings, profile: str | None, *, warn: Callable[[str], None] | None = None
 ) -> int:
-    """Remove the entries of ``profile`` (every entry with None); returns how many."""
+    """Remove the entries of ``profile`` (every entry, and the mirrors, with None).
+
+    Returns how many record entries were removed.
+    """
     store = _store(settings, warn)
     try:
-        return store.evict(profile) if profile else store.clear()
+        if profile:
+            return store.evict(profile)
+        removed = store.clear()
     finally:
         store.close()
+    for name in MIRRORS:
+        shutil.rmtree(settings.directory / name, ignore_errors=True)
+    return removed
 
 
 def _mib(size: int) -> str:

@@ -26,7 +26,7 @@ def open_cached(
     answers: every provider is still opened (cheaply) to know its identity.
     """
     settings = cache_settings(global_cache, profile.cache, offline=offline)
-    backends = open_backends(profile)
+    backends = open_backends(profile, {"cache_dir": str(settings.directory)})
     if not settings.enabled:
         return backends, None
     cache = ProviderCache(profile.name, settings, warn=warn)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from providers import registry
 from providers.config import Profile, ProviderSpec
@@ -57,10 +59,13 @@ class Backends:
                 provider.close()
 
 
-def open_backends(profile: Profile) -> Backends:
-    """Instantiate the profile's providers; a failing one is recorded, not raised."""
+def open_backends(profile: Profile, extra: Mapping[str, Any] | None = None) -> Backends:
+    """Instantiate the profile's providers; a failing one is recorded, not raised.
+
+    ``extra`` reaches every provider as ``ProviderContext.extra`` (e.g. ``cache_dir``).
+    """
     backends = Backends(profile.name)
-    context = ProviderContext(profile=profile.name, base_dir=profile.base_dir)
+    context = ProviderContext(profile=profile.name, base_dir=profile.base_dir, extra=extra or {})
     built: dict[str, Provider] = {}
     for concern, spec in profile.concerns.items():
         key = _spec_key(spec)

@@ -61,8 +61,7 @@ class HelpScreen(ModalScreen[None]):
                     "Ctrl+P opens the command palette (trace by id, jump to a pane, refresh, "
                     "start or open a case).\n"
                     "m bookmarks the selected object as evidence in the current case (one is "
-                    "started if none is open; in Releases m marks the last good release, so use "
-                    "Ctrl+P 'Case: bookmark'); a adds a note; e exports the evidence report.\n"
+                    "started if none is open); a adds a note; e exports the evidence report.\n"
                     "Keys can be remapped in the config file's [keys] table by binding id.",
                     style="dim",
                 )

@@ -27,14 +27,14 @@ class ReleasesPane(Pane):
     title = "Releases"
     help_text = (
         "l shows the next task's log; / searches the log, n finds again.  "
-        "m marks the selected release as last good; on a later release, x shows the commits "
+        "g marks the selected release as last good; on a later release, x shows the commits "
         "between the two builds (the change set that shipped) in the Commits pane."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("l", "next_log", "Task log", id="releases.log"),
         Binding("slash", "search_log", "Search log", id="releases.search"),
         Binding("n", "find_next", "Next match", show=False, id="releases.next"),
-        Binding("m", "mark_good", "Mark last good", id="releases.mark"),
+        Binding("g", "mark_good", "Mark last good", id="releases.mark"),
         Binding("x", "between", "Commits between", id="releases.between"),
         Binding("r", "reload", "Refresh", id="releases.refresh"),
     ]
@@ -229,7 +229,7 @@ class ReleasesPane(Pane):
     def action_between(self) -> None:
         bad, good = self.selected, self.good
         if bad is None or good is None:
-            self.notify("Mark the last good release with m first.", severity="warning")
+            self.notify("Mark the last good release with g first.", severity="warning")
             return
         old, new = self._commit_of(good), self._commit_of(bad)
         if not old or not new:
