@@ -75,6 +75,8 @@ class Deployment:
     created_at: datetime | None
     updated_at: datetime | None
     source: Source
+    # collection name -> "Enabled 100%"; "rolling_rate" -> "Hour" (v2 data collector)
+    data_collection: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from providers.azureml.parse import parse_model_ref
+from providers.azureml.parse import parse_data_collector, parse_model_ref
 from providers.records import Deployment, Endpoint, ModelVersion, Source, TrainingRun
 from providers.timeutil import parse_iso
 
@@ -94,7 +94,27 @@ def deployment_record(
         created_at=created_at,
         updated_at=updated_at,
         source=Source(provider, str(entity.id or f"{endpoint}/{entity.name}")),
+        data_collection=parse_data_collector(_collector_doc(entity)),
     )
+
+
+def _collector_doc(entity: Any) -> dict[str, Any] | None:
+    """The deployment's ``DataCollector`` in the REST shape :func:`parse_data_collector` reads."""
+    collector = getattr(entity, "data_collector", None)
+    if collector is None:
+        return None
+    collections = {}
+    for name, spec in (getattr(collector, "collections", None) or {}).items():
+        enabled = str(getattr(spec, "enabled", "true")).lower() != "false"
+        collections[str(name)] = {
+            "dataCollectionMode": "Enabled" if enabled else "Disabled",
+            "samplingRate": getattr(spec, "sampling_rate", None)
+            or getattr(collector, "sampling_rate", None),
+        }
+    return {
+        "collections": collections,
+        "rollingRate": _value(getattr(collector, "rolling_rate", None)),
+    }
 
 
 def model_record(entity: Any, provider: str, run_id_tag: str = "training_run_id") -> ModelVersion:

@@ -107,7 +107,26 @@ def parse_deployment(
         created_at=parse_iso(system.get("createdAt")),
         updated_at=parse_iso(system.get("lastModifiedAt")),
         source=Source(provider, str(doc.get("id") or f"{endpoint}/{name}")),
+        data_collection=parse_data_collector(props.get("dataCollector")),
     )
+
+
+def parse_data_collector(collector: Any) -> dict[str, str]:
+    """A deployment's ``dataCollector``: each collection's mode and sampling, the rolling rate."""
+    if not isinstance(collector, Mapping):
+        return {}
+    out: dict[str, str] = {}
+    collections = collector.get("collections")
+    for name, spec in collections.items() if isinstance(collections, Mapping) else ():
+        if not isinstance(spec, Mapping):
+            continue
+        mode = str(spec.get("dataCollectionMode") or "Enabled")
+        rate = spec.get("samplingRate")
+        sampled = f" {float(rate) * 100:g}%" if isinstance(rate, int | float) else ""
+        out[str(name)] = mode + sampled
+    if collector.get("rollingRate"):
+        out["rolling_rate"] = str(collector["rollingRate"])
+    return out
 
 
 def parse_environment_image(doc: Mapping[str, Any]) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from rich.text import Text
@@ -17,6 +18,15 @@ from tui.plain import safe_text
 from tui.rows import deployment_cells, when
 
 COLUMNS = ("Endpoint", "Deployment", "Traffic", "Model", "Image", "State", "Created", "Updated")
+
+
+def collection_text(settings: Mapping[str, str]) -> str:
+    """E.g. "model_inputs Enabled 100% (files roll every Hour)"; says so when off."""
+    collections = [f"{k} {v}" for k, v in settings.items() if k != "rolling_rate"]
+    if not collections:
+        return "off (or not reported)"
+    rolling = settings.get("rolling_rate")
+    return ", ".join(collections) + (f" (files roll every {rolling})" if rolling else "")
 
 
 class DeploymentsPane(Pane):
@@ -101,6 +111,7 @@ class DeploymentsPane(Pane):
             ("Environment", dep.environment or ""),
             ("Image", dep.image or "unknown"),
             ("Instances", f"{dep.instance_count or '?'} × {dep.instance_type or '?'}"),
+            ("Data collection", collection_text(dep.data_collection)),
             ("Created / updated", f"{when(dep.created_at)} / {when(dep.updated_at)}"),
             ("Source", dep.source.url or dep.source.native_id),
         ]
