@@ -15,11 +15,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from quietserver import QuietHTTPServer
 
 ROOT = Path(__file__).resolve().parent.parent
 AZURITE_BLOB = ROOT / "node_modules" / ".bin" / "azurite-blob"
@@ -131,7 +132,7 @@ class Proxy:
         self.faults: list[Fault] = []
         self.hooks: list[tuple[Callable[[Seen], bool], Callable[[], None]]] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = QuietHTTPServer(("127.0.0.1", 0), self._handler())
         self.endpoint = Endpoint(self.server.server_address[1])
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from quietserver import QuietHTTPServer
+
 # Location id, area, resourceName and routeTemplate as Azure DevOps lists them; "~/" stands
 # for "{project}/_apis/".
 _LOCATION_TABLE = """
@@ -291,7 +293,7 @@ class FakeDevOps:
         class Handler(_Handler):
             server_fake = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = QuietHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
