@@ -7,6 +7,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # The Azurite blob emulator that the blob provider's tests start (pinned in package-lock.json).
 AZURITE := node_modules/.installed-stamp
+# A real MLflow tracking server for the mlflow provider's tests, in its own venv: its
+# dependencies clash with azure-ai-ml's.
+MLFLOW_VENV := .mlflow-venv
+MLFLOW := $(MLFLOW_VENV)/.installed-stamp
 
 .PHONY: demo test lint clean
 
@@ -20,6 +24,11 @@ $(AZURITE): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(AZURITE)
 
+$(MLFLOW):
+	$(PYTHON) -m venv $(MLFLOW_VENV)
+	$(MLFLOW_VENV)/bin/python -m pip install --quiet mlflow==3.17.2
+	touch $(MLFLOW)
+
 demo: $(STAMP)
 	$(BIN)/modeltrail demo
 
@@ -28,8 +37,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint $(AZURITE)
-	$(BIN)/pytest -q
+test: lint $(AZURITE) $(MLFLOW)
+	MODELTRAIL_MLFLOW_PYTHON=$(CURDIR)/$(MLFLOW_VENV)/bin/python $(BIN)/pytest -q
 
 clean:
-	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(MLFLOW_VENV) node_modules .mypy_cache .ruff_cache .pytest_cache
