@@ -1,8 +1,11 @@
 """Finding and searching predictions in a :class:`~providers.predictions.store.LogStore`.
 
 :class:`LogReader` holds no storage details, so the local-folder provider and a blob
-provider share it.  ``find`` searches raw bytes for the id and parses only the lines that
-hold it; ``search`` walks time-pruned folders and streams pages.
+provider share it.  ``find`` answers closed days from the id index when one is given
+(:mod:`providers.predictions.index`), searches the raw bytes of every other file for the id
+(:mod:`providers.predictions.scan`) and parses only the lines that hold it; ``search``
+walks time-pruned folders and streams pages, reading each partition's outputs alongside
+its inputs.  Why these choices (and not DuckDB/polars) is measured in ``bench/logs_bench.py``.
 """
 
 from __future__ import annotations
