@@ -12,6 +12,7 @@ raised.  Neither the token nor any header value ever appears in a message.
 from __future__ import annotations
 
 import json
+import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
@@ -39,7 +40,7 @@ class MlflowClient:
         self._sleep = sleep
         self._http = httpx.Client(
             base_url=self.base_url + "/",
-            verify=connection.verify,
+            verify=_tls(connection.verify),
             timeout=connection.timeout,
             follow_redirects=False,
         )
@@ -239,3 +240,8 @@ def _server_message(response: httpx.Response) -> str:
         parts = [str(doc[k]) for k in ("error_code", "message") if doc.get(k)]
         return ": ".join(parts)[:300]
     return ""
+
+
+def _tls(verify: bool | str) -> bool | ssl.SSLContext:
+    """httpx's ``verify``: a CA bundle path becomes an SSL context (the path form is deprecated)."""
+    return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
