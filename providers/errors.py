@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from email.utils import parsedate_to_datetime
+
 
 class ProviderError(Exception):
     """Base of every error a provider raises on purpose.
@@ -44,6 +47,21 @@ class Throttled(ProviderError):
     ) -> None:
         super().__init__(message, hint=hint, provider=provider)
         self.retry_after = retry_after
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, float(when.timestamp()) - time.time())
 
 
 class Unavailable(ProviderError):

@@ -28,13 +28,20 @@ from gitrepo import GitRepo
 from providers.backends import Backends
 from providers.devops import provider as provider_module
 from providers.devops.artifacts import read_metadata
-from providers.devops.calls import _retry_after
 from providers.devops.gitparse import Change, change_kind, parse_changes
 from providers.devops.linediff import MAX_FILE_BYTES, TooLarge, file_change, hunks
 from providers.devops.provider import AzureDevOpsProvider
 from providers.devops.sdk import ENTRA_SCOPE, identity_credentials
 from providers.devops.settings import parse_settings
-from providers.errors import BadData, ConfigError, NotFound, Throttled, Unauthorized, Unavailable
+from providers.errors import (
+    BadData,
+    ConfigError,
+    NotFound,
+    Throttled,
+    Unauthorized,
+    Unavailable,
+    retry_after,
+)
 from providers.git.provider import GitCommitsProvider
 from providers.protocols import ProviderContext
 from providers.records import Build, Commit, Release
@@ -999,9 +1006,9 @@ def test_read_metadata_from_zip() -> None:
 
 
 def test_retry_after_in_seconds_or_as_a_date() -> None:
-    assert _retry_after("7") == 7.0
-    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # already past
-    assert _retry_after("soon") is None and _retry_after(None) is None
+    assert retry_after("7") == 7.0
+    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # already past
+    assert retry_after("soon") is None and retry_after(None) is None
 
 
 def test_our_own_bugs_are_not_retried_as_backend_errors(

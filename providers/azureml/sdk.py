@@ -34,8 +34,8 @@ from providers.errors import (
     Throttled,
     Unauthorized,
     Unavailable,
+    retry_after,
 )
-from providers.mlflow.client import retry_after
 
 
 class EnvTokenCredential:

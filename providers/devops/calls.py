@@ -12,10 +12,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
-from providers.errors import BadData, NotFound, ProviderError, Throttled, Unauthorized, Unavailable
+from providers.errors import (
+    BadData,
+    NotFound,
+    ProviderError,
+    Throttled,
+    Unauthorized,
+    Unavailable,
+    retry_after,
+)
 
 T = TypeVar("T")
 
@@ -31,20 +38,6 @@ class Answer:
     status: int
     retry_after: float | None
     continuation: str | None
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
@@ -122,7 +115,7 @@ class Calls:
         headers = response.headers
         self._local.answer = Answer(
             status=int(response.status_code),
-            retry_after=_retry_after(headers.get("Retry-After")),
+            retry_after=retry_after(headers.get("Retry-After")),
             continuation=headers.get("X-MS-ContinuationToken"),
         )
 

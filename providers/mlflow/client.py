@@ -15,13 +15,20 @@ import json
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from providers.errors import BadData, NotFound, ProviderError, Throttled, Unauthorized, Unavailable
+from providers.errors import (
+    BadData,
+    NotFound,
+    ProviderError,
+    Throttled,
+    Unauthorized,
+    Unavailable,
+    retry_after,
+)
 from providers.mlflow.settings import Connection
 
 API = "api/2.0/mlflow"
@@ -213,21 +220,6 @@ class MlflowClient:
                 **kw,
             )
         return ProviderError(f"{what}: {where}", hint="the server rejected the request", **kw)
-
-
-def retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, float(when.timestamp()) - time.time())
 
 
 def _server_message(response: httpx.Response) -> str:
