@@ -1,0 +1,50 @@
+"""Keys remapped from the config file's [keys] table, and the terminal tuning over SSH."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+from consoleapp import settle
+from textual.widgets import ContentSwitcher
+
+from providers.config import load_config, workspace_profile
+from providers.demo.workspace import DemoCase
+from tui.launch import build_app, tune_for_terminal
+
+
+def test_keys_table_remaps_bindings_by_id(demo: tuple[Path, DemoCase], tmp_path: Path) -> None:
+    config_file = tmp_path / "config.toml"
+    config_file.write_text('[keys]\n"pane.deployments" = "f2"\n"pane.commits" = "f5"\n')
+    keys = load_config(config_file).keys
+    day = demo[1].logged_at[:10]
+    app = build_app(
+        workspace_profile(demo[0], "demo"), keymap=keys, initial_query=f"from:{day} to:{day}"
+    )
+
+    async def scenario() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            switcher = app.query_one("#panes", ContentSwitcher)
+            await pilot.press("f2")
+            await settle(pilot)
+            assert switcher.current == "deployments"
+            await pilot.press("f5")
+            await settle(pilot)
+            assert switcher.current == "commits"
+            await pilot.press("2")  # the old key no longer switches
+            await settle(pilot)
+            assert switcher.current == "commits"
+
+    asyncio.run(scenario())
+
+
+def test_over_ssh_frames_are_fewer_and_animations_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TEXTUAL_FPS", raising=False)
+    monkeypatch.delenv("TEXTUAL_ANIMATIONS", raising=False)
+    tune_for_terminal({"TERM": "xterm"})
+    assert "TEXTUAL_FPS" not in os.environ
+    tune_for_terminal({"SSH_CONNECTION": "10.0.0.2 52110 10.0.0.9 22"})
+    assert os.environ["TEXTUAL_FPS"] == "15" and os.environ["TEXTUAL_ANIMATIONS"] == "none"
