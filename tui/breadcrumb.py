@@ -59,7 +59,7 @@ class TrailBar(Widget, can_focus=True):
         """Show a new trail."""
         self.trail = trail
         self.selected = 0
-        self.refresh()
+        self.refresh(layout=True)  # a longer trail may need another line (wraps, up to 3)
 
     def render(self) -> Text:
         text = Text("Trail ", style="bold")
