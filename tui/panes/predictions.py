@@ -161,7 +161,11 @@ class PredictionsPane(Pane):
             "correlation_id": prediction.correlation_id,
             "time": prediction.timestamp.isoformat(),
             "served_by": f"{prediction.endpoint}/{prediction.deployment or '?'}",
-            "model": f"{prediction.model_name or '?'}:{prediction.model_version or '?'}",
+            "model": (
+                f"{prediction.model_name or '?'}:{prediction.model_version or '?'}"
+                if prediction.model_name or prediction.model_version
+                else "not in the log (see the trail's deployment hop)"
+            ),
             "outputs": to_jsonable(prediction.outputs),
             "inputs": to_jsonable(prediction.inputs),
             "logged_in": to_jsonable(prediction.source),
