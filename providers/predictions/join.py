@@ -124,19 +124,26 @@ def join_v1(
         yield from outputs.take_issues()
         if output is None:
             yield DataIssue(f"{row.file}:{row.line}", _unjoined(row.correlation_id))
-        yield Prediction(
-            request_id=v1_request_id(row),
-            correlation_id=row.correlation_id,
-            timestamp=row.timestamp or partition.start,
-            endpoint=row.service or partition.endpoint,
-            deployment=None,
-            model_name=row.model_name or partition.model_name,
-            model_version=row.model_version or partition.model_version,
-            inputs=row.values,
-            outputs=output.values if output else {},
-            log_format="v1",
-            source=Source(provider, f"{row.file}:{row.line}"),
-        )
+        yield v1_prediction(provider, partition, row, output.values if output else {})
+
+
+def v1_prediction(
+    provider: str, partition: Partition, row: CsvRow, outputs: Mapping[str, Any]
+) -> Prediction:
+    """The prediction of a v1 input row and the values of its output row."""
+    return Prediction(
+        request_id=v1_request_id(row),
+        correlation_id=row.correlation_id,
+        timestamp=row.timestamp or partition.start,
+        endpoint=row.service or partition.endpoint,
+        deployment=None,
+        model_name=row.model_name or partition.model_name,
+        model_version=row.model_version or partition.model_version,
+        inputs=row.values,
+        outputs=outputs,
+        log_format="v1",
+        source=Source(provider, f"{row.file}:{row.line}"),
+    )
 
 
 def join_v2(

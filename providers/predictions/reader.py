@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import BinaryIO, TypeVar
 
+from providers.predictions import duck_sql
 from providers.predictions.csv_v1 import (
     ZERO_REQUEST_ID,
     CsvHeader,
@@ -24,6 +25,7 @@ from providers.predictions.csv_v1 import (
     parse_rows,
     read_header,
 )
+from providers.predictions.duck import DuckSearch
 from providers.predictions.index import Block, IdIndex
 from providers.predictions.join import V1Outputs, V2Outputs, join_v1, join_v2, v1_request_id
 from providers.predictions.jsonl_v2 import JsonlRecord, parse_jsonl, parse_lines
@@ -113,15 +115,18 @@ class LogReader:
         index: IdIndex | None = None,
         schedule: Callable[[list[Partition]], None] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        use_duckdb: bool = True,
     ) -> None:
         """``index``: the id index of closed days; after each lookup ``schedule`` is given
-        the closed partitions it had to scan (to index them, e.g. in the background)."""
+        the closed partitions it had to scan (to index them, e.g. in the background);
+        ``use_duckdb``: field filters are prefiltered by DuckDB where a partition allows."""
         self.store = store
         self.layout = layout
         self.provider = provider
         self.index = index
         self.schedule = schedule
         self.clock = clock
+        self.use_duckdb = use_duckdb
 
     # -- find ---------------------------------------------------------------------------
 
@@ -356,12 +361,26 @@ class LogReader:
         pager = _Pager(query.limit)
         if pager.done:
             return
+        duck = DuckSearch(self.store, self.provider) if self._pushdown(query) else None
+        try:
+            yield from self._search(query, pager, duck)
+        finally:
+            if duck is not None:
+                duck.close()
+
+    def _pushdown(self, query: PredictionQuery) -> bool:
+        """True if field filters go to DuckDB (when a partition allows it)."""
+        return self.use_duckdb and bool(query.filters) and duck_sql.pushable(query.filters)
+
+    def _search(
+        self, query: PredictionQuery, pager: _Pager, duck: DuckSearch | None
+    ) -> Iterator[PredictionPage]:
         for partition in self._partitions(query):
             files = partition.files(self.store)
             if not files:
                 pager.issues.append(DataIssue(partition.folder, _EMPTY_FOLDER))
                 continue
-            for name, predictions in self._joined(partition, files, pager):
+            for name, predictions, counted in self._joined(partition, files, pager, duck, query):
                 pager.files += 1
                 skewed = 0
                 for item in _capped(name, predictions):
@@ -377,6 +396,7 @@ class LogReader:
                                 return
                     if pager.full or pager.stale:
                         yield pager.take()
+                skewed = skewed if counted is None else counted
                 if skewed:
                     pager.issues.append(DataIssue(name, _skew(skewed, partition)))
                 if pager.stale:
@@ -397,23 +417,32 @@ class LogReader:
             )
 
     def _joined(
-        self, partition: Partition, files: list[StoredFile], pager: _Pager
-    ) -> Iterator[tuple[str, Iterator[Prediction | DataIssue]]]:
-        """Per inputs file, its predictions joined with the outputs of the partition,
-        which are read alongside, only as far as the inputs need."""
+        self,
+        partition: Partition,
+        files: list[StoredFile],
+        pager: _Pager,
+        duck: DuckSearch | None,
+        query: PredictionQuery,
+    ) -> Iterator[tuple[str, Iterator[Prediction | DataIssue], int | None]]:
+        """Per inputs file, its predictions joined with the outputs of the partition, and
+        its count of skewed rows when known in advance.  DuckDB prefilters the partition
+        when it can; else the outputs are read alongside, only as far as the inputs need."""
         partner = partition.partner()
         partner_files = partner.files(self.store) if partner else []
         pager.files += len(partner_files)
-        if partition.format == "v1":
+        runs = duck.partition(partition, files, partner_files, query) if duck else None
+        if runs is not None:
+            yield from runs
+        elif partition.format == "v1":
             v1 = V1Outputs(self._all(partner_files, parse_csv))
             for file in files:
                 rows = self._read(file.name, parse_csv)
-                yield file.name, join_v1(self.provider, partition, rows, v1)
+                yield file.name, join_v1(self.provider, partition, rows, v1), None
         else:
             v2 = V2Outputs(self._all(partner_files, parse_jsonl))
             for file in files:
                 records = self._read(file.name, parse_jsonl)
-                yield file.name, join_v2(self.provider, partition, records, v2)
+                yield file.name, join_v2(self.provider, partition, records, v2), None
 
     def _all(self, files: list[StoredFile], parse: _Parser[T]) -> Iterator[T | DataIssue]:
         for file in files:

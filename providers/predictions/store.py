@@ -82,6 +82,11 @@ class LogStore(ABC):
         with self.open(name) as stream:
             return scan.find_lines(stream, needle)
 
+    def local_path(self, name: str) -> Path | None:
+        """The file's path on this machine, for engines that read files themselves
+        (DuckDB); None when the store cannot give one (the generic answer)."""
+        return None
+
     def stat(self, name: str) -> StoredFile:
         """The file's current size (and modification time if the store knows it).
 
@@ -148,6 +153,10 @@ class LocalFolderStore(LogStore):
         """Lines holding ``needle``, read unbuffered into one reused buffer."""
         with open(self._path(name), "rb", buffering=0) as stream:  # noqa: PTH123
             return scan.find_lines(stream, needle)
+
+    def local_path(self, name: str) -> Path | None:
+        """The file's path under the folder."""
+        return Path(self._path(name))
 
     def stat(self, name: str) -> StoredFile:
         """The file's size and modification time (ns), from one ``stat`` call."""

@@ -1,0 +1,80 @@
+"""Field filters as DuckDB SQL over all-VARCHAR columns, with bound parameters.
+
+The SQL is a *superset* prefilter: a row it drops can never match in Python
+(:meth:`~providers.query.FieldFilter.matches`), while rows it keeps are checked again in
+Python on the parsed record, so both paths return the same rows.  Values are always bound
+(``?``); column names come only from the files' headers and are quoted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from providers.query import FieldFilter
+
+_NUMERIC_OPS = frozenset({"=", "!=", "<", "<=", ">", ">="})
+_NON_ASCII = "regexp_matches({c}, '[^\\x00-\\x7F]')"
+
+
+def quote(name: str) -> str:
+    """``name`` as a quoted SQL identifier (embedded quotes doubled; NUL refused)."""
+    if "\x00" in name:
+        raise ValueError(f"not a column name: {name!r}")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def pushable(filters: Sequence[FieldFilter]) -> bool:
+    """False if a filter has a value SQL cannot compare like Python (NaN, ±inf)."""
+    return all(not isinstance(f.value, float) or math.isfinite(f.value) for f in filters)
+
+
+def where(
+    filters: Sequence[FieldFilter], inputs: Sequence[str], outputs: Sequence[str]
+) -> tuple[str, list[object]]:
+    """The WHERE condition of ``filters`` over input columns (alias ``i``) and output
+    columns (alias ``o``), and its parameters."""
+    terms: list[str] = []
+    params: list[object] = []
+    for item in filters:
+        candidates = _candidates(item.field, inputs, outputs)
+        if not candidates:
+            return "false", []
+        ors = []
+        for column in candidates:
+            sql, values = _compare(column, item)
+            ors.append(sql)
+            params.extend(values)
+        terms.append("(" + " or ".join(ors) + ")")
+    return (" and ".join(terms) or "true"), params
+
+
+def _candidates(field: str, inputs: Sequence[str], outputs: Sequence[str]) -> list[str]:
+    """The qualified columns that :meth:`FieldFilter.matches` would look the field up in."""
+    side, _, name = field.partition(".")
+    if side == "inputs" and name:
+        return [f"i.{quote(name)}"] if name in inputs else []
+    if side == "outputs" and name:
+        return [f"o.{quote(name)}"] if name in outputs else []
+    found = [f"i.{quote(field)}"] if field in inputs else []
+    return found + ([f"o.{quote(field)}"] if field in outputs else [])
+
+
+def _compare(column: str, item: FieldFilter) -> tuple[str, list[object]]:
+    """A condition true whenever the Python comparison may be true (NULL: kept)."""
+    op = item.op
+    if op == "~":
+        sql = (
+            f"(contains(lower({column}), lower(?)) or {_NON_ASCII.format(c=column)}"
+            f" or try_cast({column} as double) is not null)"
+        )
+        if not str(item.value).isascii():
+            return "true", []
+        return f"coalesce({sql}, true)", [str(item.value)]
+    if op not in _NUMERIC_OPS:
+        raise ValueError(f"unknown operator {op!r}")
+    if isinstance(item.value, float):
+        return f"coalesce(try_cast({column} as double) {op} ?, true)", [item.value]
+    # a text value: numbers are compared as their Python str(), so let them through
+    sql = f"(coalesce({column} {op} ?, true) or try_cast({column} as double) is not null)"
+    return sql, [item.value]

@@ -1,0 +1,168 @@
+"""Field filters through DuckDB give exactly what the Python parser gives."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from logtree import V1Tree, correlation, v1_csv, v1_path, write_bytes
+
+from providers.predictions import duck as duck_module
+from providers.predictions import duck_sql
+from providers.predictions.layout import Layout
+from providers.predictions.reader import LogReader
+from providers.predictions.store import LocalFolderStore
+from providers.query import FieldFilter, parse_query
+from providers.records import DataIssue, Prediction
+
+DAY = datetime(2024, 5, 1, tzinfo=UTC)
+ODD = ["007", "1e5", "nan", "-0", "+5", "1.", ".5", "1" * 25, "", "west", "\u0663", "1e999"]
+
+
+def reader(root: Path, *, duckdb: bool) -> LogReader:
+    return LogReader(LocalFolderStore(root), Layout(), "logs", use_duckdb=duckdb)
+
+
+def run(root: Path, text: str, *, duckdb: bool) -> tuple[list[Prediction], list[DataIssue]]:
+    rows: list[Prediction] = []
+    issues: list[DataIssue] = []
+    for page in reader(root, duckdb=duckdb).search(parse_query(text)):
+        rows.extend(page.rows)
+        issues.extend(page.issues)
+    return rows, issues
+
+
+@pytest.fixture
+def used(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Per partition offered to DuckDB, whether DuckDB read it."""
+    seen: list[bool] = []
+    original = duck_module.DuckSearch.partition
+
+    def spy(self: duck_module.DuckSearch, *args: Any) -> Any:
+        runs = original(self, *args)
+        seen.append(runs is not None)
+        return runs
+
+    monkeypatch.setattr(duck_module.DuckSearch, "partition", spy)
+    return seen
+
+
+def clean_tree(root: Path) -> None:
+    v1 = V1Tree(root)
+    for n in range(60):
+        when = DAY + timedelta(days=n % 3, minutes=n)
+        odd = ODD[n % len(ODD)]
+        features = {"income": 1000 * n, "odd": odd, "tags": f"[{n}, {n + 1}]", "note": "a,b"}
+        v1.add(when, features, {"decision": "rejected" if n % 4 else "approved", "score": odd})
+    v1.write()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "income<40000",
+        "income>=12000 decision=rejected",
+        "odd>0",
+        "odd=west",
+        "odd~1",
+        "outputs.score<=1",
+        "inputs.odd!=west",
+        "note~A,B",
+        "tags~'3, 4'",
+        "nosuch=1",
+        "from:2024-05-02 to:2024-05-02 income<30000",
+        'decision="x\' or 1=1 --"',
+    ],
+)
+def test_duckdb_and_python_give_the_same_records(
+    tmp_path: Path, used: list[bool], query: str
+) -> None:
+    clean_tree(tmp_path)
+    python = run(tmp_path, query, duckdb=False)
+    assert not used
+    ducked = run(tmp_path, query, duckdb=True)
+    assert used and all(used)
+    assert ducked == python
+
+
+def test_skewed_rows_are_counted_as_in_python(tmp_path: Path, used: list[bool]) -> None:
+    day = DAY + timedelta(days=1)
+    rows = [[n, *correlation(day + timedelta(hours=h), f"c-{n}", f"r-{n}")] for n, h in
+            [(1, 9), (2, -1), (3, 30), (4, 2)]]  # fmt: skip
+    for designation in ("inputs", "predictions"):
+        write_bytes(v1_path(tmp_path, designation, day), v1_csv(["n"], rows))
+    ducked = run(tmp_path, "n>1", duckdb=True)
+    assert used == [True]
+    assert ducked == run(tmp_path, "n>1", duckdb=False)
+    assert [r.inputs["n"] for r in ducked[0]] == [2, 3, 4]
+    assert "2 row(s) stamped outside" in ducked[1][0].message
+
+
+def bad_partition(root: Path, day: int, inputs: bytes, outputs: bytes | None = None) -> None:
+    when = DAY + timedelta(days=day)
+    write_bytes(v1_path(root, "inputs", when), inputs)
+    if outputs is not None:
+        write_bytes(v1_path(root, "predictions", when), outputs)
+
+
+def rows_of(day: int, n: int, *, skip_output: int | None = None) -> tuple[bytes, bytes]:
+    base = DAY + timedelta(days=day)
+    ins = [[i, *correlation(base + timedelta(minutes=i), f"c{day}-{i}", f"r{day}-{i}")]
+           for i in range(n)]  # fmt: skip
+    outs = [[i * 10, *row[1:]] for i, row in enumerate(ins) if i != skip_output]
+    return v1_csv(["n"], ins), v1_csv(["y"], outs)
+
+
+def test_partitions_duckdb_cannot_read_exactly_fall_back_to_python(
+    tmp_path: Path, used: list[bool]
+) -> None:
+    ins, outs = rows_of(0, 5)
+    bad_partition(tmp_path, 0, ins, outs)  # clean: DuckDB
+    ins, outs = rows_of(1, 5, skip_output=2)
+    bad_partition(tmp_path, 1, ins, outs)  # an input without output
+    ins, outs = rows_of(2, 5)
+    lines = ins.split(b"\r\n")
+    lines[2] = lines[2].replace(b",", b",,", 1)  # a row with one column too many
+    bad_partition(tmp_path, 2, b"\r\n".join(lines), outs)
+    ins, outs = rows_of(3, 5)
+    bad_partition(tmp_path, 3, ins.replace(b"c3-1", b"\xe9\xe9"), outs)  # Latin-1 bytes
+    ins, outs = rows_of(4, 5)
+    lines = ins.split(b"\r\n")
+    lines[3] = b'"multi\nline"' + lines[3][1:]  # a quoted value spanning two lines
+    bad_partition(tmp_path, 4, b"\r\n".join(lines), outs.replace(b"c4-4", b"c4-3"))
+    ins, outs = rows_of(5, 5)
+    bad_partition(tmp_path, 5, ins.replace(b"2024-05-06T00:01:00", b"yesterday"), outs)
+    ins, outs = rows_of(6, 5)
+    bad_partition(tmp_path, 6, ins + b"7,c6-7,2024-05", outs)  # being appended
+    python = run(tmp_path, "n>=0", duckdb=False)
+    ducked = run(tmp_path, "n>=0", duckdb=True)
+    assert used == [True, False, False, False, False, False, False]
+    assert ducked == python
+    assert len(python[1]) == 5  # the bad rows; a multi-line value and a repeated id are fine
+
+
+class NoPathStore(LocalFolderStore):
+    def local_path(self, name: str) -> Path | None:
+        return None
+
+
+def test_a_store_without_local_paths_is_searched_in_python(
+    tmp_path: Path, used: list[bool]
+) -> None:
+    clean_tree(tmp_path)
+    pages = LogReader(NoPathStore(tmp_path), Layout(), "logs").search(parse_query("income<9000"))
+    rows = [row for page in pages for row in page.rows]
+    assert used == [False, False, False]
+    assert [r.inputs["income"] for r in rows] == [0, 3000, 6000, 1000, 4000, 7000, 2000, 5000, 8000]
+
+
+def test_field_names_are_quoted_and_values_bound() -> None:
+    odd = 'a"; drop table i; --'
+    sql, params = duck_sql.where([FieldFilter(odd, "=", "x")], [odd], [])
+    assert '"a""; drop table i; --"' in sql
+    assert params == ["x"]
+    assert "x" not in sql.replace("double", "").replace("regexp", "")
+    assert duck_sql.where([FieldFilter("missing", "<", 1.0)], ["a"], ["b"]) == ("false", [])
+    assert not duck_sql.pushable([FieldFilter("a", "<", float("nan"))])
