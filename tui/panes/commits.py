@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar, NamedTuple, TypeVar
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -426,6 +425,8 @@ class CommitsPane(Pane):
         self._show_detail(_header_text(commit), diff_text(commit))
 
     def _show_detail(self, header: Text, diff: str) -> None:
+        from rich.syntax import Syntax  # noqa: PLC0415 - pygments loads on the first diff shown
+
         self.query_one("#commits-header", Static).update(header)
         syntax = Syntax(diff, "diff", theme="ansi_dark", word_wrap=False)
         self.query_one("#commits-diff", Static).update(syntax)
