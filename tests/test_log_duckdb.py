@@ -38,14 +38,14 @@ def run(root: Path, text: str, *, duckdb: bool) -> tuple[list[Prediction], list[
 def used(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Per partition offered to DuckDB, whether DuckDB read it."""
     seen: list[bool] = []
-    original = duck_module.DuckSearch.partition
+    original = duck_module.DuckSearch.prepare
 
     def spy(self: duck_module.DuckSearch, *args: Any) -> Any:
-        runs = original(self, *args)
-        seen.append(runs is not None)
-        return runs
+        prepared = original(self, *args)
+        seen.append(prepared is not None)
+        return prepared
 
-    monkeypatch.setattr(duck_module.DuckSearch, "partition", spy)
+    monkeypatch.setattr(duck_module.DuckSearch, "prepare", spy)
     return seen
 
 

@@ -16,6 +16,7 @@ import logging
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +51,11 @@ _READ = (
     "read_csv(?, columns = ?, header = true, auto_detect = false, delim = ',',"
     " quote = '\"', escape = '\"', filename = true)"
 )
+_UNUSED = frozenset({"$aml_dc_boundary", "$aml_workspace"})
+_NUMBER_START = frozenset("0123456789+-.")
 _UNION = "UNION(i BIGINT, f DOUBLE, s VARCHAR)"
 _INT = r"[+-]?(?:0|[1-9][0-9]*)"  # csv_v1's number patterns, ASCII digits only
 _FLOAT = r"[+-]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-
-FileRun = tuple[str, Iterator[Prediction | DataIssue], int]  # name, items, skewed rows
 
 
 class Unsuitable(Exception):
@@ -90,45 +91,29 @@ class DuckSearch:
             )
         return self._con
 
-    def partition(
-        self,
-        partition: Partition,
-        files: Sequence[StoredFile],
-        outputs: Sequence[StoredFile],
-        query: PredictionQuery,
-    ) -> list[FileRun] | None:
-        """Per inputs file, its predictions prefiltered by DuckDB (to be checked again with
-        the whole query) and its count of rows outside the folder's time; None if the
-        partition must be read in Python."""
+    def prepare(self, partition: Partition, query: PredictionQuery) -> Prepared | None:
+        """The partition checked and ready to stream its rows prefiltered by DuckDB; None
+        if it must be read in Python (see the module docstring)."""
+        partner = partition.partner()
+        files = partition.files(self.store)
+        outputs = partner.files(self.store) if partner else []
         if partition.format != "v1" or not files or not outputs:
             return None
         try:
-            return self._partition(partition, files, outputs, query)
+            inputs, partners = self._files(files), self._files(outputs)
+            skewed = self._check(inputs, partners, partition)
         except (Unsuitable, OSError) as exc:
             log.info("%s read in Python, not DuckDB: %s", partition.folder, exc)
+            return None
         except Exception as exc:  # duckdb.Error: imported lazily, so caught broadly
             import duckdb  # noqa: PLC0415
 
             if not isinstance(exc, duckdb.Error):
                 raise
             log.info("%s read in Python, DuckDB refused it: %s", partition.folder, exc)
-        return None
-
-    def _partition(
-        self,
-        partition: Partition,
-        files: Sequence[StoredFile],
-        outputs: Sequence[StoredFile],
-        query: PredictionQuery,
-    ) -> list[FileRun]:
-        inputs = self._files(files)
-        partner = self._files(outputs)
-        skewed = self._check(inputs, partner, partition)
-        cond, params = duck_sql.where(query.filters, inputs.columns, partner.columns)
-        return [
-            (name, self._rows(partition, name, path, inputs, partner, cond, params), skew)
-            for name, path, skew in zip(inputs.names, inputs.paths, skewed, strict=True)
-        ]
+            return None
+        cond, params = duck_sql.where(query.filters, inputs.columns, partners.columns)
+        return Prepared(self, partition, inputs, partners, skewed, cond, params)
 
     def _files(self, files: Sequence[StoredFile]) -> _Files:
         """The files' local paths and common columns (Unsuitable if they have none)."""
@@ -189,34 +174,71 @@ class DuckSearch:
                     skewed.append(int(out))
         return skewed
 
-    def _rows(
-        self,
-        partition: Partition,
-        name: str,
-        path: str,
-        inputs: _Files,
-        outputs: _Files,
-        cond: str,
-        params: list[object],
-    ) -> Iterator[Prediction | DataIssue]:
-        """The file's rows passing the SQL prefilter, in file order, as predictions."""
+    def batches(self, prepared: Prepared, path: str) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of one inputs file passing the SQL prefilter, in file order: the line
+        number, then the typed input and output columns."""
+        inputs, outputs = prepared.inputs, prepared.outputs
         key = duck_sql.quote(CORRELATION_ID)
         select = ", ".join(
-            [_typed("i", c) for c in inputs.columns] + [_typed("o", c) for c in outputs.columns]
+            [_typed("i", c) for c in _used(inputs.columns)]
+            + [_typed("o", c) for c in _features(outputs.columns)]
         )
         sql = (
-            f"select i.__n, {select} from (select row_number() over () as __n, *"
+            f"select i.__n + 1, {select} from (select row_number() over () as __n, *"
             f" from {_READ}) i join {_READ} o on i.{key} = o.{key}"
-            f" where {cond} order by i.__n"
+            f" where {prepared.cond} order by i.__n"
         )
-        values = [[path], inputs.types, outputs.paths, outputs.types, *params]
+        values = [[path], inputs.types, outputs.paths, outputs.types, *prepared.params]
         cursor = self._connection().execute(sql, values)
-        width = len(inputs.columns)
+        last = 0
         while batch := cursor.fetchmany(FETCH):
-            for row in batch:
-                ins = _decode(inputs.columns, row, 1)
-                outs = _decode(outputs.columns, row, 1 + width)
-                yield _prediction(self.provider, partition, name, row[0] + 1, ins, outs)
+            # line numbers must rise: a file's rows are streamed in file order
+            if batch[0][0] <= last or any(a[0] >= b[0] for a, b in pairwise(batch)):
+                raise Unsuitable("DuckDB returned rows out of file order")
+            last = batch[-1][0]
+            yield batch
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A partition DuckDB reads exactly as Python would, and its SQL prefilter."""
+
+    search: DuckSearch
+    partition: Partition
+    inputs: _Files
+    outputs: _Files
+    skewed: list[int]  # per inputs file, its rows outside the folder's time
+    cond: str
+    params: list[object]
+
+    def predictions(self, name: str, batch: list[tuple[Any, ...]]) -> list[Prediction | DataIssue]:
+        """The batch's rows as the Python parser and join make them."""
+        ins = _used(self.inputs.columns)
+        features = [(c, 1 + n) for n, c in enumerate(ins) if c not in CORRELATION_COLUMNS]
+        outputs = [(c, 1 + len(ins) + n) for n, c in enumerate(_features(self.outputs.columns))]
+        at = {c: 1 + n for n, c in enumerate(ins) if c in CORRELATION_COLUMNS}
+        found: list[Prediction | DataIssue] = []
+        for row in batch:
+            text = row[at[TIMESTAMP]] or ""
+            timestamp = parse_timestamp(text)
+            if timestamp is None:
+                where = f"{name}:{row[0]}"
+                found.append(DataIssue(where, f"bad {TIMESTAMP} {text[:40]!r}; row skipped"))
+                continue
+            csv_row = CsvRow(
+                file=name,
+                line=row[0],
+                values={c: _value(row[i]) for c, i in features},
+                correlation_id=row[at[CORRELATION_ID]] or "",
+                request_id=row[at[REQUEST_ID]] or "",
+                timestamp=timestamp,
+                service=row[at[SERVICE]] or "",
+                model_name=row[at[MODEL_NAME]] or "",
+                model_version=row[at[MODEL_VERSION]] or "",
+            )
+            values = {c: _value(row[i]) for c, i in outputs}
+            found.append(v1_prediction(self.search.provider, self.partition, csv_row, values))
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,43 +269,23 @@ def _typed(table: str, column: str) -> str:
     )
 
 
-def _decode(columns: tuple[str, ...], row: tuple[Any, ...], at: int) -> dict[str, Any]:
-    """Column values as :func:`coerce` makes them: numbers typed by DuckDB; text
-    (including numbers DuckDB left alone) coerced in Python."""
-    values = dict(zip(columns, row[at : at + len(columns)], strict=True))
-    for column, value in values.items():
-        if value is None or isinstance(value, str):
-            text = value or ""
-            values[column] = text if column in CORRELATION_COLUMNS else coerce(text)
-    return values
+def _used(columns: tuple[str, ...]) -> list[str]:
+    """The input columns a prediction is made of (not the boundary and workspace)."""
+    return [c for c in columns if c not in _UNUSED]
 
 
-def _prediction(
-    provider: str,
-    partition: Partition,
-    name: str,
-    line: int,
-    inputs: dict[str, str | None],
-    outputs: dict[str, str | None],
-) -> Prediction | DataIssue:
-    """The prediction the Python parser and join make of these two rows."""
-    text = inputs[TIMESTAMP] or ""
-    timestamp = parse_timestamp(text)
-    if timestamp is None:
-        return DataIssue(f"{name}:{line}", f"bad {TIMESTAMP} {text[:40]!r}; row skipped")
-    row = CsvRow(
-        file=name,
-        line=line,
-        values={k: v for k, v in inputs.items() if k not in CORRELATION_COLUMNS},
-        correlation_id=inputs[CORRELATION_ID] or "",
-        request_id=inputs[REQUEST_ID] or "",
-        timestamp=timestamp,
-        service=inputs[SERVICE] or "",
-        model_name=inputs[MODEL_NAME] or "",
-        model_version=inputs[MODEL_VERSION] or "",
-    )
-    outputs = {k: v for k, v in outputs.items() if k not in CORRELATION_COLUMNS}
-    return v1_prediction(provider, partition, row, outputs)
+def _features(columns: tuple[str, ...]) -> list[str]:
+    return [c for c in columns if c not in CORRELATION_COLUMNS]
+
+
+def _value(value: Any) -> Any:
+    """A feature value as :func:`coerce` makes it: numbers come typed from DuckDB; text
+    that may still be a number to Python (non-ASCII digits, over 18 digits) is coerced."""
+    if value is None:
+        return ""
+    if type(value) is str and (value[:1] in _NUMBER_START or not value.isascii()):
+        return coerce(value)
+    return value
 
 
 def _lines(path: str) -> int:

@@ -25,7 +25,7 @@ from providers.predictions.csv_v1 import (
     parse_rows,
     read_header,
 )
-from providers.predictions.duck import DuckSearch
+from providers.predictions.duck_ahead import ReadAhead
 from providers.predictions.index import Block, IdIndex
 from providers.predictions.join import V1Outputs, V2Outputs, join_v1, join_v2, v1_request_id
 from providers.predictions.jsonl_v2 import JsonlRecord, parse_jsonl, parse_lines
@@ -361,9 +361,12 @@ class LogReader:
         pager = _Pager(query.limit)
         if pager.done:
             return
-        duck = DuckSearch(self.store, self.provider) if self._pushdown(query) else None
+        partitions = self._partitions(query)
+        duck = None
+        if self._pushdown(query):
+            duck = ReadAhead(self.store, self.provider, query, partitions)
         try:
-            yield from self._search(query, pager, duck)
+            yield from self._search(partitions, query, pager, duck)
         finally:
             if duck is not None:
                 duck.close()
@@ -373,14 +376,18 @@ class LogReader:
         return self.use_duckdb and bool(query.filters) and duck_sql.pushable(query.filters)
 
     def _search(
-        self, query: PredictionQuery, pager: _Pager, duck: DuckSearch | None
+        self,
+        partitions: list[Partition],
+        query: PredictionQuery,
+        pager: _Pager,
+        duck: ReadAhead | None,
     ) -> Iterator[PredictionPage]:
-        for partition in self._partitions(query):
+        for partition in partitions:
             files = partition.files(self.store)
             if not files:
                 pager.issues.append(DataIssue(partition.folder, _EMPTY_FOLDER))
                 continue
-            for name, predictions, counted in self._joined(partition, files, pager, duck, query):
+            for name, predictions, counted in self._joined(partition, files, pager, duck):
                 pager.files += 1
                 skewed = 0
                 for item in _capped(name, predictions):
@@ -421,8 +428,7 @@ class LogReader:
         partition: Partition,
         files: list[StoredFile],
         pager: _Pager,
-        duck: DuckSearch | None,
-        query: PredictionQuery,
+        duck: ReadAhead | None,
     ) -> Iterator[tuple[str, Iterator[Prediction | DataIssue], int | None]]:
         """Per inputs file, its predictions joined with the outputs of the partition, and
         its count of skewed rows when known in advance.  DuckDB prefilters the partition
@@ -430,7 +436,7 @@ class LogReader:
         partner = partition.partner()
         partner_files = partner.files(self.store) if partner else []
         pager.files += len(partner_files)
-        runs = duck.partition(partition, files, partner_files, query) if duck else None
+        runs = duck.partition(partition) if duck else None
         if runs is not None:
             yield from runs
         elif partition.format == "v1":
