@@ -83,7 +83,8 @@ def test_duckdb_and_python_give_the_same_records(
     python = run(tmp_path, query, duckdb=False)
     assert not used
     ducked = run(tmp_path, query, duckdb=True)
-    assert used and all(used)
+    # the first day is parsed in Python (its first page comes sooner), the rest in DuckDB
+    assert used == ([] if "from:" in query else [True, True])
     assert ducked == python
 
 
@@ -93,6 +94,8 @@ def test_skewed_rows_are_counted_as_in_python(tmp_path: Path, used: list[bool]) 
             [(1, 9), (2, -1), (3, 30), (4, 2)]]  # fmt: skip
     for designation in ("inputs", "predictions"):
         write_bytes(v1_path(tmp_path, designation, day), v1_csv(["n"], rows))
+    ins, outs = rows_of(-1, 2)  # the day before: read in Python
+    bad_partition(tmp_path, -1, ins, outs)
     ducked = run(tmp_path, "n>1", duckdb=True)
     assert used == [True]
     assert ducked == run(tmp_path, "n>1", duckdb=False)
@@ -136,9 +139,11 @@ def test_partitions_duckdb_cannot_read_exactly_fall_back_to_python(
     bad_partition(tmp_path, 5, ins.replace(b"2024-05-06T00:01:00", b"yesterday"), outs)
     ins, outs = rows_of(6, 5)
     bad_partition(tmp_path, 6, ins + b"7,c6-7,2024-05", outs)  # being appended
+    ins, outs = rows_of(7, 5)
+    bad_partition(tmp_path, 7, ins, outs)  # clean: DuckDB
     python = run(tmp_path, "n>=0", duckdb=False)
     ducked = run(tmp_path, "n>=0", duckdb=True)
-    assert used == [True, False, False, False, False, False, False]
+    assert used == [False, False, False, False, False, False, True]
     assert ducked == python
     assert len(python[1]) == 5  # the bad rows; a multi-line value and a repeated id are fine
 
@@ -154,7 +159,7 @@ def test_a_store_without_local_paths_is_searched_in_python(
     clean_tree(tmp_path)
     pages = LogReader(NoPathStore(tmp_path), Layout(), "logs").search(parse_query("income<9000"))
     rows = [row for page in pages for row in page.rows]
-    assert used == [False, False, False]
+    assert used == [False, False]
     assert [r.inputs["income"] for r in rows] == [0, 3000, 6000, 1000, 4000, 7000, 2000, 5000, 8000]
 
 

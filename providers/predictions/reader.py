@@ -363,8 +363,10 @@ class LogReader:
             return
         partitions = self._partitions(query)
         duck = None
-        if self._pushdown(query):
-            duck = ReadAhead(self.store, self.provider, query, partitions)
+        if self._pushdown(query) and len(partitions) > 1:
+            # the first partition is parsed in Python: its first page comes in ~0.1 s,
+            # DuckDB's after ~0.35 s (import, checks); DuckDB reads the rest meanwhile
+            duck = ReadAhead(self.store, self.provider, query, partitions[1:])
         try:
             yield from self._search(partitions, query, pager, duck)
         finally:
@@ -382,12 +384,14 @@ class LogReader:
         pager: _Pager,
         duck: ReadAhead | None,
     ) -> Iterator[PredictionPage]:
-        for partition in partitions:
+        for number, partition in enumerate(partitions):
             files = partition.files(self.store)
             if not files:
                 pager.issues.append(DataIssue(partition.folder, _EMPTY_FOLDER))
                 continue
-            for name, predictions, counted in self._joined(partition, files, pager, duck):
+            for name, predictions, counted in self._joined(
+                partition, files, pager, duck if number else None
+            ):
                 pager.files += 1
                 skewed = 0
                 for item in _capped(name, predictions):
