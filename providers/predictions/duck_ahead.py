@@ -40,7 +40,11 @@ class ReadAhead:
         self._thread = threading.Thread(
             target=self._produce, args=(partitions,), name="duckdb-read-ahead", daemon=True
         )
-        self._thread.start()
+
+    def start(self) -> None:
+        """Start reading ahead (once; :meth:`partition` starts it if need be)."""
+        if self._thread.ident is None:
+            self._thread.start()
 
     def close(self) -> None:
         """Stop reading ahead and close DuckDB."""
@@ -48,7 +52,7 @@ class ReadAhead:
         con = self.search._con
         if con is not None:
             con.interrupt()
-        while self._thread.is_alive():
+        while self._thread.ident is not None and self._thread.is_alive():
             self._drain()
             self._thread.join(0.05)
         self.search.close()
@@ -57,6 +61,7 @@ class ReadAhead:
         """Per inputs file, its predictions prefiltered by DuckDB (to be checked again
         with the whole query) and its rows outside the folder's time; None if the
         partition must be read in Python.  Runs must be read in order, to their end."""
+        self.start()
         while True:
             kind, folder, value = self._events.get()
             if kind == "error":

@@ -365,10 +365,13 @@ class LogReader:
         duck = None
         if self._pushdown(query) and len(partitions) > 1:
             # the first partition is parsed in Python: its first page comes in ~0.1 s,
-            # DuckDB's after ~0.35 s (import, checks); DuckDB reads the rest meanwhile
+            # DuckDB's after ~0.35 s (import, checks); DuckDB reads the rest from then on
             duck = ReadAhead(self.store, self.provider, query, partitions[1:])
         try:
-            yield from self._search(partitions, query, pager, duck)
+            for page in self._search(partitions, query, pager, duck):
+                yield page
+                if duck is not None:
+                    duck.start()
         finally:
             if duck is not None:
                 duck.close()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import ClassVar
 
 from rich.json import JSON
@@ -25,6 +30,37 @@ from tui.plain import safe_text
 from tui.virtual_table import PredictionTable
 
 MAX_ROWS = 200_000  # rows kept in memory; the query bar narrows beyond that
+# While a search parses in its thread, the UI thread waits for the GIL at most this long
+# each time it wants it back (default 5 ms; a frame needs it several times: bench/pagedown_bench.py)
+SEARCH_SWITCH_INTERVAL = 0.0002
+
+
+class _ShortSwitches:
+    """Shortens the interpreter's thread switch interval while any search thread runs."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.running = 0
+        self.saved = sys.getswitchinterval()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self.lock:
+            if not self.running:
+                self.saved = sys.getswitchinterval()
+                sys.setswitchinterval(self.seconds)
+            self.running += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.running -= 1
+                if not self.running:
+                    sys.setswitchinterval(self.saved)
+
+
+_SEARCHING = _ShortSwitches(SEARCH_SWITCH_INTERVAL)
 
 
 class PredictionsPane(Pane):
@@ -96,12 +132,15 @@ class PredictionsPane(Pane):
             worker = get_current_worker()
             total = 0
             try:
-                with using(mode) as seen:
+                with using(mode) as seen, _SEARCHING.held():
                     for page in provider.search(query):
                         if worker.is_cancelled or generation != self._calls["search"]:
                             return
                         total += len(page.rows)
                         self.app.call_from_thread(self._add_page, generation, page)
+                        # kept rows leave the cyclic GC's view: a full collection over
+                        # 200k rows (millions of objects) stalls every thread for ~0.2 s
+                        gc.freeze()
                         if total >= MAX_ROWS:
                             break
             except Exception as exc:
