@@ -7,7 +7,9 @@ in its worker thread, and once it is done (``MAX_ROWS`` rows).  The baseline is 
 Line-API ``ScrollView`` over the same number of rows, pressed the same way.  Each press is
 timed from the key reaching the driver to the first screen update written after the
 cursor moved (``pilot.press`` itself sleeps ~60 ms waiting for idle, so it cannot time a
-frame).
+frame).  While the user moves the cursor the pane's search waits between pages
+(``USER_PAUSE`` after the last move), so "while streaming" means a search under way,
+paused by the presses.
 
     .venv/bin/python bench/pagedown_bench.py [--tree DIR] [--presses 200]
 """

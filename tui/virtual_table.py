@@ -7,6 +7,7 @@ visible ones into segments, so paging costs the same at any size.
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -50,6 +51,7 @@ class PredictionTable(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.rows: list[Prediction] = []
         self.marked: str | None = None  # correlation id of the traced prediction
+        self.moved_at = 0.0  # time.monotonic() of the user's last cursor move
 
     # -- data ------------------------------------------------------------------------
 
@@ -135,10 +137,13 @@ class PredictionTable(ScrollView, can_focus=True):
             self.post_message(self.Highlighted(current))
 
     def action_move(self, step: int) -> None:
+        self.moved_at = time.monotonic()
         self.cursor += step
 
     def action_page(self, direction: int) -> None:
+        self.moved_at = time.monotonic()
         self.cursor += direction * self._page
 
     def action_jump(self, where: int) -> None:
+        self.moved_at = time.monotonic()
         self.cursor = 0 if where == 0 else len(self.rows) - 1

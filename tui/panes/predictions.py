@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import ClassVar
@@ -33,6 +34,7 @@ MAX_ROWS = 200_000  # rows kept in memory; the query bar narrows beyond that
 # While a search parses in its thread, the UI thread waits for the GIL at most this long
 # each time it wants it back (default 5 ms; a frame needs it several times: bench/pagedown_bench.py)
 SEARCH_SWITCH_INTERVAL = 0.0002
+USER_PAUSE = 0.3  # s: a streaming search waits between pages while the user moves the cursor
 
 
 class _ShortSwitches:
@@ -141,6 +143,10 @@ class PredictionsPane(Pane):
                         # kept rows leave the cyclic GC's view: a full collection over
                         # 200k rows (millions of objects) stalls every thread for ~0.2 s
                         gc.freeze()
+                        while time.monotonic() - table.moved_at < USER_PAUSE:
+                            if worker.is_cancelled:  # the user is scrolling: parse later
+                                return
+                            time.sleep(0.02)
                         if total >= MAX_ROWS:
                             break
             except Exception as exc:
