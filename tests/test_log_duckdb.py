@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -171,3 +173,16 @@ def test_field_names_are_quoted_and_values_bound() -> None:
     assert "x" not in sql.replace("double", "").replace("regexp", "")
     assert duck_sql.where([FieldFilter("missing", "<", 1.0)], ["a"], ["b"]) == ("false", [])
     assert not duck_sql.pushable([FieldFilter("a", "<", float("nan"))])
+
+
+def test_a_search_stopped_early_stops_reading_ahead(tmp_path: Path, used: list[bool]) -> None:
+    clean_tree(tmp_path)
+    query = parse_query("income>=0")
+    limited = replace(query, limit=25)  # past the first day (20 rows), into DuckDB's
+    python = [r for p in reader(tmp_path, duckdb=False).search(limited) for r in p.rows]
+    ducked = [r for p in reader(tmp_path, duckdb=True).search(limited) for r in p.rows]
+    assert ducked == python and len(ducked) == 25 and used[0]
+    pages = reader(tmp_path, duckdb=True).search(query)
+    assert next(pages).rows
+    pages.close()  # the console moved on to another query
+    assert not [t for t in threading.enumerate() if t.name == "duckdb-read-ahead"]
