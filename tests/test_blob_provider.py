@@ -34,7 +34,7 @@ from providers.errors import ConfigError, NotFound, Throttled, Unauthorized
 from providers.local.predictions import LocalPredictionsProvider
 from providers.predictions import reader
 from providers.protocols import PredictionPage, ProviderContext
-from providers.query import PredictionQuery
+from providers.query import PredictionQuery, parse_query
 from providers.records import DataIssue, Prediction
 
 __all__ = ["azurite"]  # the fixture, used by name
@@ -191,6 +191,7 @@ def test_same_results_as_local_logs(
         PredictionQuery(endpoint="churn-ep", deployment="green"),
         PredictionQuery(model_name="churn", model_version="4"),
         PredictionQuery(request_id="v1-3-2-1"),
+        parse_query("age>=31 churn=1"),  # a field filter: DuckDB over the mirror copies
     ]
     for query in queries:
         expected = list(local.search(query))
@@ -198,6 +199,7 @@ def test_same_results_as_local_logs(
         assert sorted(map(repr, rows(iter(got)))) == sorted(map(repr, rows(iter(expected))))
         assert issues(iter(got)) == issues(iter(expected))
     assert len(rows(local.search(PredictionQuery()))) == (2 * 4 * 3 + 1) + (3 * 2 * 2 * 2 + 1)
+    assert len(rows(v1.search(queries[-1]))) == 6  # days 1-3 (age 31-33), minute 1, 2 versions
     for wanted in ("v1-3-2-1", "v1-4-0-0", "v2-green-1-14", "v1-lonely", "nope"):
         found = rows(v1.find(wanted)) + rows(v2.find(wanted))
         assert found == rows(local.find(wanted)), wanted

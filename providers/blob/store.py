@@ -22,6 +22,7 @@ from __future__ import annotations
 import builtins
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from providers.blob.failures import BlobChanged
@@ -124,6 +125,11 @@ class BlobLogStore(LogStore):
         """Lines holding ``needle``, searched in the (updated) mirror copy on disk."""
         self._sync(name)
         return self._local.find_lines(name, needle)
+
+    def local_path(self, name: str) -> Path | None:
+        """The mirror copy's path, brought up to date first (DuckDB reads it directly)."""
+        self._sync(name)
+        return self._local.local_path(name)
 
     def _sync(self, name: str) -> None:
         if not _inside(name, self.root) or name == self.root:
