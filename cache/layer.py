@@ -74,28 +74,18 @@ class ProviderCache:
         """
         key = self._key(provider, kind, method, args)
         cached = self._load(key, result)
-        now = time.time()
-        if cached is not None:
-            entry, value = cached
-            fresh = entry.fresh(now)
-            age = now - entry.fetched_at
-            if self.offline:
-                record(Served(what, age, not fresh, "offline"))
-                return value  # type: ignore[no-any-return]
-            mode = current_mode()
-            if mode != REFRESH and (fresh or mode == STALE_OK):
-                record(Served(what, age, not fresh))
-                return value  # type: ignore[no-any-return]
-        elif self.offline:
+        if cached is not None and self._serve(cached[0], what):
+            return cached[1]  # type: ignore[no-any-return]
+        if self.offline:
             raise _not_cached(what)
         try:
             answer = call()
         except _FALLBACK_ERRORS as exc:
             if cached is None:
                 raise
-            record(Served(what, now - cached[0].fetched_at, True, _reason(exc)))
+            record(Served(what, time.time() - cached[0].fetched_at, True, _reason(exc)))
             return cached[1]  # type: ignore[no-any-return]
-        self._save(key, kind, answer, settled(answer))
+        self._put(key, kind, to_jsonable(answer), self._fresh_until(settled(answer)))
         return answer
 
     # -- streams of pages -----------------------------------------------------------
@@ -116,15 +106,9 @@ class ProviderCache:
         """The pages of ``call()``; the first ``max_pages`` are cached as they stream."""
         key = self._key(provider, kind, method, args)
         index = self.store.get(key)
-        now = time.time()
-        if index is not None and isinstance(index.value, dict):
-            fresh = index.fresh(now)
-            mode = current_mode()
-            if self.offline or (mode != REFRESH and (fresh or mode == STALE_OK)):
-                why = "offline" if self.offline else ""
-                record(Served(what, now - index.fetched_at, not fresh, why))
-                yield from self._replay(key, index, result, call, what)
-                return
+        if index is not None and isinstance(index.value, dict) and self._serve(index, what):
+            yield from self._replay(key, index, result, call, what)
+            return
         if self.offline:
             raise _not_cached(what)
         yield from self._stream(key, kind, call, settled, what, index, result, max_pages)
@@ -135,11 +119,8 @@ class ProviderCache:
         """The cached pages one by one, then (online) the rest from the backend."""
         count = int(index.value.get("pages", 0))
         served = 0
-        for number in range(count):
-            page = self._load(f"{key}#{number}", result)
-            if page is None:  # evicted meanwhile: read on from the backend
-                break
-            yield page[1]
+        for page in self._cached_pages(key, count, result):
+            yield page
             served += 1
         if served == count and index.value.get("complete"):
             return
@@ -150,15 +131,13 @@ class ProviderCache:
             )
         yield from itertools.islice(call(), served, None)
 
-    def _cached_pages(self, key: str, index: Entry, result: Any) -> list[Any] | None:
-        """Every cached page of a stream, or None if one is missing."""
-        pages = []
-        for number in range(int(index.value.get("pages", 0))):
+    def _cached_pages(self, key: str, count: int, result: Any) -> Iterator[Any]:
+        """The first ``count`` cached pages of a stream, up to the first one evicted."""
+        for number in range(count):
             page = self._load(f"{key}#{number}", result)
             if page is None:
-                return None
-            pages.append(page[1])
-        return pages
+                return
+            yield page[1]
 
     def _stream(
         self,
@@ -171,7 +150,7 @@ class ProviderCache:
         result: Any,
         max_pages: int,
     ) -> Iterator[T]:
-        fresh_until = None if settled else time.time() + self.settings.ttl
+        fresh_until = self._fresh_until(settled)
         count = 0
         try:
             for count, page in enumerate(call(), start=1):
@@ -180,10 +159,13 @@ class ProviderCache:
                     self._put(key, kind, {"pages": count, "complete": False}, fresh_until)
                 yield page
         except _FALLBACK_ERRORS as exc:
-            served = None if index is None or count else self._cached_pages(key, index, result)
-            if served is None:
+            if index is None or count or not isinstance(index.value, dict):
+                raise  # nothing cached, or pages already given: cannot stand in
+            wanted = int(index.value.get("pages", 0))
+            served = list(self._cached_pages(key, wanted, result))
+            if len(served) < wanted:
                 raise
-            record(Served(what, time.time() - index.fetched_at, True, _reason(exc)))  # type: ignore[union-attr]
+            record(Served(what, time.time() - index.fetched_at, True, _reason(exc)))
             yield from served
             return
         if count <= max_pages:
@@ -205,9 +187,20 @@ class ProviderCache:
             self.store.delete(key)  # written by an older, incompatible version
             return None
 
-    def _save(self, key: str, kind: str, answer: Any, settled: bool) -> None:
-        fresh_until = None if settled else time.time() + self.settings.ttl
-        self._put(key, kind, to_jsonable(answer), fresh_until)
+    def _serve(self, entry: Entry, what: str) -> bool:
+        """Whether ``entry`` may answer now (offline, fresh, or stale in STALE_OK mode);
+        if so, note it as served."""
+        now = time.time()
+        fresh = entry.fresh(now)
+        mode = current_mode()
+        if not (self.offline or (mode != REFRESH and (fresh or mode == STALE_OK))):
+            return False
+        record(Served(what, now - entry.fetched_at, not fresh, "offline" if self.offline else ""))
+        return True
+
+    def _fresh_until(self, settled: bool) -> float | None:
+        """None (for good) for a settled answer, else now plus the time to live."""
+        return None if settled else time.time() + self.settings.ttl
 
     def _put(self, key: str, kind: str, value: Any, fresh_until: float | None) -> None:
         self.store.put(key, Entry(kind, value, time.time(), fresh_until), tag=self.profile)

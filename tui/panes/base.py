@@ -87,6 +87,7 @@ class Pane(Vertical):
         self.session = session
         self._calls: dict[str, int] = {}
         self._busy_groups: set[str] = set()
+        self._refreshing = False  # True while `r` reloads: calls bypass the cache
 
     @property
     def console(self) -> ModeltrailApp:
@@ -133,7 +134,7 @@ class Pane(Vertical):
 
     def cache_mode(self) -> str:
         """How a call started now should use the cache (see :mod:`cache.context`)."""
-        return REFRESH if getattr(self, "_refreshing", False) else STALE_OK
+        return REFRESH if self._refreshing else STALE_OK
 
     def show_trail(self, trail: Trail) -> None:
         """Select the object the trail links to in this pane (default: nothing)."""
