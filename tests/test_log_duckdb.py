@@ -40,14 +40,14 @@ def run(root: Path, text: str, *, duckdb: bool) -> tuple[list[Prediction], list[
 def used(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Per partition offered to DuckDB, whether DuckDB read it."""
     seen: list[bool] = []
-    original = duck_module.DuckSearch.prepare
+    original = duck_module.DuckSearch.read
 
-    def spy(self: duck_module.DuckSearch, *args: Any) -> Any:
-        prepared = original(self, *args)
-        seen.append(prepared is not None)
-        return prepared
+    def spy(self: duck_module.DuckSearch, *args: Any, **kwargs: Any) -> Any:
+        opened = original(self, *args, **kwargs)
+        seen.append(opened is not None)
+        return opened
 
-    monkeypatch.setattr(duck_module.DuckSearch, "prepare", spy)
+    monkeypatch.setattr(duck_module.DuckSearch, "read", spy)
     return seen
 
 
@@ -186,3 +186,23 @@ def test_a_search_stopped_early_stops_reading_ahead(tmp_path: Path, used: list[b
     assert next(pages).rows
     pages.close()  # the console moved on to another query
     assert not [t for t in threading.enumerate() if t.name == "duckdb-read-ahead"]
+
+
+def test_the_first_day_is_handed_to_duckdb_after_the_first_page(
+    tmp_path: Path, used: list[bool]
+) -> None:
+    ins, outs = [], []
+    for n in range(700):
+        when = DAY + timedelta(seconds=100 * n, hours=30 if n % 50 == 7 else 0)  # some skewed
+        ids = correlation(when, f"c-{n}", f"r-{n}")
+        ins.append([n, ODD[n % len(ODD)], *ids])
+        outs.append([ODD[n % 3], *ids])
+    write_bytes(v1_path(tmp_path, "inputs", DAY), v1_csv(["n", "odd"], ins))
+    write_bytes(v1_path(tmp_path, "predictions", DAY), v1_csv(["score"], outs))
+    for query in ("n>=0", "from:2024-05-01 to:2024-05-01 n<600", "odd~1"):
+        python = run(tmp_path, query, duckdb=False)
+        assert run(tmp_path, query, duckdb=True) == python
+    assert used == [True, True, True]  # after the first page, each time
+    rows, issues = run(tmp_path, "n>=0", duckdb=True)
+    assert [r.source.native_id.rsplit(":", 1)[1] for r in rows] == [str(n + 2) for n in range(700)]
+    assert [i.message.split()[0] for i in issues] == ["14"]  # skewed rows, counted once

@@ -3,20 +3,28 @@
 releases the GIL, the filter pushed down as SQL with bound parameters
 (:mod:`providers.predictions.duck_sql`).  duckdb is imported on the first such search.
 
+One query per inputs file reads it once.  It numbers the rows, joins them to the
+partition's outputs by correlation id, checks the whole file (sums over every row, carried
+on the first row, which the query always returns) and returns the rows that pass the prefilter in
+file order, their values already typed as :func:`coerce` would type them (a row where
+DuckDB's type could differ comes with its raw text, coerced in Python).
+
 A partition goes to DuckDB only when DuckDB reads it as the Python parser would: local
 files, headers with every correlation column and unique names, one record per line
-(DuckDB's row count = lines - 1), naive ISO timestamps, every input joined to an output by
-correlation id, and no DuckDB error.  Otherwise :meth:`DuckSearch.partition` returns None
-(and logs why) and the reader parses the partition in Python, which reports its issues.
+(DuckDB's row count = lines - 1), plain ISO timestamps, every input joined to exactly one
+output by correlation id, and no DuckDB error.  Otherwise :meth:`DuckSearch.read` returns
+None (and logs why) and the reader parses the partition in Python, which reports its issues.
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import logging
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,33 +37,34 @@ from providers.predictions.csv_v1 import (
     REQUEST_ID,
     SERVICE,
     TIMESTAMP,
-    CsvRow,
+    ZERO_REQUEST_ID,
     coerce,
-    parse_timestamp,
     read_header,
 )
-from providers.predictions.join import v1_prediction
 from providers.predictions.layout import Partition
 from providers.predictions.store import LogStore, StoredFile
 from providers.query import PredictionQuery
-from providers.records import DataIssue, Prediction
+from providers.records import DataIssue, Prediction, Source
 
 log = logging.getLogger(__name__)
 
 MEMORY_LIMIT = "256MB"
 THREADS = 2
 FETCH = 1000
-_TS = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?"
 _CHUNK = 1 << 20
+_SAMPLE = 1 << 16
+_ROWS = 20  # rows sampled to guess the columns' types
 _READ = (
     "read_csv(?, columns = ?, header = true, auto_detect = false, delim = ',',"
-    " quote = '\"', escape = '\"', filename = true)"
+    " quote = '\"', escape = '\"')"
 )
-_UNUSED = frozenset({"$aml_dc_boundary", "$aml_workspace"})
-_NUMBER_START = frozenset("0123456789+-.")
-_UNION = "UNION(i BIGINT, f DOUBLE, s VARCHAR)"
-_INT = r"[+-]?(?:0|[1-9][0-9]*)"  # csv_v1's number patterns, ASCII digits only
-_FLOAT = r"[+-]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_PREFIX = "__mt_"  # our own columns; a file with such a column is read in Python
+# the correlation columns a prediction is made of, in the order the query returns them
+_IDS = (CORRELATION_ID, TIMESTAMP, SERVICE, MODEL_NAME, MODEL_VERSION, REQUEST_ID)
+_TS = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?"
+_NUMBERISH = r"^[0-9+.-]|[^\x00-\x7F]"  # text that coerce() might turn into a number
+_HEAD = 5  # n, lost, checks, raw, hit; the values follow
+fromisoformat = datetime.fromisoformat
 
 
 class Unsuitable(Exception):
@@ -63,18 +72,32 @@ class Unsuitable(Exception):
 
 
 class DuckSearch:
-    """One filtered search's DuckDB connection (temp tables are per connection)."""
+    """One filtered search's DuckDB connection."""
 
     def __init__(self, store: LogStore, provider: str) -> None:
         self.store = store
         self.provider = provider
         self._con: Any = None
+        self._cursors: list[Any] = []
 
     def close(self) -> None:
         """Close the connection, if one was opened."""
+        for cursor in self._cursors:
+            cursor.close()
+        self._cursors.clear()
         if self._con is not None:
             self._con.close()
             self._con = None
+
+    def interrupt(self) -> None:
+        """Stop the queries running, if any (from another thread)."""
+        if not self._cursors:
+            return
+        import duckdb  # noqa: PLC0415  (imported already: there are cursors)
+
+        for cursor in list(self._cursors):
+            with contextlib.suppress(duckdb.ConnectionException):  # closed: read to its end
+                cursor.interrupt()
 
     def _connection(self) -> Any:
         if self._con is None:
@@ -91,17 +114,16 @@ class DuckSearch:
             )
         return self._con
 
-    def prepare(self, partition: Partition, query: PredictionQuery) -> Prepared | None:
-        """The partition checked and ready to stream its rows prefiltered by DuckDB; None
-        if it must be read in Python (see the module docstring)."""
-        partner = partition.partner()
-        files = partition.files(self.store)
-        outputs = partner.files(self.store) if partner else []
-        if partition.format != "v1" or not files or not outputs:
-            return None
+    def read(
+        self, partition: Partition, query: PredictionQuery, *, first: int = 0, after: int = 0
+    ) -> list[Opened] | None:
+        """The partition's inputs files from number ``first`` on (the first of them from
+        line ``after + 1``), queried and checked; None if it must be read in Python."""
+        opened: list[Opened] = []
         try:
-            inputs, partners = self._files(files), self._files(outputs)
-            skewed = self._check(inputs, partners, partition)
+            plan = self._plan(partition, query)
+            for number in range(first, len(plan.inputs.paths)):
+                opened.append(self._open(plan, number, after if number == first else 0))
         except (Unsuitable, OSError) as exc:
             log.info("%s read in Python, not DuckDB: %s", partition.folder, exc)
             return None
@@ -112,8 +134,19 @@ class DuckSearch:
                 raise
             log.info("%s read in Python, DuckDB refused it: %s", partition.folder, exc)
             return None
+        return opened
+
+    def _plan(self, partition: Partition, query: PredictionQuery) -> _Plan:
+        partner = partition.partner()
+        files = partition.files(self.store)
+        outputs = partner.files(self.store) if partner else []
+        if partition.format != "v1" or not files or not outputs:
+            raise Unsuitable("not a v1 partition with inputs and outputs")
+        inputs, partners = self._files(files), self._files(outputs)
         cond, params = duck_sql.where(query.filters, inputs.columns, partners.columns)
-        return Prepared(self, partition, inputs, partners, skewed, cond, params)
+        output_rows = sum(_lines(path) - 1 for path in partners.paths)
+        kinds = _kinds(partners.paths[0], partners.columns)
+        return _Plan(self.provider, partition, inputs, partners, cond, params, output_rows, kinds)
 
     def _files(self, files: Sequence[StoredFile]) -> _Files:
         """The files' local paths and common columns (Unsuitable if they have none)."""
@@ -130,115 +163,60 @@ class DuckSearch:
                 raise Unsuitable("headers differ between files")
             if len(set(header.columns)) != len(header.columns) or "" in header.columns:
                 raise Unsuitable(f"{file.name}: duplicate or empty column names")
+            if any(c.startswith(_PREFIX) for c in header.columns):
+                raise Unsuitable(f"{file.name}: a column named {_PREFIX}…")
             columns = header.columns
             paths.append(str(path))
         assert columns is not None
         return _Files(tuple(f.name for f in files), paths, columns)
 
-    def _check(self, inputs: _Files, outputs: _Files, partition: Partition) -> list[int]:
-        """Raise Unsuitable unless DuckDB reads the partition as Python would (see the
-        module docstring); the count of rows outside the folder's time per inputs file."""
-        key, ts = duck_sql.quote(CORRELATION_ID), duck_sql.quote(TIMESTAMP)
-        bad = "not regexp_full_match(coalesce(t, ''), ?) or try_cast(t as timestamp) is null"
-        skew = "try_cast(t as timestamp) < ? or try_cast(t as timestamp) >= ?"
-        sql = (
-            f"with i as (select filename as f, {key} as c, {ts} as t from {_READ}),"
-            f" o as (select filename as f, {key} as c, {ts} as t from {_READ})"
-            f" select 'i', f, count(*), count(*) filter (where {bad}),"
-            f" count(*) filter (where {skew}) from i group by f"
-            f" union all select 'o', f, count(*), count(*) filter (where {bad}), 0"
-            " from o group by f"
-            " union all select 'd', null, count(*) - count(distinct c), 0, 0 from o"
-            " union all select 'u', null, count(*), 0, 0 from i anti join o using (c)"
-        )
-        start, end = partition.start.replace(tzinfo=None), partition.end.replace(tzinfo=None)
-        params: list[object] = [inputs.paths, inputs.types, outputs.paths, outputs.types]
-        params += [_TS, start, end, _TS]
-        found = {
-            (kind, f): (rows, wrong, out)
-            for kind, f, rows, wrong, out in self._connection().execute(sql, params).fetchall()
-        }
-        if found[("d", None)][0]:
-            raise Unsuitable("an output correlation id is missing or repeated")
-        if found[("u", None)][0]:
+    def _open(self, plan: _Plan, number: int, after: int) -> Opened:
+        """Run the query of inputs file ``number`` and check the file (Unsuitable if
+        DuckDB does not read it as Python would)."""
+        path = plan.inputs.paths[number]
+        sql, params = plan.sql(_kinds(path, plan.inputs.columns), after)
+        cursor = self._connection().cursor()
+        self._cursors.append(cursor)
+        rows = cursor.execute(sql, [*params[:2], [path], *params[2:]]).fetchmany(FETCH)
+        name = plan.inputs.names[number]
+        if not rows:  # a header without rows
+            if _lines(path) > 1:
+                raise Unsuitable(f"{path}: not one record per line")
+            return Opened(plan, name, 0, [], cursor)
+        first = rows[0]
+        if first[1]:
             raise Unsuitable("an input has no output with its correlation id")
-        skewed = []
-        for kind, files in (("i", inputs), ("o", outputs)):
-            for path in files.paths:
-                rows, wrong, out = found.get((kind, path), (0, 0, 0))
-                if wrong:
-                    raise Unsuitable(f"{path}: {wrong} timestamp(s) not plain ISO")
-                if rows != _lines(path) - 1:
-                    raise Unsuitable(f"{path}: not one record per line")
-                if kind == "i":
-                    skewed.append(int(out))
-        return skewed
-
-    def batches(self, prepared: Prepared, path: str) -> Iterator[list[tuple[Any, ...]]]:
-        """The rows of one inputs file passing the SQL prefilter, in file order: the line
-        number, then the typed input and output columns."""
-        inputs, outputs = prepared.inputs, prepared.outputs
-        key = duck_sql.quote(CORRELATION_ID)
-        select = ", ".join(
-            [_typed("i", c) for c in _used(inputs.columns)]
-            + [_typed("o", c) for c in _features(outputs.columns)]
-        )
-        sql = (
-            f"select i.__n + 1, {select} from (select row_number() over () as __n, *"
-            f" from {_READ}) i join {_READ} o on i.{key} = o.{key}"
-            f" where {prepared.cond} order by i.__n"
-        )
-        values = [[path], inputs.types, outputs.paths, outputs.types, *prepared.params]
-        cursor = self._connection().execute(sql, values)
-        last = 0
-        while batch := cursor.fetchmany(FETCH):
-            # line numbers must rise: a file's rows are streamed in file order
-            if batch[0][0] <= last or any(a[0] >= b[0] for a, b in pairwise(batch)):
-                raise Unsuitable("DuckDB returned rows out of file order")
-            last = batch[-1][0]
-            yield batch
+        in_rows, in_bad, skewed, out_rows, repeated, out_bad = first[2]
+        if in_bad or out_bad:
+            raise Unsuitable("a timestamp is not plain ISO, or an output has no id")
+        if repeated > 1:
+            raise Unsuitable("an output correlation id is repeated")
+        if in_rows != _lines(path) - 1 or out_rows != plan.output_rows:
+            raise Unsuitable(f"{path}: not one record per line")
+        return Opened(plan, name, int(skewed), rows if first[4] else rows[1:], cursor)
 
 
 @dataclass(frozen=True, slots=True)
-class Prepared:
-    """A partition DuckDB reads exactly as Python would, and its SQL prefilter."""
+class Opened:
+    """One inputs file queried and checked: its rows passing the prefilter, in file order."""
 
-    search: DuckSearch
-    partition: Partition
-    inputs: _Files
-    outputs: _Files
-    skewed: list[int]  # per inputs file, its rows outside the folder's time
-    cond: str
-    params: list[object]
+    plan: _Plan
+    name: str
+    skewed: int  # rows of the whole file outside the folder's time
+    pending: list[tuple[Any, ...]]  # fetched by the check
+    cursor: Any
 
-    def predictions(self, name: str, batch: list[tuple[Any, ...]]) -> list[Prediction | DataIssue]:
+    def batches(self) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows, :data:`FETCH` at a time."""
+        if self.pending:
+            yield self.pending
+        while batch := self.cursor.fetchmany(FETCH):
+            yield batch
+        self.cursor.close()
+
+    def predictions(self, batch: list[tuple[Any, ...]]) -> list[Prediction | DataIssue]:
         """The batch's rows as the Python parser and join make them."""
-        ins = _used(self.inputs.columns)
-        features = [(c, 1 + n) for n, c in enumerate(ins) if c not in CORRELATION_COLUMNS]
-        outputs = [(c, 1 + len(ins) + n) for n, c in enumerate(_features(self.outputs.columns))]
-        at = {c: 1 + n for n, c in enumerate(ins) if c in CORRELATION_COLUMNS}
-        found: list[Prediction | DataIssue] = []
-        for row in batch:
-            text = row[at[TIMESTAMP]] or ""
-            timestamp = parse_timestamp(text)
-            if timestamp is None:
-                where = f"{name}:{row[0]}"
-                found.append(DataIssue(where, f"bad {TIMESTAMP} {text[:40]!r}; row skipped"))
-                continue
-            csv_row = CsvRow(
-                file=name,
-                line=row[0],
-                values={c: _value(row[i]) for c, i in features},
-                correlation_id=row[at[CORRELATION_ID]] or "",
-                request_id=row[at[REQUEST_ID]] or "",
-                timestamp=timestamp,
-                service=row[at[SERVICE]] or "",
-                model_name=row[at[MODEL_NAME]] or "",
-                model_version=row[at[MODEL_VERSION]] or "",
-            )
-            values = {c: _value(row[i]) for c, i in outputs}
-            found.append(v1_prediction(self.search.provider, self.partition, csv_row, values))
-        return found
+        return self.plan.predictions(self.name, batch)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,39 +231,141 @@ class _Files:
     def types(self) -> dict[str, str]:
         return dict.fromkeys(self.columns, "VARCHAR")
 
+    @property
+    def features(self) -> list[str]:
+        return [c for c in self.columns if c not in CORRELATION_COLUMNS]
 
-def _typed(table: str, column: str) -> str:
-    """The column as an int or finite float where :func:`coerce` would make it one
-    (decided by DuckDB, so most values need no Python parsing), else as text."""
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A v1 partition whose headers suit DuckDB, and the SQL prefilter of the query."""
+
+    provider: str
+    partition: Partition
+    inputs: _Files
+    outputs: _Files
+    cond: str
+    params: list[object]
+    output_rows: int
+    output_kinds: dict[str, type]
+
+    def sql(self, kinds: dict[str, type], after: int) -> tuple[str, list[object]]:
+        """The query of one inputs file (its path is the third parameter) and its
+        parameters; ``kinds``: the likely type of the file's columns."""
+        key, ts = duck_sql.quote(CORRELATION_ID), duck_sql.quote(TIMESTAMP)
+        bad = f"not coalesce(regexp_full_match({ts}, '{_TS}'), false)"
+        cast = f"try_cast({ts} as timestamp)"
+        bad = f"{bad} or {cast} is null"
+        skew = f"{cast} < ? or {cast} >= ?"
+        typed = [_typed("i", c, kinds.get(c, str)) for c in self.inputs.features]
+        typed += [_typed("o", c, self.output_kinds.get(c, str)) for c in self.outputs.features]
+        values = [t[0] for t in typed[: len(self.inputs.features)]]
+        # the ids as text; the columns the folder names too are NULL when they repeat it
+        values += [f"coalesce(i.{duck_sql.quote(c)}, '')" for c in _IDS[:2]]
+        values += [f"nullif(i.{duck_sql.quote(c)}, ?)" for c in _IDS[2:5]]
+        values += [f"coalesce(i.{duck_sql.quote(c)}, '')" for c in _IDS[5:]]
+        values += [t[0] for t in typed[len(self.inputs.features) :]]
+        ok = " and ".join(t[1] for t in typed) or "true"
+        raw = ", ".join(t[2] for t in typed)
+        hit = f"({self.cond}) and i.{_PREFIX}n > ?"
+        n = f"{_PREFIX}n"
+        sql = (
+            f"with i as (select row_number() over () + 1 as {n}, count(*) over () as {_PREFIX}rows,"
+            f" sum(case when {bad} then 1 else 0 end) over () as {_PREFIX}bad,"
+            f" sum(case when {skew} then 1 else 0 end) over () as {_PREFIX}skew, * from {_READ}),"
+            f" o as (select count(*) over () as {_PREFIX}rows,"
+            f" max({_PREFIX}c) over () as {_PREFIX}dup,"
+            f" sum(case when {bad} or {key} is null then 1 else 0 end) over () as {_PREFIX}bad,"
+            f" * from (select count(*) over (partition by {key}) as {_PREFIX}c, * from {_READ}))"
+            f" select i.{n}, o.{key} is null,"
+            f" case when i.{n} = 2 then [i.{_PREFIX}rows, i.{_PREFIX}bad, i.{_PREFIX}skew,"
+            f" o.{_PREFIX}rows, o.{_PREFIX}dup, o.{_PREFIX}bad] end,"
+            f" case when not ({ok}) then [{raw}]::varchar[] end, coalesce({hit}, false),"
+            f" {', '.join(values)}"
+            f" from i left join o on i.{key} = o.{key}"
+            f" where i.{n} = 2 or o.{key} is null or ({hit})"
+            f" order by o.{key} is not null, i.{n}"
+        )
+        start = self.partition.start.replace(tzinfo=None)
+        end = self.partition.end.replace(tzinfo=None)
+        params: list[object] = [start, end, self.inputs.types]  # then the inputs path
+        params += [self.outputs.paths, self.outputs.types]
+        folder = self.partition
+        named = [folder.endpoint, folder.model_name or "", folder.model_version or ""]
+        params += [*self.params, after, *named, *self.params, after]
+        return sql, params
+
+    def predictions(self, name: str, batch: list[tuple[Any, ...]]) -> list[Prediction | DataIssue]:
+        """The batch's rows as the Python parser and join make them."""
+        ins, outs = self.inputs.features, self.outputs.features
+        at = len(ins)
+        partition, provider = self.partition, self.provider
+        found: list[Prediction | DataIssue] = []
+        for row in batch:
+            values = row[_HEAD:]
+            cid, ts, service, model, version, rid = values[at : at + len(_IDS)]
+            try:  # a plain ISO time (checked), naive: UTC
+                timestamp = fromisoformat(ts + "+00:00")
+            except ValueError:
+                where = f"{name}:{row[0]}"
+                found.append(DataIssue(where, f"bad {TIMESTAMP} {ts[:40]!r}; row skipped"))
+                continue
+            raw = row[3]
+            if raw is None:
+                inputs = dict(zip(ins, values[:at], strict=True))
+                outputs = dict(zip(outs, values[at + len(_IDS) :], strict=True))
+            else:
+                fixed = ["" if v is None else coerce(v) for v in raw]
+                inputs = dict(zip(ins, fixed[:at], strict=True))
+                outputs = dict(zip(outs, fixed[at:], strict=True))
+            found.append(
+                Prediction(
+                    request_id=rid if rid not in ("", ZERO_REQUEST_ID) else cid,
+                    correlation_id=cid,
+                    timestamp=timestamp,
+                    endpoint=service or partition.endpoint,
+                    deployment=None,
+                    model_name=model or partition.model_name,
+                    model_version=version or partition.model_version,
+                    inputs=inputs,
+                    outputs=outputs,
+                    log_format="v1",
+                    source=Source(provider, f"{name}:{row[0]}"),
+                )
+            )
+        return found
+
+
+def _typed(table: str, column: str, kind: type) -> tuple[str, str, str]:
+    """The column's value as ``kind``, the condition under which it is what
+    :func:`coerce` makes of the text, and the raw text (for the rows where it is not)."""
     c = f"{table}.{duck_sql.quote(column)}"
-    if column in CORRELATION_COLUMNS:
-        return c
-    is_int = f"regexp_full_match({c}, '{_INT}')"
-    real = f"try_cast({c} as double)"
-    is_float = f"not {is_int} and regexp_full_match({c}, '{_FLOAT}') and isfinite({real})"
-    return (
-        f"case when length({c}) <= 18 and {is_int} then try_cast({c} as bigint)::{_UNION}"
-        f" when {is_float} then {real}::{_UNION} else {c}::{_UNION} end"
-    )
+    if kind is int:  # the text is the canonical form of the number
+        value = f"try_cast({c} as bigint)"
+        return value, f"coalesce({c} = {value}::varchar, false)", c
+    if kind is float:
+        value = f"try_cast({c} as double)"
+        return value, f"coalesce({c} = {value}::varchar and isfinite({value}), false)", c
+    return f"coalesce({c}, '')", f"not coalesce(regexp_matches({c}, '{_NUMBERISH}'), false)", c
 
 
-def _used(columns: tuple[str, ...]) -> list[str]:
-    """The input columns a prediction is made of (not the boundary and workspace)."""
-    return [c for c in columns if c not in _UNUSED]
-
-
-def _features(columns: tuple[str, ...]) -> list[str]:
-    return [c for c in columns if c not in CORRELATION_COLUMNS]
-
-
-def _value(value: Any) -> Any:
-    """A feature value as :func:`coerce` makes it: numbers come typed from DuckDB; text
-    that may still be a number to Python (non-ASCII digits, over 18 digits) is coerced."""
-    if value is None:
-        return ""
-    if type(value) is str and (value[:1] in _NUMBER_START or not value.isascii()):
-        return coerce(value)
-    return value
+def _kinds(path: str, columns: tuple[str, ...]) -> dict[str, type]:
+    """Per column, the type :func:`coerce` gives all values of the file's first rows (int,
+    else float if all are numbers, else str); {} if they are not at hand."""
+    with open(path, "rb") as stream:  # noqa: PTH123
+        lines = stream.read(_SAMPLE).split(b"\n")[1:-1]  # no header, no partial line
+    try:
+        rows = list(csv.reader(x.decode().rstrip("\r") for x in lines[:_ROWS]))
+    except (UnicodeDecodeError, csv.Error):
+        return {}
+    rows = [row for row in rows if len(row) == len(columns)]
+    if not rows:
+        return {}
+    kinds: dict[str, type] = {}
+    for column, values in zip(columns, zip(*rows, strict=True), strict=True):
+        seen = {type(coerce(v)) for v in values}
+        kinds[column] = int if seen == {int} else float if seen <= {int, float} else str
+    return kinds
 
 
 def _lines(path: str) -> int:

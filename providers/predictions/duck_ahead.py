@@ -1,9 +1,9 @@
 """DuckDB reading ahead of the reader, in a thread.
 
-DuckDB releases the GIL while it scans, so checking and filtering the next partitions
-overlaps the Python work (building the predictions) on the current one, and the search
-thread holds the GIL less.  At most :data:`AHEAD` batches wait in a bounded queue, so
-memory stays flat.
+DuckDB releases the GIL while it scans, so querying the next partitions overlaps the
+Python work (building the predictions) on the current one: one thread runs the queries,
+:data:`QUERIES` ahead of the one whose rows another thread hands over.  At most
+:data:`AHEAD` batches wait in a bounded queue, so memory stays flat.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from providers.predictions.duck import DuckSearch, Prepared
+from providers.predictions.duck import DuckSearch, Opened
 from providers.predictions.layout import Partition
 from providers.predictions.store import LogStore
 from providers.query import PredictionQuery
@@ -23,36 +25,47 @@ from providers.records import DataIssue, Prediction
 log = logging.getLogger(__name__)
 
 AHEAD = 8  # batches of rows waiting for the reader
+QUERIES = 2  # partitions queried ahead (their results wait in DuckDB)
 FileRun = tuple[str, Iterator[Prediction | DataIssue], int]  # name, items, skewed rows
 _DONE = ("done", "", None)
+_Job = tuple[Partition, int, int]  # a partition, its first inputs file, the line after
 
 
 class ReadAhead:
-    """The partitions of one search, prepared and filtered by DuckDB in order."""
+    """The partitions of one search, queried by DuckDB in order."""
 
     def __init__(
         self, store: LogStore, provider: str, query: PredictionQuery, partitions: list[Partition]
     ) -> None:
         self.search = DuckSearch(store, provider)
         self._query = query
+        self._jobs: list[_Job] = [(partition, 0, 0) for partition in partitions]
         self._events: queue.Queue[tuple[str, str, Any]] = queue.Queue(AHEAD)
         self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._produce, args=(partitions,), name="duckdb-read-ahead", daemon=True
-        )
+        self._thread = threading.Thread(target=self._produce, name="duckdb-read-ahead", daemon=True)
+
+    @property
+    def started(self) -> bool:
+        """True once reading ahead has begun."""
+        return self._thread.ident is not None
 
     def start(self) -> None:
         """Start reading ahead (once; :meth:`partition` starts it if need be)."""
-        if self._thread.ident is None:
+        if not self.started:
             self._thread.start()
+
+    def rest(self, partition: Partition, first: int, after: int) -> list[FileRun] | None:
+        """Before :meth:`start`: the rest of a partition the reader began in Python, from
+        inputs file number ``first``, line ``after + 1`` (as :meth:`partition`)."""
+        assert not self.started, "the rest of a partition must be read first"
+        self._jobs.insert(0, (partition, first, after))
+        return self.partition(partition)
 
     def close(self) -> None:
         """Stop reading ahead and close DuckDB."""
         self._stop.set()
-        con = self.search._con
-        if con is not None:
-            con.interrupt()
-        while self._thread.ident is not None and self._thread.is_alive():
+        self.search.interrupt()
+        while self.started and self._thread.is_alive():
             self._drain()
             self._thread.join(0.05)
         self.search.close()
@@ -73,17 +86,13 @@ class ReadAhead:
                 break
         if value is None:
             return None
-        prepared: Prepared = value
-        return [
-            (name, self._run(prepared, name), skew)
-            for name, skew in zip(prepared.inputs.names, prepared.skewed, strict=True)
-        ]
+        return [(name, self._run(name), skewed) for name, skewed in value]
 
-    def _run(self, prepared: Prepared, name: str) -> Iterator[Prediction | DataIssue]:
+    def _run(self, name: str) -> Iterator[Prediction | DataIssue]:
         while True:
             kind, _, value = self._events.get()
             if kind == "rows":
-                yield from prepared.predictions(name, value)
+                yield from value[0].predictions(value[1])
             elif kind == "failed":
                 yield DataIssue(name, f"DuckDB stopped reading this file: {value}")
                 return
@@ -92,33 +101,60 @@ class ReadAhead:
             else:
                 raise RuntimeError(f"read-ahead out of step: {kind}")
 
-    def _produce(self, partitions: list[Partition]) -> None:
+    def _produce(self) -> None:
         try:
-            for partition in partitions:
-                prepared = self.search.prepare(partition, self._query)
-                if not self._put("part", partition.folder, prepared):
-                    return
-                if prepared is None:
-                    continue
-                for name, path in zip(prepared.inputs.names, prepared.inputs.paths, strict=True):
-                    if not self._stream(prepared, name, path):
-                        return
-            self._put(*_DONE)
+            with ThreadPoolExecutor(QUERIES, thread_name_prefix="duckdb-query") as pool:
+                self._hand_over(pool)
         except Exception as exc:  # handed to the reader's thread
             if not self._stop.is_set():
                 self._put("error", "", exc)
 
-    def _stream(self, prepared: Prepared, name: str, path: str) -> bool:
+    def _hand_over(self, pool: ThreadPoolExecutor) -> None:
+        """Query the partitions in ``pool``, :data:`QUERIES` ahead; hand their rows over."""
+        jobs = iter(self._jobs)
+        waiting: deque[tuple[Partition, Future[list[Opened] | None]]] = deque()
         try:
-            for batch in self.search.batches(prepared, path):
-                if not self._put("rows", name, batch):
+            self._pipeline(pool, jobs, waiting)
+        finally:
+            for _, future in waiting:
+                future.cancel()
+
+    def _pipeline(
+        self,
+        pool: ThreadPoolExecutor,
+        jobs: Iterator[_Job],
+        waiting: deque[tuple[Partition, Future[list[Opened] | None]]],
+    ) -> None:
+        while True:
+            while len(waiting) < QUERIES and (job := next(jobs, None)) is not None:
+                partition, first, after = job
+                read = self.search.read
+                waiting.append(
+                    (partition, pool.submit(read, partition, self._query, first=first, after=after))
+                )
+            if not waiting:
+                break
+            partition, future = waiting.popleft()
+            opened = future.result()
+            runs = [(o.name, o.skewed) for o in opened] if opened is not None else None
+            if not self._put("part", partition.folder, runs):
+                return
+            for one in opened or []:
+                if not self._stream(one):
+                    return
+        self._put(*_DONE)
+
+    def _stream(self, opened: Opened) -> bool:
+        try:
+            for batch in opened.batches():
+                if not self._put("rows", opened.name, (opened, batch)):
                     return False
         except Exception as exc:  # duckdb.Error after the checks passed: say so, go on
             if self._stop.is_set():
                 return False
-            log.warning("DuckDB stopped reading %s: %s", name, exc)
-            return self._put("failed", name, exc)
-        return self._put("end", name, None)
+            log.warning("DuckDB stopped reading %s: %s", opened.name, exc)
+            return self._put("failed", opened.name, exc)
+        return self._put("end", opened.name, None)
 
     def _put(self, kind: str, name: str, value: Any) -> bool:
         while not self._stop.is_set():

@@ -25,7 +25,7 @@ from providers.predictions.csv_v1 import (
     parse_rows,
     read_header,
 )
-from providers.predictions.duck_ahead import ReadAhead
+from providers.predictions.duck_ahead import FileRun, ReadAhead
 from providers.predictions.index import Block, IdIndex
 from providers.predictions.join import V1Outputs, V2Outputs, join_v1, join_v2, v1_request_id
 from providers.predictions.jsonl_v2 import JsonlRecord, parse_jsonl, parse_lines
@@ -44,6 +44,7 @@ _EMPTY_FOLDER = "no log files in this folder (nothing collected, or not written 
 
 T = TypeVar("T")
 _Parser = Callable[[BinaryIO, str], Iterator[T | DataIssue]]
+_Run = tuple[str, Iterator[Prediction | DataIssue], int | None]  # name, items, skewed rows
 
 
 @dataclass(slots=True)
@@ -363,15 +364,12 @@ class LogReader:
             return
         partitions = self._partitions(query)
         duck = None
-        if self._pushdown(query) and len(partitions) > 1:
-            # the first partition is parsed in Python: its first page comes in ~0.1 s,
-            # DuckDB's after ~0.35 s (import, checks); DuckDB reads the rest from then on
+        if self._pushdown(query) and partitions:
+            # the first partition is parsed in Python until the first page is out (~0.1 s;
+            # DuckDB's first rows come after ~0.3 s), then DuckDB reads the rest
             duck = ReadAhead(self.store, self.provider, query, partitions[1:])
         try:
-            for page in self._search(partitions, query, pager, duck):
-                yield page
-                if duck is not None:
-                    duck.start()
+            yield from self._search(partitions, query, pager, duck)
         finally:
             if duck is not None:
                 duck.close()
@@ -387,41 +385,72 @@ class LogReader:
         pager: _Pager,
         duck: ReadAhead | None,
     ) -> Iterator[PredictionPage]:
+        wanted = _Wanted(query)
         for number, partition in enumerate(partitions):
             files = partition.files(self.store)
             if not files:
                 pager.issues.append(DataIssue(partition.folder, _EMPTY_FOLDER))
                 continue
-            for name, predictions, counted in self._joined(
-                partition, files, pager, duck if number else None
-            ):
-                pager.files += 1
+            start, end = partition.start, partition.end
+            runs: Iterator[_Run] = self._joined(partition, files, pager, duck if number else None)
+            resumed = False  # the run goes on with a file begun in Python
+            while (run := next(runs, None)) is not None:
+                name, predictions, counted = run
+                pager.files += not resumed
+                resumed = False
                 skewed = 0
+                last: Prediction | None = None  # the last item, if a prediction
                 for item in _capped(name, predictions):
                     if isinstance(item, DataIssue):
                         pager.issues.append(item)
+                        last = None
                     else:
-                        outside = not partition.start <= item.timestamp < partition.end
+                        last = item
+                        outside = not start <= item.timestamp < end
                         skewed += outside
-                        if _wanted(query, item, by_folder=outside):
+                        if wanted(item, by_folder=outside):
                             pager.add(item)
                             if pager.done:
                                 yield pager.take()
                                 return
                     if pager.full or pager.stale:
                         yield pager.take()
+                        if duck is not None and not duck.started:
+                            rest = self._rest(duck, partition, files, last if number == 0 else None)
+                            if rest is not None:
+                                runs, resumed = iter(rest), True
+                                break
+                if resumed:
+                    continue
                 skewed = skewed if counted is None else counted
                 if skewed:
                     pager.issues.append(DataIssue(name, _skew(skewed, partition)))
                 if pager.stale:
                     yield pager.take()
+                    if duck is not None:
+                        duck.start()
         if pager.rows or pager.issues or pager.files:
             yield pager.take()
+
+    @staticmethod
+    def _rest(
+        duck: ReadAhead, partition: Partition, files: list[StoredFile], last: Prediction | None
+    ) -> list[FileRun] | None:
+        """After the first page: the rest of the first partition from DuckDB, if it was
+        being parsed in Python (``last``: its last prediction) and DuckDB can read it;
+        else None, and DuckDB starts reading the next partitions ahead."""
+        if last is None or partition.format != "v1":
+            duck.start()
+            return None
+        name, _, line = last.source.native_id.rpartition(":")
+        first = [f.name for f in files].index(name)
+        return duck.rest(partition, first, int(line))
 
     def _search_by_id(self, query: PredictionQuery) -> Iterator[PredictionPage]:
         assert query.request_id is not None
         page = self._find(query.request_id, query)
-        rows = [row for row in page.rows if _wanted(query, row)][: query.limit]
+        wanted = _Wanted(query)
+        rows = [row for row in page.rows if wanted(row)][: query.limit]
         for start in range(0, max(len(rows), 1), PAGE_SIZE):
             first = start == 0
             yield PredictionPage(
@@ -436,7 +465,7 @@ class LogReader:
         files: list[StoredFile],
         pager: _Pager,
         duck: ReadAhead | None,
-    ) -> Iterator[tuple[str, Iterator[Prediction | DataIssue], int | None]]:
+    ) -> Iterator[_Run]:
         """Per inputs file, its predictions joined with the outputs of the partition, and
         its count of skewed rows when known in advance.  DuckDB prefilters the partition
         when it can; else the outputs are read alongside, only as far as the inputs need."""
@@ -499,17 +528,31 @@ def _capped(name: str, items: Iterable[T | DataIssue]) -> Iterator[T | DataIssue
         yield DataIssue(name, f"{extra} more issue(s) in this file not listed")
 
 
-def _wanted(query: PredictionQuery, row: Prediction, *, by_folder: bool = False) -> bool:
-    """True if the row matches the query; ``by_folder``: its time is taken as matching
-    (it lies outside its folder's time, and the folder matched)."""
-    return (
-        (by_folder or query.matches_time(row.timestamp))
-        and _same(query.endpoint, row.endpoint)
-        and _same(query.deployment, row.deployment)
-        and _same(query.model_name, row.model_name)
-        and _same(query.model_version, row.model_version)
-        and query.matches_fields(row.inputs, row.outputs)
-    )
+class _Wanted:
+    """Whether a row matches the query (its unused terms left out: this runs per row)."""
+
+    def __init__(self, query: PredictionQuery) -> None:
+        self.query = query
+        self.timed = query.start is not None or query.end is not None
+        named = (
+            ("endpoint", query.endpoint),
+            ("deployment", query.deployment),
+            ("model_name", query.model_name),
+            ("model_version", query.model_version),
+        )
+        self.names = [(attr, want.casefold()) for attr, want in named if want is not None]
+        self.filters = query.filters
+
+    def __call__(self, row: Prediction, *, by_folder: bool = False) -> bool:
+        """True if the row matches; ``by_folder``: its time is taken as matching (it lies
+        outside its folder's time, and the folder matched)."""
+        if self.timed and not by_folder and not self.query.matches_time(row.timestamp):
+            return False
+        for attr, want in self.names:
+            have = getattr(row, attr)
+            if have is None or have.casefold() != want:
+                return False
+        return all(f.matches(row.inputs, row.outputs) for f in self.filters)
 
 
 def _skew(count: int, partition: Partition) -> str:
@@ -518,7 +561,3 @@ def _skew(count: int, partition: Partition) -> str:
         f"{count} row(s) stamped outside this folder's {span} (clock skew or late flush);"
         " kept, and matched by the folder's time"
     )
-
-
-def _same(wanted: str | None, have: str | None) -> bool:
-    return wanted is None or (have is not None and have.casefold() == wanted.casefold())
