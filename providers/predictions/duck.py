@@ -296,41 +296,41 @@ class _Plan:
         return sql, params
 
     def predictions(self, name: str, batch: list[tuple[Any, ...]]) -> list[Prediction | DataIssue]:
-        """The batch's rows as the Python parser and join make them."""
+        """The batch's rows as the Python parser and join make them (this runs per row:
+        values are picked by position, and numbers came typed from DuckDB)."""
         ins, outs = self.inputs.features, self.outputs.features
-        at = len(ins)
-        partition, provider = self.partition, self.provider
+        at = _HEAD + len(ins)  # the ids: correlation, timestamp, service, model, version, request
+        rest = at + len(_IDS)
+        folder, provider, prefix = self.partition, self.provider, name + ":"
         found: list[Prediction | DataIssue] = []
         for row in batch:
-            values = row[_HEAD:]
-            cid, ts, service, model, version, rid = values[at : at + len(_IDS)]
+            cid, ts, service, model, version, rid = row[at:rest]
             try:  # a plain ISO time (checked), naive: UTC
                 timestamp = fromisoformat(ts + "+00:00")
             except ValueError:
-                where = f"{name}:{row[0]}"
-                found.append(DataIssue(where, f"bad {TIMESTAMP} {ts[:40]!r}; row skipped"))
+                issue = f"bad {TIMESTAMP} {ts[:40]!r}; row skipped"
+                found.append(DataIssue(f"{prefix}{row[0]}", issue))
                 continue
-            raw = row[3]
-            if raw is None:
-                inputs = dict(zip(ins, values[:at], strict=True))
-                outputs = dict(zip(outs, values[at + len(_IDS) :], strict=True))
-            else:
-                fixed = ["" if v is None else coerce(v) for v in raw]
-                inputs = dict(zip(ins, fixed[:at], strict=True))
-                outputs = dict(zip(outs, fixed[at:], strict=True))
+            if row[3] is None:
+                inputs = dict(zip(ins, row[_HEAD:at], strict=True))
+                outputs = dict(zip(outs, row[rest:], strict=True))
+            else:  # the raw text, where DuckDB's type could differ from coerce()'s
+                fixed = ["" if v is None else coerce(v) for v in row[3]]
+                inputs = dict(zip(ins, fixed[: len(ins)], strict=True))
+                outputs = dict(zip(outs, fixed[len(ins) :], strict=True))
             found.append(
                 Prediction(
-                    request_id=rid if rid not in ("", ZERO_REQUEST_ID) else cid,
-                    correlation_id=cid,
-                    timestamp=timestamp,
-                    endpoint=service or partition.endpoint,
-                    deployment=None,
-                    model_name=model or partition.model_name,
-                    model_version=version or partition.model_version,
-                    inputs=inputs,
-                    outputs=outputs,
-                    log_format="v1",
-                    source=Source(provider, f"{name}:{row[0]}"),
+                    rid if rid not in ("", ZERO_REQUEST_ID) else cid,
+                    cid,
+                    timestamp,
+                    service or folder.endpoint,
+                    None,
+                    model or folder.model_name,
+                    version or folder.model_version,
+                    inputs,
+                    outputs,
+                    "v1",
+                    Source(provider, f"{prefix}{row[0]}"),
                 )
             )
         return found
