@@ -142,16 +142,19 @@ def arm_index(tree: str, query: str) -> float:
     return time.perf_counter() - started
 
 
+_FILTER_SQL = (
+    "select {select} from read_csv(?, union_by_name = true) i"
+    " join read_csv(?, union_by_name = true) o"
+    ' on i."$aml_dc_correlation_id" = o."$aml_dc_correlation_id"'
+    ' where i."{column}" < ?'
+)
+
+
 def arm_duckdb_filter(inputs: list[str], outputs: list[str], column: str, bound: str) -> int:
     """Hand-written raw DuckDB: inputs joined with outputs on the correlation id, filtered."""
     import duckdb  # noqa: PLC0415
 
-    sql = (
-        "select count(*) from read_csv(?, union_by_name = true) i"
-        " join read_csv(?, union_by_name = true) o"
-        ' on i."$aml_dc_correlation_id" = o."$aml_dc_correlation_id"'
-        f' where i."{column}" < ?'
-    )
+    sql = _FILTER_SQL.format(select="count(*)", column=column)
     row = duckdb.connect().execute(sql, [inputs, outputs, float(bound)]).fetchone()
     return int(row[0]) if row else 0
 
@@ -160,12 +163,7 @@ def arm_duckdb_filter_rows(inputs: list[str], outputs: list[str], column: str, b
     """The same query, its rows fetched into Python (as the engine must deliver them)."""
     import duckdb  # noqa: PLC0415
 
-    sql = (
-        "select * from read_csv(?, union_by_name = true) i"
-        " join read_csv(?, union_by_name = true) o"
-        ' on i."$aml_dc_correlation_id" = o."$aml_dc_correlation_id"'
-        f' where i."{column}" < ?'
-    )
+    sql = _FILTER_SQL.format(select="*", column=column)
     cursor = duckdb.connect().execute(sql, [inputs, outputs, float(bound)])
     rows = 0
     while batch := cursor.fetchmany(1000):

@@ -37,14 +37,14 @@ from providers.predictions.csv_v1 import (
     REQUEST_ID,
     SERVICE,
     TIMESTAMP,
-    ZERO_REQUEST_ID,
     coerce,
     read_header,
 )
+from providers.predictions.join import v1_fields_prediction
 from providers.predictions.layout import Partition
 from providers.predictions.store import LogStore, StoredFile
 from providers.query import PredictionQuery
-from providers.records import DataIssue, Prediction, Source
+from providers.records import DataIssue, Prediction
 
 log = logging.getLogger(__name__)
 
@@ -319,18 +319,18 @@ class _Plan:
                 inputs = dict(zip(ins, fixed[: len(ins)], strict=True))
                 outputs = dict(zip(outs, fixed[len(ins) :], strict=True))
             found.append(
-                Prediction(
-                    rid if rid not in ("", ZERO_REQUEST_ID) else cid,
+                v1_fields_prediction(
+                    provider,
+                    folder,
+                    f"{prefix}{row[0]}",
                     cid,
+                    rid,
                     timestamp,
-                    service or folder.endpoint,
-                    None,
-                    model or folder.model_name,
-                    version or folder.model_version,
+                    service,
+                    model,
+                    version,
                     inputs,
                     outputs,
-                    "v1",
-                    Source(provider, f"{prefix}{row[0]}"),
                 )
             )
         return found

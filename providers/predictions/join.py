@@ -14,6 +14,7 @@ import contextlib
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 from providers.predictions.csv_v1 import ZERO_REQUEST_ID, CsvRow
@@ -26,7 +27,11 @@ PAYLOAD_COLLECTIONS = frozenset({"request", "response"})
 
 def v1_request_id(row: CsvRow) -> str:
     """The row's request id; the correlation id when the request id is missing or all zeros."""
-    return row.request_id if row.request_id not in ("", ZERO_REQUEST_ID) else row.correlation_id
+    return _request_id(row.request_id, row.correlation_id)
+
+
+def _request_id(request_id: str, correlation_id: str) -> str:
+    return request_id if request_id not in ("", ZERO_REQUEST_ID) else correlation_id
 
 
 class _Pulled(ABC):
@@ -131,18 +136,48 @@ def v1_prediction(
     provider: str, partition: Partition, row: CsvRow, outputs: Mapping[str, Any]
 ) -> Prediction:
     """The prediction of a v1 input row and the values of its output row."""
+    return v1_fields_prediction(
+        provider,
+        partition,
+        f"{row.file}:{row.line}",
+        row.correlation_id,
+        row.request_id,
+        row.timestamp or partition.start,
+        row.service,
+        row.model_name,
+        row.model_version,
+        row.values,
+        outputs,
+    )
+
+
+def v1_fields_prediction(
+    provider: str,
+    partition: Partition,
+    where: str,
+    correlation_id: str,
+    request_id: str,
+    timestamp: datetime,
+    service: str | None,
+    model_name: str | None,
+    model_version: str | None,
+    inputs: Mapping[str, Any],
+    outputs: Mapping[str, Any],
+) -> Prediction:
+    """The prediction of a v1 input row given as fields (``where``: ``file:line``); empty
+    service, model and version fields fall back to the folder's."""
     return Prediction(
-        request_id=v1_request_id(row),
-        correlation_id=row.correlation_id,
-        timestamp=row.timestamp or partition.start,
-        endpoint=row.service or partition.endpoint,
-        deployment=None,
-        model_name=row.model_name or partition.model_name,
-        model_version=row.model_version or partition.model_version,
-        inputs=row.values,
-        outputs=outputs,
-        log_format="v1",
-        source=Source(provider, f"{row.file}:{row.line}"),
+        _request_id(request_id, correlation_id),
+        correlation_id,
+        timestamp,
+        service or partition.endpoint,
+        None,
+        model_name or partition.model_name,
+        model_version or partition.model_version,
+        inputs,
+        outputs,
+        "v1",
+        Source(provider, where),
     )
 
 

@@ -541,7 +541,6 @@ class _Wanted:
             ("model_version", query.model_version),
         )
         self.names = [(attr, want.casefold()) for attr, want in named if want is not None]
-        self.filters = query.filters
 
     def __call__(self, row: Prediction, *, by_folder: bool = False) -> bool:
         """True if the row matches; ``by_folder``: its time is taken as matching (it lies
@@ -552,7 +551,7 @@ class _Wanted:
             have = getattr(row, attr)
             if have is None or have.casefold() != want:
                 return False
-        return all(f.matches(row.inputs, row.outputs) for f in self.filters)
+        return self.query.matches_fields(row.inputs, row.outputs)
 
 
 def _skew(count: int, partition: Partition) -> str:
