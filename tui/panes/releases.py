@@ -66,6 +66,16 @@ class ReleasesPane(Pane):
     def focus_body(self) -> None:
         self.query_one("#release-table", DataTable).focus()
 
+    def on_show(self) -> None:
+        """The list may have been filled while the pane was hidden, with no height to
+        scroll by: show the cursor's release with the list scrolled as little as possible."""
+        self.call_after_refresh(self._reveal_cursor)
+
+    def _reveal_cursor(self) -> None:
+        table: DataTable[Text] = self.query_one("#release-table", DataTable)
+        table.scroll_home(animate=False, immediate=True)
+        table.move_cursor(row=table.cursor_row)
+
     @property
     def selected(self) -> Release | None:
         row = self.query_one("#release-table", DataTable).cursor_row
