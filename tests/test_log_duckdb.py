@@ -167,9 +167,10 @@ def test_a_store_without_local_paths_is_searched_in_python(
 
 def test_field_names_are_quoted_and_values_bound() -> None:
     odd = 'a"; drop table i; --'
-    sql, params = duck_sql.where([FieldFilter(odd, "=", "x")], [odd], [])
+    sql, params = duck_sql.where([FieldFilter(odd, "=", "x")], [odd], [odd])
     assert '"a""; drop table i; --"' in sql
-    assert params == ["x"]
+    assert '"__mt_o_a""; drop table i; --"' in sql
+    assert params == ["x", "x"]
     assert "x" not in sql.replace("double", "").replace("regexp", "")
     assert duck_sql.where([FieldFilter("missing", "<", 1.0)], ["a"], ["b"]) == ("false", [])
     assert not duck_sql.pushable([FieldFilter("a", "<", float("nan"))])
@@ -206,3 +207,44 @@ def test_the_first_day_is_handed_to_duckdb_after_the_first_page(
     rows, issues = run(tmp_path, "n>=0", duckdb=True)
     assert [r.source.native_id.rsplit(":", 1)[1] for r in rows] == [str(n + 2) for n in range(700)]
     assert [i.message.split()[0] for i in issues] == ["14"]  # skewed rows, counted once
+
+
+def _outputs_variant(day: int, variant: str) -> tuple[bytes, bytes]:
+    """A day of five inputs whose outputs are changed as ``variant`` says."""
+    base = DAY + timedelta(days=day)
+    ins = [[i, *correlation(base + timedelta(minutes=i), f"c{day}-{i}", f"r{day}-{i}")]
+           for i in range(5)]  # fmt: skip
+    outs = [[i * 10, *row[1:]] for i, row in enumerate(ins)]
+    if variant == "reversed":  # the last output line is the first input's
+        outs.reverse()
+    elif variant == "repeated apart":  # a repeated id no input has
+        outs += [[7, *correlation(base, "orphan", "r-orphan")]] * 2
+    elif variant == "repeated":  # the second output of input 1 would match y>500
+        outs.append([999, *outs[1][1:]])
+    elif variant == "bad output time":
+        outs[4][2] = "today"
+    data = v1_csv(["y"], outs)
+    if variant == "output on two lines":
+        data = data.replace(b"\r\n40,", b'\r\n"4\n0",', 1)
+    return v1_csv(["n"], ins), data
+
+
+@pytest.mark.parametrize(
+    ("variant", "ducked"),
+    [
+        ("reversed", True),
+        ("repeated apart", True),
+        ("repeated", False),
+        ("bad output time", False),
+        ("output on two lines", False),
+    ],
+)
+def test_outputs_are_checked_in_the_same_query(
+    tmp_path: Path, used: list[bool], variant: str, ducked: bool
+) -> None:
+    bad_partition(tmp_path, 0, *rows_of(0, 3))  # the first day: parsed in Python
+    bad_partition(tmp_path, 1, *_outputs_variant(1, variant))
+    for query in ("n>=0", "y>500", "y<35", "n>=4"):  # the last input line a match, or not
+        used.clear()
+        assert run(tmp_path, query, duckdb=True) == run(tmp_path, query, duckdb=False), query
+        assert used == [ducked], query

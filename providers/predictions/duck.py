@@ -4,23 +4,30 @@ releases the GIL, the filter pushed down as SQL with bound parameters
 (:mod:`providers.predictions.duck_sql`).  duckdb is imported on the first such search.
 
 One query per inputs file reads it once.  It numbers the rows, joins them to the
-partition's outputs by correlation id, checks the whole file (sums over every row, carried
-on the first row, which the query always returns) and returns the rows that pass the prefilter in
-file order, their values already typed as :func:`coerce` would type them (a row where
-DuckDB's type could differ comes with its raw text, coerced in Python).
+partition's outputs by correlation id (a full join: outputs without inputs are seen too),
+and returns the rows that pass the prefilter in file order, their values already typed as
+:func:`coerce` would type them (a row where DuckDB's type could differ comes with its raw
+text, coerced in Python).  The checks cost no extra pass: each row carries a state (the
+checks it fails, whether it holds the last line of the inputs or of the outputs), and the
+rows with such a state come first, so a file is checked before any of its rows is used.
+Rows outside the folder's time come too, to be counted as they go by.
 
 A partition goes to DuckDB only when DuckDB reads it as the Python parser would: local
 files, headers with every correlation column and unique names, one record per line
-(DuckDB's row count = lines - 1), plain ISO timestamps, every input joined to exactly one
-output by correlation id, and no DuckDB error.  Otherwise :meth:`DuckSearch.read` returns
-None (and logs why) and the reader parses the partition in Python, which reports its issues.
+(DuckDB's last record is on the file's last line, in both collections), plain ISO
+timestamps, every input joined to exactly one output by correlation id, and no DuckDB
+error.  Otherwise :meth:`DuckSearch.read` returns None (and logs why) and the reader
+parses the partition in Python, which reports its issues.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import functools
+import itertools
 import logging
+import operator
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -63,7 +70,17 @@ _PREFIX = "__mt_"  # our own columns; a file with such a column is read in Pytho
 _IDS = (CORRELATION_ID, TIMESTAMP, SERVICE, MODEL_NAME, MODEL_VERSION, REQUEST_ID)
 _TS = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?"
 _NUMBERISH = r"^[0-9+.-]|[^\x00-\x7F]"  # text that coerce() might turn into a number
-_HEAD = 5  # n, lost, checks, raw, hit; the values follow
+_HEAD = 4  # n, state, raw, hit; the values follow
+# a row's state: the checks it fails (the first four), the last lines, a time outside the folder's
+LOST, BAD, REPEATED, EXTRA, LAST_INPUT, LAST_OUTPUT, SKEWED = (1 << k for k in range(7))
+FAILED = LOST | BAD | REPEATED | EXTRA
+LEAD = FAILED | LAST_INPUT | LAST_OUTPUT  # rows the query returns first
+_WHY = {
+    LOST: "an input has no output with its correlation id",
+    BAD: "a timestamp is not plain ISO, or an output has no correlation id",
+    REPEATED: "an output correlation id is repeated",
+    EXTRA: "not one record per line",
+}
 fromisoformat = datetime.fromisoformat
 
 
@@ -174,49 +191,59 @@ class DuckSearch:
         """Run the query of inputs file ``number`` and check the file (Unsuitable if
         DuckDB does not read it as Python would)."""
         path = plan.inputs.paths[number]
-        sql, params = plan.sql(_kinds(path, plan.inputs.columns), after)
+        lines = _lines(path)
+        sql, params = plan.sql(_kinds(path, plan.inputs.columns), after, lines)
         cursor = self._connection().cursor()
         self._cursors.append(cursor)
-        rows = cursor.execute(sql, [*params[:2], [path], *params[2:]]).fetchmany(FETCH)
-        name = plan.inputs.names[number]
-        if not rows:  # a header without rows
-            if _lines(path) > 1:
-                raise Unsuitable(f"{path}: not one record per line")
-            return Opened(plan, name, 0, [], cursor)
-        first = rows[0]
-        if first[1]:
-            raise Unsuitable("an input has no output with its correlation id")
-        in_rows, in_bad, skewed, out_rows, repeated, out_bad = first[2]
-        if in_bad or out_bad:
-            raise Unsuitable("a timestamp is not plain ISO, or an output has no id")
-        if repeated > 1:
-            raise Unsuitable("an output correlation id is repeated")
-        if in_rows != _lines(path) - 1 or out_rows != plan.output_rows:
-            raise Unsuitable(f"{path}: not one record per line")
-        return Opened(plan, name, int(skewed), rows if first[4] else rows[1:], cursor)
+        rows = cursor.execute(sql, [path, *params]).fetchmany(FETCH)
+        lead = 0  # the rows of the checks come first (no more than two if all pass)
+        while lead < len(rows) and (rows[lead][1] or 0) & LEAD:
+            lead += 1
+        seen = functools.reduce(operator.or_, (row[1] for row in rows[:lead]), 0)
+        if seen & FAILED:
+            raise Unsuitable(_WHY[seen & -seen])  # the first check failed
+        if (lines > 1 and not seen & LAST_INPUT) or (plan.output_rows and not seen & LAST_OUTPUT):
+            raise Unsuitable(_WHY[EXTRA])  # fewer records than lines
+        skewed = sum(1 for row in rows[:lead] if row[1] & SKEWED)
+        held = [row for row in rows[:lead] if row[3]]
+        return Opened(plan, plan.inputs.names[number], rows[lead:], held, cursor, skewed)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Opened:
     """One inputs file queried and checked: its rows passing the prefilter, in file order."""
 
     plan: _Plan
     name: str
-    skewed: int  # rows of the whole file outside the folder's time
-    pending: list[tuple[Any, ...]]  # fetched by the check
+    pending: list[tuple[Any, ...]]  # fetched with the checks
+    held: list[tuple[Any, ...]]  # rows of the checks that pass the prefilter
     cursor: Any
+    skewed: int  # rows outside the folder's time: the whole file's once its rows are read
 
     def batches(self) -> Iterator[list[tuple[Any, ...]]]:
-        """The rows, :data:`FETCH` at a time."""
-        if self.pending:
-            yield self.pending
-        while batch := self.cursor.fetchmany(FETCH):
-            yield batch
+        """The rows, about :data:`FETCH` at a time."""
+        held = self.held
+        fetched = iter(functools.partial(self.cursor.fetchmany, FETCH), [])
+        for rows in itertools.chain([self.pending] if self.pending else [], fetched):
+            if held and held[0][0] < rows[-1][0]:  # in file order
+                k = sum(1 for row in held if row[0] < rows[-1][0])
+                yield sorted([*rows, *held[:k]], key=operator.itemgetter(0))
+                held = held[k:]
+            else:
+                yield rows
+        if held:
+            yield held
         self.cursor.close()
 
     def predictions(self, batch: list[tuple[Any, ...]]) -> list[Prediction | DataIssue]:
         """The batch's rows as the Python parser and join make them."""
-        return self.plan.predictions(self.name, batch)
+        found, skewed = self.plan.predictions(self.name, batch)
+        self.skewed += skewed
+        return found
+
+    def skewed_rows(self) -> int:
+        """Rows outside the folder's time (all of the file's once its rows are read)."""
+        return self.skewed
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,61 +276,78 @@ class _Plan:
     output_rows: int
     output_kinds: dict[str, type]
 
-    def sql(self, kinds: dict[str, type], after: int) -> tuple[str, list[object]]:
-        """The query of one inputs file (its path is the third parameter) and its
-        parameters; ``kinds``: the likely type of the file's columns."""
-        key, ts = duck_sql.quote(CORRELATION_ID), duck_sql.quote(TIMESTAMP)
-        bad = f"not coalesce(regexp_full_match({ts}, '{_TS}'), false)"
+    def sql(self, kinds: dict[str, type], after: int, lines: int) -> tuple[str, list[object]]:
+        """The query of one inputs file of ``lines`` lines (its path is the first
+        parameter) and its parameters; ``kinds``: the likely type of the file's columns."""
+        q, o, n = duck_sql.quote, duck_sql.OUTPUT, f"{_PREFIX}n"
+        m, c, s, h = f"{_PREFIX}m", f"{_PREFIX}c", f"{_PREFIX}s", f"{_PREFIX}h"
+        key, ts = q(CORRELATION_ID), q(TIMESTAMP)
+        out_key, out_ts = q(o + CORRELATION_ID), q(o + TIMESTAMP)
+        outputs = [*self.outputs.features, CORRELATION_ID, TIMESTAMP]
+        renamed = ", ".join(f"{q(name)} as {q(o + name)}" for name in outputs)
         cast = f"try_cast({ts} as timestamp)"
-        bad = f"{bad} or {cast} is null"
-        skew = f"{cast} < ? or {cast} >= ?"
-        typed = [_typed("i", c, kinds.get(c, str)) for c in self.inputs.features]
-        typed += [_typed("o", c, self.output_kinds.get(c, str)) for c in self.outputs.features]
+        bad_output = f"{m} is not null and ({out_key} is null or {_bad(out_ts)})"
+        bad = f"{n} is not null and {_bad(ts)} or {bad_output}"
+        state = " + ".join(
+            f"case when {test} then {bit} else 0 end"
+            for test, bit in (
+                (f"{n} is not null and {m} is null", LOST),
+                (bad, BAD),
+                (f"{n} is not null and {c} > ?", REPEATED),
+                (f"{n} > ? or {m} > ?", EXTRA),
+                (f"{n} = ?", LAST_INPUT),
+                (f"{m} = ?", LAST_OUTPUT),
+                (f"{cast} < ? or {cast} >= ?", SKEWED),
+            )
+        )
+        hit = f"{n} is not null and {m} is not null and coalesce({self.cond}, false) and {n} > ?"
+        typed = [_typed(q(col), kinds.get(col, str)) for col in self.inputs.features]
+        typed += [_typed(q(o + col), self.output_kinds.get(col, str)) for col in outputs[:-2]]
         values = [t[0] for t in typed[: len(self.inputs.features)]]
         # the ids as text; the columns the folder names too are NULL when they repeat it
-        values += [f"coalesce(i.{duck_sql.quote(c)}, '')" for c in _IDS[:2]]
-        values += [f"nullif(i.{duck_sql.quote(c)}, ?)" for c in _IDS[2:5]]
-        values += [f"coalesce(i.{duck_sql.quote(c)}, '')" for c in _IDS[5:]]
+        values += [f"coalesce({q(col)}, '')" for col in _IDS[:2]]
+        values += [f"nullif({q(col)}, ?)" for col in _IDS[2:5]]
+        values += [f"coalesce({q(col)}, '')" for col in _IDS[5:]]
         values += [t[0] for t in typed[len(self.inputs.features) :]]
         ok = " and ".join(t[1] for t in typed) or "true"
         raw = ", ".join(t[2] for t in typed)
-        hit = f"({self.cond}) and i.{_PREFIX}n > ?"
-        n = f"{_PREFIX}n"
         sql = (
-            f"with i as (select row_number() over () + 1 as {n}, count(*) over () as {_PREFIX}rows,"
-            f" sum(case when {bad} then 1 else 0 end) over () as {_PREFIX}bad,"
-            f" sum(case when {skew} then 1 else 0 end) over () as {_PREFIX}skew, * from {_READ}),"
-            f" o as (select count(*) over () as {_PREFIX}rows,"
-            f" max({_PREFIX}c) over () as {_PREFIX}dup,"
-            f" sum(case when {bad} or {key} is null then 1 else 0 end) over () as {_PREFIX}bad,"
-            f" * from (select count(*) over (partition by {key}) as {_PREFIX}c, * from {_READ}))"
-            f" select i.{n}, o.{key} is null,"
-            f" case when i.{n} = 2 then [i.{_PREFIX}rows, i.{_PREFIX}bad, i.{_PREFIX}skew,"
-            f" o.{_PREFIX}rows, o.{_PREFIX}dup, o.{_PREFIX}bad] end,"
-            f" case when not ({ok}) then [{raw}]::varchar[] end, coalesce({hit}, false),"
-            f" {', '.join(values)}"
-            f" from i left join o on i.{key} = o.{key}"
-            f" where i.{n} = 2 or o.{key} is null or ({hit})"
-            f" order by o.{key} is not null, i.{n}"
+            f"with i as (select row_number() over () + 1 as {n}, * from {_READ}),"
+            f" o as (select row_number() over () as {m}, {renamed} from {_READ}),"
+            f" j as (select count({n}) over (rows between unbounded preceding and current row)"
+            f" as {c}, * from i full join o on {key} = {out_key}),"
+            f" s as (select {state} as {s}, {hit} as {h}, * from j)"
+            f" select {n}, nullif({s}, 0), case when not ({ok}) then [{raw}]::varchar[] end,"
+            f" {h}, {', '.join(values)} from s where {s} != 0 or {h}"
+            f" order by {s} & {LEAD} = 0, {n}"
         )
         start = self.partition.start.replace(tzinfo=None)
         end = self.partition.end.replace(tzinfo=None)
-        params: list[object] = [start, end, self.inputs.types]  # then the inputs path
-        params += [self.outputs.paths, self.outputs.types]
         folder = self.partition
         named = [folder.endpoint, folder.model_name or "", folder.model_version or ""]
-        params += [*self.params, after, *named, *self.params, after]
+        outs = self.output_rows
+        params: list[object] = [self.inputs.types, self.outputs.paths, self.outputs.types]
+        params += [lines - 1, lines, outs, lines, outs, start, end, *self.params, after, *named]
         return sql, params
 
-    def predictions(self, name: str, batch: list[tuple[Any, ...]]) -> list[Prediction | DataIssue]:
-        """The batch's rows as the Python parser and join make them (this runs per row:
-        values are picked by position, and numbers came typed from DuckDB)."""
+    def predictions(
+        self, name: str, batch: list[tuple[Any, ...]]
+    ) -> tuple[list[Prediction | DataIssue], int]:
+        """The batch's rows passing the prefilter as the Python parser and join make them,
+        and its count of rows outside the folder's time that were not counted when the
+        file was opened (this runs per row: values are picked by position, and numbers
+        came typed from DuckDB)."""
         ins, outs = self.inputs.features, self.outputs.features
         at = _HEAD + len(ins)  # the ids: correlation, timestamp, service, model, version, request
         rest = at + len(_IDS)
         folder, provider, prefix = self.partition, self.provider, name + ":"
         found: list[Prediction | DataIssue] = []
+        skewed = 0
         for row in batch:
+            if row[1] is not None:  # a row of the checks, or outside the folder's time
+                skewed += row[1] == SKEWED
+                if not row[3]:
+                    continue
             cid, ts, service, model, version, rid = row[at:rest]
             try:  # a plain ISO time (checked), naive: UTC
                 timestamp = fromisoformat(ts + "+00:00")
@@ -311,11 +355,11 @@ class _Plan:
                 issue = f"bad {TIMESTAMP} {ts[:40]!r}; row skipped"
                 found.append(DataIssue(f"{prefix}{row[0]}", issue))
                 continue
-            if row[3] is None:
+            if row[2] is None:
                 inputs = dict(zip(ins, row[_HEAD:at], strict=True))
                 outputs = dict(zip(outs, row[rest:], strict=True))
             else:  # the raw text, where DuckDB's type could differ from coerce()'s
-                fixed = ["" if v is None else coerce(v) for v in row[3]]
+                fixed = ["" if v is None else coerce(v) for v in row[2]]
                 inputs = dict(zip(ins, fixed[: len(ins)], strict=True))
                 outputs = dict(zip(outs, fixed[len(ins) :], strict=True))
             found.append(
@@ -333,13 +377,13 @@ class _Plan:
                     outputs,
                 )
             )
-        return found
+        return found, skewed
 
 
-def _typed(table: str, column: str, kind: type) -> tuple[str, str, str]:
-    """The column's value as ``kind``, the condition under which it is what
+def _typed(column: str, kind: type) -> tuple[str, str, str]:
+    """The (quoted) column's value as ``kind``, the condition under which it is what
     :func:`coerce` makes of the text, and the raw text (for the rows where it is not)."""
-    c = f"{table}.{duck_sql.quote(column)}"
+    c = column
     if kind is int:  # the text is the canonical form of the number
         value = f"try_cast({c} as bigint)"
         return value, f"coalesce({c} = {value}::varchar, false)", c
@@ -347,6 +391,12 @@ def _typed(table: str, column: str, kind: type) -> tuple[str, str, str]:
         value = f"try_cast({c} as double)"
         return value, f"coalesce({c} = {value}::varchar and isfinite({value}), false)", c
     return f"coalesce({c}, '')", f"not coalesce(regexp_matches({c}, '{_NUMBERISH}'), false)", c
+
+
+def _bad(ts: str) -> str:
+    """True if the (quoted) timestamp column is not a plain ISO time."""
+    plain = f"coalesce(regexp_full_match({ts}, '{_TS}'), false)"
+    return f"(not {plain} or try_cast({ts} as timestamp) is null)"
 
 
 def _kinds(path: str, columns: tuple[str, ...]) -> dict[str, type]:

@@ -12,7 +12,7 @@ import logging
 import queue
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 AHEAD = 8  # batches of rows waiting for the reader
 QUERIES = 2  # partitions queried ahead (their results wait in DuckDB)
-FileRun = tuple[str, Iterator[Prediction | DataIssue], int]  # name, items, skewed rows
+# name, items, rows outside the folder's time (all of the file's once the items are read)
+FileRun = tuple[str, Iterator[Prediction | DataIssue], Callable[[], int]]
 _DONE = ("done", "", None)
 _Job = tuple[Partition, int, int]  # a partition, its first inputs file, the line after
 
@@ -86,7 +87,7 @@ class ReadAhead:
                 break
         if value is None:
             return None
-        return [(name, self._run(name), skewed) for name, skewed in value]
+        return [(opened.name, self._run(opened.name), opened.skewed_rows) for opened in value]
 
     def _run(self, name: str) -> Iterator[Prediction | DataIssue]:
         while True:
@@ -110,39 +111,37 @@ class ReadAhead:
                 self._put("error", "", exc)
 
     def _hand_over(self, pool: ThreadPoolExecutor) -> None:
-        """Query the partitions in ``pool``, :data:`QUERIES` ahead; hand their rows over."""
+        """Query the partitions in ``pool``, :data:`QUERIES` at a time and one more waiting
+        (a partition's query starts before the rows of the one before it are handed over);
+        hand their rows over in order."""
         jobs = iter(self._jobs)
         waiting: deque[tuple[Partition, Future[list[Opened] | None]]] = deque()
-        try:
-            self._pipeline(pool, jobs, waiting)
-        finally:
-            for _, future in waiting:
-                future.cancel()
 
-    def _pipeline(
-        self,
-        pool: ThreadPoolExecutor,
-        jobs: Iterator[_Job],
-        waiting: deque[tuple[Partition, Future[list[Opened] | None]]],
-    ) -> None:
-        while True:
-            while len(waiting) < QUERIES and (job := next(jobs, None)) is not None:
+        def submit() -> None:
+            if (job := next(jobs, None)) is not None:
                 partition, first, after = job
                 read = self.search.read
                 waiting.append(
                     (partition, pool.submit(read, partition, self._query, first=first, after=after))
                 )
-            if not waiting:
-                break
-            partition, future = waiting.popleft()
-            opened = future.result()
-            runs = [(o.name, o.skewed) for o in opened] if opened is not None else None
-            if not self._put("part", partition.folder, runs):
-                return
-            for one in opened or []:
-                if not self._stream(one):
+
+        try:
+            for _ in range(QUERIES):
+                submit()
+            while waiting:
+                partition, future = waiting.popleft()
+                submit()
+                if not self._hand_partition(partition, future.result()):
                     return
-        self._put(*_DONE)
+            self._put(*_DONE)
+        finally:
+            for _, future in waiting:
+                future.cancel()
+
+    def _hand_partition(self, partition: Partition, opened: list[Opened] | None) -> bool:
+        if not self._put("part", partition.folder, opened):
+            return False
+        return all(self._stream(one) for one in opened or [])
 
     def _stream(self, opened: Opened) -> bool:
         try:

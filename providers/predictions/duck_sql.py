@@ -3,7 +3,8 @@
 The SQL is a *superset* prefilter: a row it drops can never match in Python
 (:meth:`~providers.query.FieldFilter.matches`), while rows it keeps are checked again in
 Python on the parsed record, so both paths return the same rows.  Values are always bound
-(``?``); column names come only from the files' headers and are quoted.
+(``?``); column names come only from the files' headers and are quoted.  Input columns keep
+their names; output columns are named with the prefix :data:`OUTPUT` (names can be shared).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from providers.query import FieldFilter
 
 _NUMERIC_OPS = frozenset({"=", "!=", "<", "<=", ">", ">="})
+OUTPUT = "__mt_o_"  # the prefix of output columns in the query
 _NON_ASCII = "regexp_matches({c}, '[^\\x00-\\x7F]')"
 
 
@@ -32,8 +34,8 @@ def pushable(filters: Sequence[FieldFilter]) -> bool:
 def where(
     filters: Sequence[FieldFilter], inputs: Sequence[str], outputs: Sequence[str]
 ) -> tuple[str, list[object]]:
-    """The WHERE condition of ``filters`` over input columns (alias ``i``) and output
-    columns (alias ``o``), and its parameters."""
+    """The WHERE condition of ``filters`` over input and output columns (named as the
+    module says), and its parameters."""
     terms: list[str] = []
     params: list[object] = []
     for item in filters:
@@ -50,14 +52,14 @@ def where(
 
 
 def _candidates(field: str, inputs: Sequence[str], outputs: Sequence[str]) -> list[str]:
-    """The qualified columns that :meth:`FieldFilter.matches` would look the field up in."""
+    """The columns that :meth:`FieldFilter.matches` would look the field up in."""
     side, _, name = field.partition(".")
     if side == "inputs" and name:
-        return [f"i.{quote(name)}"] if name in inputs else []
+        return [quote(name)] if name in inputs else []
     if side == "outputs" and name:
-        return [f"o.{quote(name)}"] if name in outputs else []
-    found = [f"i.{quote(field)}"] if field in inputs else []
-    return found + ([f"o.{quote(field)}"] if field in outputs else [])
+        return [quote(OUTPUT + name)] if name in outputs else []
+    found = [quote(field)] if field in inputs else []
+    return found + ([quote(OUTPUT + field)] if field in outputs else [])
 
 
 def _compare(column: str, item: FieldFilter) -> tuple[str, list[object]]:

@@ -44,7 +44,8 @@ _EMPTY_FOLDER = "no log files in this folder (nothing collected, or not written 
 
 T = TypeVar("T")
 _Parser = Callable[[BinaryIO, str], Iterator[T | DataIssue]]
-_Run = tuple[str, Iterator[Prediction | DataIssue], int | None]  # name, items, skewed rows
+# name, items, rows outside the folder's time if counted apart (known once the items are read)
+_Run = tuple[str, Iterator[Prediction | DataIssue], Callable[[], int] | None]
 
 
 @dataclass(slots=True)
@@ -422,7 +423,7 @@ class LogReader:
                                 break
                 if resumed:
                     continue
-                skewed = skewed if counted is None else counted
+                skewed = skewed if counted is None else counted()
                 if skewed:
                     pager.issues.append(DataIssue(name, _skew(skewed, partition)))
                 if pager.stale:
