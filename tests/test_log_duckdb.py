@@ -176,6 +176,20 @@ def test_field_names_are_quoted_and_values_bound() -> None:
     assert not duck_sql.pushable([FieldFilter("a", "<", float("nan"))])
 
 
+def test_only_numeric_comparisons_on_numbers_skip_the_check_in_python() -> None:
+    inputs, outputs = {"income": int, "region": str}, {"score": float}
+
+    def exact(*filters: FieldFilter) -> bool:
+        return duck_sql.exact(filters, inputs, outputs)
+
+    assert exact(FieldFilter("income", "<", 4.0), FieldFilter("outputs.score", ">=", 0.5))
+    assert not exact(FieldFilter("region", "<", 4.0))  # text: compared as Python would
+    assert not exact(FieldFilter("income", "~", "4"))
+    assert not exact(FieldFilter("income", "=", "4"))
+    assert not exact(FieldFilter("inputs.score", "<", 1.0))  # no such column
+    assert not exact(FieldFilter("$aml_request_id", "<", 1.0))  # not a field
+
+
 def test_a_search_stopped_early_stops_reading_ahead(tmp_path: Path, used: list[bool]) -> None:
     clean_tree(tmp_path)
     query = parse_query("income>=0")

@@ -163,7 +163,9 @@ class DuckSearch:
         cond, params = duck_sql.where(query.filters, inputs.columns, partners.columns)
         output_rows = sum(_lines(path) - 1 for path in partners.paths)
         kinds = _kinds(partners.paths[0], partners.columns)
-        return _Plan(self.provider, partition, inputs, partners, cond, params, output_rows, kinds)
+        return _Plan(
+            self.provider, query, partition, inputs, partners, cond, params, output_rows, kinds
+        )
 
     def _files(self, files: Sequence[StoredFile]) -> _Files:
         """The files' local paths and common columns (Unsuitable if they have none)."""
@@ -192,7 +194,8 @@ class DuckSearch:
         DuckDB does not read it as Python would)."""
         path = plan.inputs.paths[number]
         lines = _lines(path)
-        sql, params = plan.sql(_kinds(path, plan.inputs.columns), after, lines)
+        kinds = _kinds(path, plan.inputs.columns)
+        sql, params = plan.sql(kinds, after, lines)
         cursor = self._connection().cursor()
         self._cursors.append(cursor)
         rows = cursor.execute(sql, [path, *params]).fetchmany(FETCH)
@@ -206,7 +209,8 @@ class DuckSearch:
             raise Unsuitable(_WHY[EXTRA])  # fewer records than lines
         skewed = sum(1 for row in rows[:lead] if row[1] & SKEWED)
         held = [row for row in rows[:lead] if row[3]]
-        return Opened(plan, plan.inputs.names[number], rows[lead:], held, cursor, skewed)
+        exact = plan.exact(kinds)
+        return Opened(plan, plan.inputs.names[number], exact, rows[lead:], held, cursor, skewed)
 
 
 @dataclass(slots=True)
@@ -215,6 +219,7 @@ class Opened:
 
     plan: _Plan
     name: str
+    exact: bool  # the prefilter is the filter itself on rows DuckDB typed exactly
     pending: list[tuple[Any, ...]]  # fetched with the checks
     held: list[tuple[Any, ...]]  # rows of the checks that pass the prefilter
     cursor: Any
@@ -236,8 +241,9 @@ class Opened:
         self.cursor.close()
 
     def predictions(self, batch: list[tuple[Any, ...]]) -> list[Prediction | DataIssue]:
-        """The batch's rows as the Python parser and join make them."""
-        found, skewed = self.plan.predictions(self.name, batch)
+        """The batch's rows as the Python parser and join make them, those matching the
+        query's field filters."""
+        found, skewed = self.plan.predictions(self.name, batch, self.exact)
         self.skewed += skewed
         return found
 
@@ -268,6 +274,7 @@ class _Plan:
     """A v1 partition whose headers suit DuckDB, and the SQL prefilter of the query."""
 
     provider: str
+    query: PredictionQuery
     partition: Partition
     inputs: _Files
     outputs: _Files
@@ -330,13 +337,22 @@ class _Plan:
         params += [lines - 1, lines, outs, lines, outs, start, end, *self.params, after, *named]
         return sql, params
 
+    def exact(self, kinds: dict[str, type]) -> bool:
+        """True if the prefilter is the filter itself on the rows DuckDB typed exactly
+        (``kinds``: the likely type of the inputs file's columns)."""
+        inputs = {c: kinds.get(c, str) for c in self.inputs.features}
+        outputs = {c: self.output_kinds.get(c, str) for c in self.outputs.features}
+        return duck_sql.exact(self.query.filters, inputs, outputs)
+
     def predictions(
-        self, name: str, batch: list[tuple[Any, ...]]
+        self, name: str, batch: list[tuple[Any, ...]], exact: bool
     ) -> tuple[list[Prediction | DataIssue], int]:
-        """The batch's rows passing the prefilter as the Python parser and join make them,
-        and its count of rows outside the folder's time that were not counted when the
-        file was opened (this runs per row: values are picked by position, and numbers
-        came typed from DuckDB)."""
+        """The batch's rows matching the query's field filters as the Python parser and
+        join make them (checked in Python unless ``exact`` and DuckDB typed the row
+        exactly), and its count of rows outside the folder's time that were not counted
+        when the file was opened (this runs per row: values are picked by position, and
+        numbers came typed from DuckDB)."""
+        matches = self.query.matches_fields
         ins, outs = self.inputs.features, self.outputs.features
         at = _HEAD + len(ins)  # the ids: correlation, timestamp, service, model, version, request
         rest = at + len(_IDS)
@@ -356,12 +372,16 @@ class _Plan:
                 found.append(DataIssue(f"{prefix}{row[0]}", issue))
                 continue
             if row[2] is None:
-                inputs = dict(zip(ins, row[_HEAD:at], strict=True))
-                outputs = dict(zip(outs, row[rest:], strict=True))
+                inputs = dict(zip(ins, row[_HEAD:at], strict=False))  # of the same width
+                outputs = dict(zip(outs, row[rest:], strict=False))
+                if not exact and not matches(inputs, outputs):
+                    continue
             else:  # the raw text, where DuckDB's type could differ from coerce()'s
                 fixed = ["" if v is None else coerce(v) for v in row[2]]
                 inputs = dict(zip(ins, fixed[: len(ins)], strict=True))
                 outputs = dict(zip(outs, fixed[len(ins) :], strict=True))
+                if not matches(inputs, outputs):
+                    continue
             found.append(
                 v1_fields_prediction(
                     provider,

@@ -72,9 +72,9 @@ class ReadAhead:
         self.search.close()
 
     def partition(self, partition: Partition) -> list[FileRun] | None:
-        """Per inputs file, its predictions prefiltered by DuckDB (to be checked again
-        with the whole query) and its rows outside the folder's time; None if the
-        partition must be read in Python.  Runs must be read in order, to their end."""
+        """Per inputs file, its predictions matching the query's field filters (the rest
+        of the query is left to the reader) and its rows outside the folder's time; None
+        if the partition must be read in Python.  Runs must be read in order, to their end."""
         self.start()
         while True:
             kind, folder, value = self._events.get()

@@ -10,7 +10,7 @@ their names; output columns are named with the prefix :data:`OUTPUT` (names can 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from providers.query import FieldFilter
 
@@ -43,27 +43,46 @@ def where(
         if not candidates:
             return "false", []
         ors = []
-        for column in candidates:
-            sql, values = _compare(column, item)
+        for is_input, name in candidates:
+            sql, values = _compare(quote(name if is_input else OUTPUT + name), item)
             ors.append(sql)
             params.extend(values)
         terms.append("(" + " or ".join(ors) + ")")
     return (" and ".join(terms) or "true"), params
 
 
-def _candidates(field: str, inputs: Sequence[str], outputs: Sequence[str]) -> list[str]:
-    """The columns that :meth:`FieldFilter.matches` would look the field up in."""
+def exact(
+    filters: Sequence[FieldFilter], inputs: Mapping[str, type], outputs: Mapping[str, type]
+) -> bool:
+    """True if :func:`where` is the filters themselves on a row whose values DuckDB typed as
+    :func:`~providers.predictions.csv_v1.coerce` does, given the type of each column of the
+    row's inputs and outputs: comparisons with numbers, on numbers."""
+    for item in filters:
+        candidates = _candidates(item.field, inputs, outputs)
+        if not candidates or not isinstance(item.value, float) or item.op not in _NUMERIC_OPS:
+            return False
+        for is_input, name in candidates:
+            if (inputs if is_input else outputs)[name] not in (int, float):
+                return False
+    return True
+
+
+def _candidates(
+    field: str, inputs: Collection[str], outputs: Collection[str]
+) -> list[tuple[bool, str]]:
+    """The columns (an input's?, its name) that :meth:`FieldFilter.matches` would look
+    the field up in."""
     side, _, name = field.partition(".")
     if side == "inputs" and name:
-        return [quote(name)] if name in inputs else []
+        return [(True, name)] if name in inputs else []
     if side == "outputs" and name:
-        return [quote(OUTPUT + name)] if name in outputs else []
-    found = [quote(field)] if field in inputs else []
-    return found + ([quote(OUTPUT + field)] if field in outputs else [])
+        return [(False, name)] if name in outputs else []
+    return [(True, field)] * (field in inputs) + [(False, field)] * (field in outputs)
 
 
 def _compare(column: str, item: FieldFilter) -> tuple[str, list[object]]:
-    """A condition true whenever the Python comparison may be true (NULL: kept)."""
+    """A condition on the (quoted) column, true whenever the Python comparison may be
+    true (NULL: kept)."""
     op = item.op
     if op == "~":
         sql = (

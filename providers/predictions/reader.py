@@ -44,7 +44,8 @@ _EMPTY_FOLDER = "no log files in this folder (nothing collected, or not written 
 
 T = TypeVar("T")
 _Parser = Callable[[BinaryIO, str], Iterator[T | DataIssue]]
-# name, items, rows outside the folder's time if counted apart (known once the items are read)
+# name, items, rows outside the folder's time if counted apart (known once the items are
+# read): DuckDB's runs, whose items match the query's field filters already
 _Run = tuple[str, Iterator[Prediction | DataIssue], Callable[[], int] | None]
 
 
@@ -409,7 +410,7 @@ class LogReader:
                         last = item
                         outside = not start <= item.timestamp < end
                         skewed += outside
-                        if wanted(item, by_folder=outside):
+                        if wanted(item, by_folder=outside, fields=counted is None):
                             pager.add(item)
                             if pager.done:
                                 yield pager.take()
@@ -468,8 +469,9 @@ class LogReader:
         duck: ReadAhead | None,
     ) -> Iterator[_Run]:
         """Per inputs file, its predictions joined with the outputs of the partition, and
-        its count of skewed rows when known in advance.  DuckDB prefilters the partition
-        when it can; else the outputs are read alongside, only as far as the inputs need."""
+        its count of skewed rows when counted apart.  DuckDB filters the partition by the
+        query's fields when it can; else the outputs are read alongside, only as far as
+        the inputs need."""
         partner = partition.partner()
         partner_files = partner.files(self.store) if partner else []
         pager.files += len(partner_files)
@@ -543,16 +545,17 @@ class _Wanted:
         )
         self.names = [(attr, want.casefold()) for attr, want in named if want is not None]
 
-    def __call__(self, row: Prediction, *, by_folder: bool = False) -> bool:
+    def __call__(self, row: Prediction, *, by_folder: bool = False, fields: bool = True) -> bool:
         """True if the row matches; ``by_folder``: its time is taken as matching (it lies
-        outside its folder's time, and the folder matched)."""
+        outside its folder's time, and the folder matched); ``fields``: False if the field
+        filters were checked already."""
         if self.timed and not by_folder and not self.query.matches_time(row.timestamp):
             return False
         for attr, want in self.names:
             have = getattr(row, attr)
             if have is None or have.casefold() != want:
                 return False
-        return self.query.matches_fields(row.inputs, row.outputs)
+        return not fields or self.query.matches_fields(row.inputs, row.outputs)
 
 
 def _skew(count: int, partition: Partition) -> str:
