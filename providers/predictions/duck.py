@@ -203,8 +203,8 @@ class DuckSearch:
         while lead < len(rows) and (rows[lead][1] or 0) & LEAD:
             lead += 1
         seen = functools.reduce(operator.or_, (row[1] for row in rows[:lead]), 0)
-        if seen & FAILED:
-            raise Unsuitable(_WHY[seen & -seen])  # the first check failed
+        if failed := seen & FAILED:
+            raise Unsuitable(_WHY[failed & -failed])  # the first check that failed
         if (lines > 1 and not seen & LAST_INPUT) or (plan.output_rows and not seen & LAST_OUTPUT):
             raise Unsuitable(_WHY[EXTRA])  # fewer records than lines
         skewed = sum(1 for row in rows[:lead] if row[1] & SKEWED)
@@ -309,7 +309,9 @@ class _Plan:
         )
         hit = f"{n} is not null and {m} is not null and coalesce({self.cond}, false) and {n} > ?"
         typed = [_typed(q(col), kinds.get(col, str)) for col in self.inputs.features]
-        typed += [_typed(q(o + col), self.output_kinds.get(col, str)) for col in outputs[:-2]]
+        typed += [
+            _typed(q(o + col), self.output_kinds.get(col, str)) for col in self.outputs.features
+        ]
         values = [t[0] for t in typed[: len(self.inputs.features)]]
         # the ids as text; the columns the folder names too are NULL when they repeat it
         values += [f"coalesce({q(col)}, '')" for col in _IDS[:2]]
