@@ -36,15 +36,35 @@ def run(root: Path, text: str, *, duckdb: bool) -> tuple[list[Prediction], list[
     return rows, issues
 
 
+class Offered(list[bool]):
+    """Per partition offered to DuckDB, in time order, whether DuckDB read it (the
+    partitions are read ahead on threads, so they may finish in any order)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._reads: list[tuple[datetime, bool]] = []
+        self._lock = threading.Lock()
+
+    def add(self, start: datetime, read: bool) -> None:
+        with self._lock:
+            self._reads.append((start, read))
+            self._reads.sort(key=lambda pair: pair[0])  # stable: repeated reads keep order
+            self[:] = [ok for _, ok in self._reads]
+
+    def clear(self) -> None:
+        self._reads.clear()
+        super().clear()
+
+
 @pytest.fixture
-def used(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Per partition offered to DuckDB, whether DuckDB read it."""
-    seen: list[bool] = []
+def used(monkeypatch: pytest.MonkeyPatch) -> Offered:
+    """Spy on which partitions DuckDB read."""
+    seen = Offered()
     original = duck_module.DuckSearch.read
 
-    def spy(self: duck_module.DuckSearch, *args: Any, **kwargs: Any) -> Any:
-        opened = original(self, *args, **kwargs)
-        seen.append(opened is not None)
+    def spy(self: duck_module.DuckSearch, partition: Any, *args: Any, **kwargs: Any) -> Any:
+        opened = original(self, partition, *args, **kwargs)
+        seen.add(partition.start, opened is not None)
         return opened
 
     monkeypatch.setattr(duck_module.DuckSearch, "read", spy)
