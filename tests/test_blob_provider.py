@@ -30,9 +30,11 @@ from logtree import V1Tree, V2Tree, v2_record, write_bytes
 
 from providers.blob.container import RETRIES
 from providers.blob.provider import BlobPredictionsProvider
+from providers.blob.store import BlobLogStore
 from providers.errors import ConfigError, NotFound, Throttled, Unauthorized
 from providers.local.predictions import LocalPredictionsProvider
 from providers.predictions import reader
+from providers.predictions.lines import RawLine
 from providers.protocols import PredictionPage, ProviderContext
 from providers.query import PredictionQuery, parse_query
 from providers.records import DataIssue, Prediction
@@ -340,6 +342,95 @@ def test_second_lookup_reads_closed_days_from_the_mirror(
     assert set(json.loads(state.read_text())) == {"size", "etag"}
     listing = next((root / "listings").rglob("*.json"))
     assert all(len(entry) == 3 for entry in json.loads(listing.read_text()))  # name, size, etag
+
+
+@pytest.fixture
+def searched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The blobs whose mirror copies were searched whole (not read in indexed blocks)."""
+    names: list[str] = []
+    original = BlobLogStore.find_lines
+
+    def spy(self: BlobLogStore, name: str, needle: bytes) -> list[RawLine]:
+        names.append(re.sub(r"^.*/(churn|churn-ep)/", "", name))  # v1: version/designation/…
+        return original(self, name, needle)
+
+    monkeypatch.setattr(BlobLogStore, "find_lines", spy)
+    return names
+
+
+UNINDEXABLE = ["3/inputs/2024/05/02/broken.csv", "3/inputs/2024/05/02/data.csv"]
+OUTPUTS_0501 = "3/predictions/2024/05/01/data.csv"
+
+
+def test_repeated_lookups_read_the_index_not_the_copies(
+    proxy: Proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, searched: list[str]
+) -> None:
+    v1 = blob(proxy.endpoint, "modeldata", tmp_path, monkeypatch)
+    cold = v1.find("v1-4-1-1")
+    assert len(cold.rows) == 1 and cold.files_scanned > 8
+    assert len(searched) == cold.files_scanned  # every inputs file, then one outputs file
+    v1.indexer.wait()
+    proxy.clear()
+    searched.clear()
+    warm = v1.find("v1-4-1-1")
+    assert (warm.rows, warm.issues) == (cold.rows, cold.issues)  # file and line included
+    assert searched == UNINDEXABLE, "the other days are read from the index's blocks"
+    assert warm.files_scanned == 2 + len(UNINDEXABLE)  # the hit's inputs and outputs files
+    assert proxy.downloads() == []
+    assert [s for s in proxy.listings() if "/2024/05/0" in s.query.get("prefix", "")] == []
+
+    # another day: its inputs are indexed; its outputs were never downloaded, so are
+    # downloaded and searched now, and indexed for the next time
+    searched.clear()
+    other = v1.find("v1-3-0-2")
+    assert [r.request_id for r in other.rows] == ["v1-3-0-2"] and other.rows[0].outputs
+    assert sorted(searched) == [*UNINDEXABLE, OUTPUTS_0501]
+    assert [s.path.split("/", 8)[-1] for s in proxy.downloads()] == [OUTPUTS_0501]
+    v1.indexer.wait()
+    proxy.clear()
+    searched.clear()
+    assert rows(v1.find("v1-3-0-2")) == rows(other)
+    assert searched == UNINDEXABLE and proxy.downloads() == []
+
+    # a day holding a file the index cannot take (a broken header) is searched each time
+    broken = v1.find("v1-3-1-0")
+    assert [r.request_id for r in broken.rows] == ["v1-3-1-0"]
+    v1.indexer.wait()
+    searched.clear()
+    proxy.clear()
+    assert rows(v1.find("v1-3-1-0")) == rows(broken)
+    assert searched == UNINDEXABLE  # and the outputs from the index
+    assert proxy.downloads() == []
+
+
+def test_hours_are_indexed_as_they_come_into_the_mirror(
+    proxy: Proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, searched: list[str]
+) -> None:
+    v2 = blob(proxy.endpoint, V2_CONTAINER, tmp_path, monkeypatch)
+    day = DAY + timedelta(days=1)
+    morning = PredictionQuery(request_id="v2-green-1-8", start=day, end=day + timedelta(hours=9))
+    first = rows(v2.search(morning))  # hour 08 of 05/02 only
+    assert len(first) == 2
+    assert len(searched) == 3  # both deployments' inputs, then green's outputs
+    v2.indexer.wait()
+    proxy.clear()
+    searched.clear()
+    assert rows(v2.search(morning)) == first
+    assert searched == [] and proxy.downloads() == []
+
+    assert rows(v2.find("v2-green-1-8")) == first  # every day: the other hours downloaded
+    assert searched and not [name for name in searched if "/05/02/08/" in name]
+    v2.indexer.wait()
+    proxy.clear()
+    searched.clear()
+    assert rows(v2.find("v2-green-1-8")) == first
+    assert searched == [] and proxy.downloads() == []
+    assert [r.outputs for r in rows(v2.find("v2-blue-0-14"))] == [{"p": 0.25}, {"p": 0.75}]
+    outputs = "blue/model_outputs/2024/05/01/14/instance-0.jsonl"  # not downloaded before
+    assert searched == [outputs]
+    assert [s.path.rsplit("/churn-ep/", 1)[1] for s in proxy.downloads()] == [outputs]
+    # listed (with hour 08, a hit) but never downloaded, so not indexed: searched
+    assert [r.outputs for r in rows(v2.find("v2-green-1-14"))] == [{"p": 0.25}, {"p": 0.75}]
 
 
 def test_todays_blob_is_fetched_from_its_last_length(

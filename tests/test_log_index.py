@@ -134,6 +134,31 @@ def test_a_changed_closed_file_is_searched_again(tree: tuple[Path, dict[str, str
     assert row.outputs == {"score": 0.9} and store.scanned == []
 
 
+def test_a_changed_closed_hour_is_searched_then_indexed_again(
+    tree: tuple[Path, dict[str, str]],
+) -> None:
+    root, ids = tree
+    p = provider(root)
+    p.find(ids["v2-1-20"])
+    p.indexer.wait()
+    late = V2Tree(root)  # the hour's file again, with one more call
+    when = DAY + timedelta(days=1, hours=20)
+    late.add(when, [{"day": 1}], [{"score": 20}], corr=ids["v2-1-20"])
+    new = late.add(when + timedelta(minutes=1), [{"day": 9}], [{"score": 9}])
+    late.write()
+    p.store = store = CountingStore(root)
+    [row] = p.find(ids["v2-1-20"]).rows  # its hour's indexed file changed: searched whole
+    assert row.outputs == {"score": 20}
+    assert any("05/02/20/" in name for name in store.scanned)
+    p.indexer.wait()  # the check after that lookup dropped the day and the hour
+    [row] = p.find(new).rows
+    assert row.outputs == {"score": 9}
+    p.indexer.wait()
+    store.scanned.clear()
+    [row] = p.find(new).rows  # and the hour is indexed again
+    assert row.outputs == {"score": 9} and store.scanned == []
+
+
 def test_a_corrupt_index_is_rebuilt(tree: tuple[Path, dict[str, str]]) -> None:
     root, ids = tree
     p = provider(root)

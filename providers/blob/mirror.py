@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,6 +125,25 @@ class Mirror:
         for path in reversed(missing):
             with suppress(FileExistsError):
                 path.mkdir(mode=0o700)
+
+
+def inside(name: str, folder: str) -> bool:
+    """True if ``name`` is ``folder`` or below it ("" holds everything)."""
+    return not folder or name == folder or name.startswith(folder + "/")
+
+
+def listed_below(
+    blobs: Iterable[tuple[str, BlobState]], folder: str
+) -> Iterator[tuple[str, BlobState]]:
+    """The blobs of a listing that lie below ``folder``."""
+    return ((name, state) for name, state in blobs if name.startswith(folder + "/"))
+
+
+def listed_folders(blobs: Iterable[tuple[str, BlobState]], folder: str) -> list[str]:
+    """The sub-folders of ``folder`` that hold blobs of a listing, sorted."""
+    depth = folder.count("/") + 1
+    paths = (name.split("/") for name, _ in listed_below(blobs, folder))
+    return sorted({"/".join(p[: depth + 1]) for p in paths if len(p) > depth + 1})
 
 
 def _json_path(base: Path, name: str) -> Path:

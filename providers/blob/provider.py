@@ -2,6 +2,9 @@
 
 The logs are parsed by the same :class:`~providers.predictions.reader.LogReader` as the
 local-logs provider; only the store differs (:class:`~providers.blob.store.BlobLogStore`).
+Lookups of closed days go through an id index kept in the mirror folder, filled in the
+background from the mirror alone (:class:`~providers.blob.mirrored.MirroredDays`): the
+days a lookup had to search, as far as the mirror holds them.
 Settings are described in :mod:`providers.blob.settings`.  The SDK is imported on the
 first find or search, never when the provider is built.
 """
@@ -15,8 +18,11 @@ from pathlib import Path
 from typing import Any, Self
 
 from providers.blob.mirror import Mirror, default_mirror_base, mirror_folder
+from providers.blob.mirrored import MirroredDays
 from providers.blob.settings import BlobSettings, parse_settings
 from providers.blob.store import BlobLogStore
+from providers.predictions.index import IdIndex
+from providers.predictions.indexing import BackgroundIndexer
 from providers.predictions.layout import Layout, parse_path
 from providers.predictions.reader import LogReader
 from providers.protocols import PredictionPage, PredictionsProvider, Provider, ProviderContext
@@ -34,7 +40,7 @@ class BlobPredictionsProvider(Provider, PredictionsProvider):
 
     Blobs are read through a mirror folder (``mirror_dir``, else ``cache_dir`` of the
     context's ``extra``, else the user cache dir), one subfolder per account, container
-    and prefix.
+    and prefix; the id index lives in its ``index`` folder.
     """
 
     name = "azure-blob"
@@ -52,6 +58,10 @@ class BlobPredictionsProvider(Provider, PredictionsProvider):
             self.layout = Layout(v1_container=NO_V1, v2_prefixes=(root,))
         self._store: BlobLogStore | None = None
         self._lock = threading.Lock()
+        self.indexer = BackgroundIndexer(
+            lambda: MirroredDays(self.mirror, root=root, closed_day=self._closed_day),
+            IdIndex(self.mirror.root / "index"),
+        )
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], context: ProviderContext) -> Self:
@@ -76,7 +86,8 @@ class BlobPredictionsProvider(Provider, PredictionsProvider):
         return self._reader().search(query)
 
     def close(self) -> None:
-        """Close the connection to the storage account."""
+        """Close the id index and the connection to the storage account."""
+        self.indexer.index.close()
         with self._lock:
             if self._store is not None:
                 self._store.container.close()
@@ -97,7 +108,14 @@ class BlobPredictionsProvider(Provider, PredictionsProvider):
             return self._store
 
     def _reader(self) -> LogReader:
-        return LogReader(self.store, self.layout, self.name)
+        return LogReader(
+            self.store,
+            self.layout,
+            self.name,
+            index=self.indexer.index,
+            schedule=self.indexer.submit,
+            clock=_settled_now,
+        )
 
     def _closed_day(self, folder: str) -> str | None:
         """The day folder holding ``folder`` if that day (UTC) ended :data:`SETTLE` ago.
@@ -113,3 +131,8 @@ class BlobPredictionsProvider(Provider, PredictionsProvider):
         if day_start + timedelta(days=1) + SETTLE > datetime.now(UTC):
             return None
         return partition.folder.rsplit("/", 1)[0] if partition.hourly else partition.folder
+
+
+def _settled_now() -> datetime:
+    """The time whose past days are closed for the reader as for :meth:`_closed_day`."""
+    return datetime.now(UTC) - SETTLE

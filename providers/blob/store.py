@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from providers.blob.failures import BlobChanged
-from providers.blob.mirror import BlobState, Mirror
+from providers.blob.mirror import BlobState, Mirror, inside, listed_below, listed_folders
 from providers.predictions.lines import RawLine
 from providers.predictions.store import LocalFolderStore, LogStore, StoredFile
 
@@ -61,15 +61,14 @@ class BlobLogStore(LogStore):
     def list(self, prefix: str = "") -> Iterator[StoredFile]:
         """Every blob under ``prefix``: one paged listing, or a closed day's saved one."""
         folder = prefix.strip("/")
-        day = self._closed_day(folder) if _inside(folder, self.root) else None
+        day = self._closed_day(folder) if inside(folder, self.root) else None
         if day is not None:
-            for name, state in self._day(day):
-                if name.startswith(folder + "/"):
-                    yield StoredFile(name, state.size)
+            for name, state in listed_below(self._day(day), folder):
+                yield StoredFile(name, state.size)
             return
-        if _inside(self.root, folder):
+        if inside(self.root, folder):
             folder = self.root
-        elif not _inside(folder, self.root):
+        elif not inside(folder, self.root):
             return
         for name, state in self._listing(folder):
             yield StoredFile(name, state.size)
@@ -78,16 +77,14 @@ class BlobLogStore(LogStore):
         """The sub-folders of ``prefix``: ``walk_blobs`` (delimiter '/'), or a closed day's
         saved listing."""
         folder = prefix.strip("/")
-        if folder != self.root and _inside(self.root, folder):
+        if folder != self.root and inside(self.root, folder):
             depth = folder.count("/") + 1 if folder else 0
             return ["/".join(self.root.split("/")[: depth + 1])]
-        if not _inside(folder, self.root):
+        if not inside(folder, self.root):
             return []
         day = self._closed_day(folder)
         if day is not None:
-            depth = folder.count("/") + 1
-            paths = (n.split("/") for n, _ in self._day(day) if n.startswith(folder + "/"))
-            return sorted({"/".join(p[: depth + 1]) for p in paths if len(p) > depth + 1})
+            return listed_folders(self._day(day), folder)
         below = self._blob(folder)
         folders, blobs = self.container.walk(f"{below}/" if below else "")
         for blob, state in blobs:
@@ -132,7 +129,7 @@ class BlobLogStore(LogStore):
         return self._local.local_path(name)
 
     def _sync(self, name: str) -> None:
-        if not _inside(name, self.root) or name == self.root:
+        if not inside(name, self.root) or name == self.root:
             raise FileNotFoundError(name)
         with self._lock:
             have = self.mirror.state(name)
@@ -179,8 +176,3 @@ class BlobLogStore(LogStore):
 
     def _name(self, blob: str) -> str:
         return f"{self._container_name}/{blob}"
-
-
-def _inside(name: str, folder: str) -> bool:
-    """True if ``name`` is ``folder`` or below it ("" holds everything)."""
-    return not folder or name == folder or name.startswith(folder + "/")

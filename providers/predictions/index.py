@@ -7,7 +7,7 @@ store is a folder under ``<user cache>/log-index/`` (folders 0700, files 0600):
 - ``meta.sqlite``: the indexed files (with the size and modification time they had: a
   file that changed is indexed afresh and its old entries are ignored), their blocks
   (byte offset, length and first line number of a run of whole lines of about
-  :data:`BLOCK_BYTES`), and the closed day folders whose every file is indexed;
+  :data:`BLOCK_BYTES`), and the closed day (and hour) folders whose every file is indexed;
 - ``keys-XX.bin`` (256 buckets by the low byte of ``crc32(id)``): packed 8-byte entries,
   ``crc32(id)`` and the block's number.  A lookup reads one bucket (a few hundred KB
   for 10 M rows), then the blocks of its hits; a crc clash costs one extra block read,
@@ -139,7 +139,7 @@ class IdIndex:
         return {n: (StoredFile(n, s, m), day) for n, s, m, day in rows}
 
     def folders(self) -> set[str]:
-        """The closed day folders whose every file is indexed."""
+        """The closed day (and hour) folders whose every file is indexed."""
         return {name for (name,) in self._query("SELECT name FROM folders")}
 
     # -- writing --------------------------------------------------------------------
@@ -176,18 +176,21 @@ class IdIndex:
             except (sqlite3.DatabaseError, OSError):
                 self._reset()
 
-    def add_folder(self, folder: str) -> None:
-        """Record (after a flush) that every file of the closed day folder is indexed."""
+    def add_folders(self, folders: Iterable[str]) -> None:
+        """Record (after a flush) that every file of these closed day or hour folders is
+        indexed."""
         with self._lock:
             try:
                 self._flush()
                 with self._connect() as db:
-                    db.execute("INSERT OR IGNORE INTO folders VALUES (?)", (folder,))
+                    db.executemany(
+                        "INSERT OR IGNORE INTO folders VALUES (?)", [(f,) for f in folders]
+                    )
             except (sqlite3.DatabaseError, OSError):
                 self._reset()
 
     def drop_folders(self, folders: set[str]) -> None:
-        """Forget that these day folders are wholly indexed (a file of theirs changed)."""
+        """Forget that these folders are wholly indexed (a file of theirs changed)."""
         with self._lock:
             try:
                 with self._connect() as db:

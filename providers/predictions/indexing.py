@@ -18,6 +18,7 @@ index points it to.)
 
 from __future__ import annotations
 
+import logging
 import queue
 import re
 import threading
@@ -30,6 +31,7 @@ from providers.predictions.index import BLOCK_BYTES, BlockKeys, IdIndex
 from providers.predictions.layout import Partition, day_partitions
 from providers.predictions.store import LogStore, StoredFile
 
+log = logging.getLogger(__name__)
 _V2_IDS = re.compile(rb'"(?:correlationid|xrequestid)"\s*:\s*"([^"\\]*)"')
 _TAIL = len(CORRELATION_COLUMNS)
 _IGNORED = {b"", ZERO_REQUEST_ID.encode()}
@@ -37,39 +39,61 @@ _IGNORED = {b"", ZERO_REQUEST_ID.encode()}
 
 def index_partitions(store: LogStore, index: IdIndex, partitions: Iterable[Partition]) -> None:
     """Index the whole days of ``partitions``: every inputs file and every partner
-    (outputs) file of each day not indexed as it is now; mark the days whose files all
-    got in."""
+    (outputs) file of each day not indexed as it is now.  Mark each day folder (inputs
+    and partner) whose files all got in, and each hour folder whose files did; a day the
+    store cannot list is left unmarked."""
     days = {p.day_folder: p for p in partitions}
     indexed = {name: file for name, (file, _) in index.files().items()}
-    for day_folder, partition in sorted(days.items()):
-        complete = True
-        for part in day_partitions(store, partition):
+    for _, partition in sorted(days.items()):
+        try:
+            parts = day_partitions(store, partition)
+        except OSError:
+            continue
+        whole: dict[str, bool] = {}
+        hours: set[str] = set()
+        for part in parts:
             partner = part.partner()
-            folders = [part, partner] if partner is not None else [part]
-            for file in (file for folder in folders for file in folder.files(store)):
-                if _same(indexed.get(file.name), file):
-                    continue
-                complete = _index_file(store, index, file, part) and complete
-        if complete:
-            index.add_folder(day_folder)
+            for folder in [part, partner] if partner is not None else [part]:
+                done = _index_folder(store, index, folder, indexed)
+                whole[folder.day_folder] = whole.get(folder.day_folder, True) and done
+                if done and folder.hourly:
+                    hours.add(folder.folder)
+        index.add_folders(hours | {day for day, done in whole.items() if done})
     index.flush()
 
 
 def revalidate(store: LogStore, index: IdIndex) -> None:
-    """Drop the indexed days holding a file that changed or vanished since it was indexed,
-    so that the next lookup searches them (and has them indexed again)."""
+    """Drop the indexed folders (day and hour) holding a file that changed or vanished
+    since it was indexed, so that the next lookup searches them (and has them indexed
+    again)."""
     stale: set[str] = set()
     for file, day in index.files().values():
-        if day in stale:
+        folder = file.name.rsplit("/", 1)[0]
+        if folder in stale:
             continue
         try:
             now: StoredFile | None = store.stat(file.name)
         except OSError:
             now = None
         if now is None or not _same(file, now):
-            stale.add(day)
+            stale.update((day, folder))
     if stale:
         index.drop_folders(stale)
+
+
+def _index_folder(
+    store: LogStore, index: IdIndex, folder: Partition, indexed: dict[str, StoredFile]
+) -> bool:
+    """Index the folder's files not indexed as they are now; False if one could not be."""
+    try:
+        files = folder.files(store)
+    except OSError:
+        return False
+    done = True
+    for file in files:
+        if not _same(indexed.get(file.name), file):
+            done = _index_file(store, index, file, folder) and done
+    return done
 
 
 def _same(indexed: StoredFile | None, file: StoredFile) -> bool:
@@ -164,5 +188,7 @@ class BackgroundIndexer:
                 store = self._store()
                 revalidate(store, self.index)
                 index_partitions(store, self.index, partitions)
+            except Exception:  # a bug must not stop indexing for the rest of the session
+                log.exception("indexing %d partition(s) failed", len(partitions))
             finally:
                 self._queue.task_done()

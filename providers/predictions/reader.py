@@ -88,13 +88,22 @@ class _Pager:
 
 
 class _Known:
-    """What the index knows during one lookup: the indexed closed day folders, and the
+    """What the index knows during one lookup: the indexed closed day and hour folders, and the
     blocks that may hold each needle (looked up once per needle)."""
 
     def __init__(self, index: IdIndex | None) -> None:
         self.index = index
         self.folders = index.folders() if index is not None else set()
         self._blocks: dict[str, list[Block]] = {}
+
+    def indexed(self, partition: Partition) -> bool:
+        """True if every file of the partition's folder is indexed (its day's, or its own)."""
+        return partition.day_folder in self.folders or partition.folder in self.folders
+
+    def whole(self, inputs: Partition) -> bool:
+        """True if the folders of ``inputs`` and of its outputs are both indexed."""
+        partner = inputs.partner()
+        return self.indexed(inputs) and (partner is None or self.indexed(partner))
 
     def blocks(self, needle: str) -> list[Block]:
         if needle not in self._blocks:
@@ -161,9 +170,8 @@ class LogReader:
                 indexed[partition.folder] = partition
         unindexed: list[Partition] = []
         for partition in sorted([*walked, *indexed.values()], key=_age):
-            hits = self._hits(partition, partition, {wanted}, known, found)
-            walked_closed = partition.folder not in indexed and self.closed(partition)
-            if self.index is not None and walked_closed:
+            hits = self._hits(partition, {wanted}, known, found)
+            if self.index is not None and self.closed(partition) and not known.whole(partition):
                 unindexed.append(partition)
             for name, lines in hits:
                 find = self._find_v1 if partition.format == "v1" else self._find_v2
@@ -182,17 +190,11 @@ class LogReader:
         return partition.end <= today
 
     def _hits(
-        self,
-        inputs: Partition,
-        folder: Partition,
-        needles: set[str],
-        known: _Known,
-        found: _Pager,
+        self, folder: Partition, needles: set[str], known: _Known, found: _Pager
     ) -> Iterator[tuple[str, list[RawLine]]]:
-        """Per file of ``folder`` (``inputs`` or its partner), its lines holding any of
-        ``needles``: read from the index's blocks when ``inputs`` is indexed, else by
-        searching each file."""
-        if inputs.day_folder in known.folders:
+        """Per file of ``folder`` (inputs or outputs), its lines holding any of ``needles``:
+        read from the index's blocks when it is indexed, else by searching each file."""
+        if known.indexed(folder):
             yield from self._indexed_hits(folder, needles, known, found)
             return
         for file in folder.files(self.store):
@@ -350,7 +352,7 @@ class LogReader:
         partner = partition.partner()
         if partner is None or not needles:
             return
-        yield from self._hits(partition, partner, needles, known, found)
+        yield from self._hits(partner, needles, known, found)
 
     # -- search -------------------------------------------------------------------------
 
