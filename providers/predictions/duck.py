@@ -29,7 +29,7 @@ import itertools
 import logging
 import operator
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +47,8 @@ from providers.predictions.csv_v1 import (
     coerce,
     read_header,
 )
+from providers.predictions.duck_json import JsonRun, read_partition
+from providers.predictions.duck_json import Unsuitable as JsonUnsuitable
 from providers.predictions.join import v1_fields_prediction
 from providers.predictions.layout import Partition
 from providers.predictions.store import LogStore, StoredFile
@@ -133,15 +135,24 @@ class DuckSearch:
 
     def read(
         self, partition: Partition, query: PredictionQuery, *, first: int = 0, after: int = 0
-    ) -> list[Opened] | None:
+    ) -> list[Opened] | list[JsonRun] | None:
         """The partition's inputs files from number ``first`` on (the first of them from
-        line ``after + 1``), queried and checked; None if it must be read in Python."""
+        line ``after + 1``; v1 only), queried and checked; None if it must be read in
+        Python."""
         opened: list[Opened] = []
         try:
+            if partition.format == "v2":
+                cursor = self._connection().cursor()
+                try:
+                    return read_partition(
+                        cursor, self.store, self.provider, partition, query.filters
+                    )
+                finally:
+                    cursor.close()
             plan = self._plan(partition, query)
             for number in range(first, len(plan.inputs.paths)):
                 opened.append(self._open(plan, number, after if number == first else 0))
-        except (Unsuitable, OSError) as exc:
+        except (Unsuitable, JsonUnsuitable, OSError) as exc:
             log.info("%s read in Python, not DuckDB: %s", partition.folder, exc)
             return None
         except Exception as exc:  # duckdb.Error: imported lazily, so caught broadly
@@ -250,6 +261,11 @@ class Opened:
     def skewed_rows(self) -> int:
         """Rows outside the folder's time (all of the file's once its rows are read)."""
         return self.skewed
+
+    @property
+    def counted(self) -> Callable[[], int] | None:
+        """What counts the rows outside the folder's time (the reader need not)."""
+        return self.skewed_rows
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from providers.predictions.duck import DuckSearch, Opened
+from providers.predictions.duck_json import JsonRun
 from providers.predictions.layout import Partition
 from providers.predictions.store import LogStore
 from providers.query import PredictionQuery
@@ -26,8 +27,9 @@ log = logging.getLogger(__name__)
 
 AHEAD = 8  # batches of rows waiting for the reader
 QUERIES = 2  # partitions queried ahead (their results wait in DuckDB)
-# name, items, rows outside the folder's time (all of the file's once the items are read)
-FileRun = tuple[str, Iterator[Prediction | DataIssue], Callable[[], int]]
+# name, items, rows outside the folder's time (all of the file's once the items are read;
+# None: the reader counts them, and checks the field filters, as for a file read in Python)
+FileRun = tuple[str, Iterator[Prediction | DataIssue], Callable[[], int] | None]
 _DONE = ("done", "", None)
 _Job = tuple[Partition, int, int]  # a partition, its first inputs file, the line after
 
@@ -87,7 +89,7 @@ class ReadAhead:
                 break
         if value is None:
             return None
-        return [(opened.name, self._run(opened.name), opened.skewed_rows) for opened in value]
+        return [(opened.name, self._run(opened.name), opened.counted) for opened in value]
 
     def _run(self, name: str) -> Iterator[Prediction | DataIssue]:
         while True:
@@ -115,7 +117,7 @@ class ReadAhead:
         (a partition's query starts before the rows of the one before it are handed over);
         hand their rows over in order."""
         jobs = iter(self._jobs)
-        waiting: deque[tuple[Partition, Future[list[Opened] | None]]] = deque()
+        waiting: deque[tuple[Partition, Future[list[Opened] | list[JsonRun] | None]]] = deque()
 
         def submit() -> None:
             if (job := next(jobs, None)) is not None:
@@ -138,12 +140,14 @@ class ReadAhead:
             for _, future in waiting:
                 future.cancel()
 
-    def _hand_partition(self, partition: Partition, opened: list[Opened] | None) -> bool:
+    def _hand_partition(
+        self, partition: Partition, opened: list[Opened] | list[JsonRun] | None
+    ) -> bool:
         if not self._put("part", partition.folder, opened):
             return False
         return all(self._stream(one) for one in opened or [])
 
-    def _stream(self, opened: Opened) -> bool:
+    def _stream(self, opened: Opened | JsonRun) -> bool:
         try:
             for batch in opened.batches():
                 if not self._put("rows", opened.name, (opened, batch)):

@@ -1,0 +1,311 @@
+# ruff: noqa: S608  (SQL is built from checked field names only; values are bound)
+"""Field-filtered search of v2 (JSONL) partitions: DuckDB picks the lines, Python parses them.
+
+One query per partition reads its inputs and outputs files with ``read_json`` (records
+numbered per file, in file order), joins them by correlation id and returns the input
+lines that may matter, with the numbers of their output lines.  Only those lines are then
+parsed and joined by the Python code of the Python path, and the reader checks the query
+on them as on any run, so the result is the Python path's.  An input line comes back when
+
+- some row of its ``data``, or of its output's, may satisfy each field filter: a JSON
+  number is compared as a number, a JSON string as a string, and any other value may
+  match (Python decides); or
+- Python would say something about it: no output, several outputs, a correlation id that
+  is missing or not a string, ``data`` that is not a non-empty list, input and output row
+  counts that differ, data kept in a blob, a time that is not plain ISO (``…Z``) or lies
+  outside the folder's hour or day (counted as clock skew).
+
+The partition is read in Python instead when: a file is not local, DuckDB cannot read a
+file (invalid JSON or UTF-8, a partial last line), a file holds other than one record
+per line, an output line would be reported (no correlation id, a time not plain ISO),
+more than :data:`MAX_LINES` lines come back (Python streams them with less memory), or a
+line read back is not the record DuckDB numbered.  One difference is left: an object
+with a key written twice, where DuckDB may compare the first value and Python keeps the
+last (collectors do not write such records).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from providers.predictions.join import PAYLOAD_COLLECTIONS, V2Outputs, join_v2
+from providers.predictions.jsonl_v2 import JsonlRecord, parse_lines
+from providers.predictions.layout import Partition
+from providers.predictions.lines import MAX_LINE_BYTES, RawLine
+from providers.predictions.store import LogStore, StoredFile
+from providers.query import FieldFilter
+from providers.records import DataIssue, Prediction
+
+MAX_LINES = 50_000
+_CHUNK = 1 << 22
+_FILE = 1 << 32  # an output line's position: file number * _FILE + line number
+_COLUMNS = "{correlationid: 'JSON', time: 'JSON', data: 'JSON', datainblob: 'JSON'}"
+_ISO = r"'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z'"
+_NUMBER = "json_type(v) IN ('BIGINT', 'UBIGINT', 'DOUBLE')"
+_OPS = {"=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+class Unsuitable(Exception):
+    """The partition is not read by this prefilter exactly as by the Python parser."""
+
+
+@dataclass(slots=True)
+class JsonRun:
+    """One inputs file's predictions from the lines DuckDB picked, parsed and joined."""
+
+    name: str
+    items: list[Prediction | DataIssue]
+
+    @property
+    def counted(self) -> Callable[[], int] | None:
+        """None: the reader counts the skewed rows and checks the fields itself."""
+        return None
+
+    def batches(self) -> Iterator[list[Prediction | DataIssue]]:
+        """The items, in one batch."""
+        yield self.items
+
+    def predictions(self, batch: list[Prediction | DataIssue]) -> list[Prediction | DataIssue]:
+        """The batch as it is (the reader checks the query)."""
+        return batch
+
+
+def read_partition(
+    cursor: Any,
+    store: LogStore,
+    provider: str,
+    partition: Partition,
+    filters: Sequence[FieldFilter],
+) -> list[JsonRun]:
+    """The partition's inputs files as runs (Unsuitable if Python must read it)."""
+    partner = partition.partner()
+    if partner is None or partition.collection in PAYLOAD_COLLECTIONS:
+        raise Unsuitable("not a v2 partition of rows")
+    inputs = _paths(store, partition.files(store))
+    outputs = _paths(store, partner.files(store))
+    if not inputs or not outputs:
+        raise Unsuitable("no inputs or no outputs")
+    in_lines = [_lines(path) for _, path in inputs]
+    out_lines = [_lines(path) for _, path in outputs]
+    sql, params = _query(len(inputs), len(outputs), filters)
+    params.update(
+        {f"in{k}": path for k, (_, path) in enumerate(inputs)}
+        | {f"out{k}": path for k, (_, path) in enumerate(outputs)}
+        | {
+            "lines": in_lines,
+            "start": f"{partition.start:%Y-%m-%dT%H:%M:%S}",
+            "end": f"{partition.end:%Y-%m-%dT%H:%M:%S}",
+        }
+    )
+    rows = cursor.execute(sql, params).fetchall()
+    picked: list[dict[int, tuple[str, list[int]]]] = [{} for _ in inputs]
+    last = [0] * len(inputs)
+    for kind, f, n, c, positions, hit in rows:
+        if kind == 1 and (n or 0) != sum(out_lines):
+            raise Unsuitable("outputs: not one record per line")
+        if kind == 2 and n:
+            raise Unsuitable("an output line has no correlation id or a time not plain ISO")
+        if kind == 0:
+            if n > in_lines[f]:
+                raise Unsuitable(f"{inputs[f][0]}: not one record per line")
+            last[f] = max(last[f], n)
+            if hit:
+                picked[f][n] = (c, positions or [])
+    if last != in_lines:
+        raise Unsuitable("inputs: not one record per line")
+    if sum(map(len, picked)) > MAX_LINES:
+        raise Unsuitable(f"more than {MAX_LINES} lines may match")
+    joined = _outputs(outputs, picked)
+    return [
+        JsonRun(name, list(join_v2(provider, partition, _records(name, path, wanted), joined)))
+        for (name, path), wanted in zip(inputs, picked, strict=True)
+    ]
+
+
+def _paths(store: LogStore, files: Sequence[StoredFile]) -> list[tuple[str, str]]:
+    paths = []
+    for file in files:
+        path = store.local_path(file.name)
+        if path is None:
+            raise Unsuitable(f"{file.name} has no local path")
+        paths.append((file.name, str(path)))
+    return paths
+
+
+def _outputs(
+    outputs: list[tuple[str, str]], picked: list[dict[int, tuple[str, list[int]]]]
+) -> V2Outputs:
+    """The output records of the picked inputs' correlation ids, first ones first."""
+    wanted: dict[int, str] = {}
+    for lines in picked:
+        for c, positions in lines.values():
+            wanted.update(dict.fromkeys(positions, c))
+    joined = V2Outputs()
+    for f, (name, path) in enumerate(outputs):
+        numbers = {p % _FILE: c for p, c in wanted.items() if p // _FILE == f}
+        for record in parse_lines(name, _pick(path, sorted(numbers))):
+            if not isinstance(record, JsonlRecord) or record.correlation_id != numbers.get(
+                record.line
+            ):
+                raise Unsuitable(f"{name}: a line read back is not the one DuckDB numbered")
+            joined.add(record)
+    return joined
+
+
+def _records(
+    name: str, path: str, wanted: dict[int, tuple[str, list[int]]]
+) -> list[JsonlRecord | DataIssue]:
+    """The picked lines of an inputs file, parsed (issues included)."""
+    records = list(parse_lines(name, _pick(path, sorted(wanted))))
+    for record in records:
+        if isinstance(record, JsonlRecord) and record.correlation_id != wanted[record.line][0]:
+            raise Unsuitable(f"{name}: a line read back is not the one DuckDB numbered")
+    return records
+
+
+def _pick(path: str, numbers: list[int]) -> Iterator[RawLine]:
+    """The lines of the file with these numbers (sorted), read in large chunks."""
+    wanted = iter(numbers)
+    target = next(wanted, None)
+    number = 0  # lines before the chunk
+    carry = b""
+    with open(path, "rb", buffering=0) as stream:  # noqa: PTH123
+        while target is not None:
+            chunk = stream.read(_CHUNK)
+            if chunk:
+                data = carry + chunk
+                cut = data.rfind(b"\n") + 1
+                block, carry, end = data[:cut], data[cut:], b"\n"
+                count = block.count(b"\n")
+            else:  # the last line, if it has no line break
+                block, end = carry, b""
+                count = 1 if carry else 0
+            if target <= number + count:
+                lines = block.split(b"\n")
+                while target is not None and target <= number + count:
+                    line = lines[target - number - 1] + end
+                    yield RawLine(target, line, len(line))
+                    target = next(wanted, None)
+            number += count
+            if not chunk:
+                return
+
+
+def _lines(path: str) -> int:
+    """The number of lines of the file (a last line without a line break counts)."""
+    lines = 0
+    last = b"\n"
+    with open(path, "rb", buffering=0) as stream:  # noqa: PTH123
+        while chunk := stream.read(_CHUNK):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (last != b"\n")
+
+
+def _query(inputs: int, outputs: int, filters: Sequence[FieldFilter]) -> tuple[str, dict[str, Any]]:
+    """The SQL of a partition with ``inputs`` and ``outputs`` files, and its parameters."""
+    params: dict[str, Any] = {}
+    terms, out_terms = [], []
+    for number, item in enumerate(filters):
+        sides = _sides(item.field)
+        ins = _term(item, "i.d", sides[0], params, f"p{number}")
+        outs = _term(item, "d", sides[1], params, f"p{number}")
+        out_terms.append(f"coalesce(bool_or({outs}), false) AS m{number}")
+        terms.append(f"({ins} OR coalesce(oc.m{number}, false))")
+    ins_sql = " UNION ALL ".join(
+        f"SELECT {k} AS f, row_number() OVER () AS n, correlationid AS c, time AS t,"
+        f" data AS d, datainblob AS b FROM {_read(f'in{k}')}"
+        for k in range(inputs)
+    )
+    outs_sql = " UNION ALL ".join(
+        f"SELECT {k} AS f, row_number() OVER () AS n, correlationid AS c, time AS t,"
+        f" data AS d FROM {_read(f'out{k}')}"
+        for k in range(outputs)
+    )
+    bad_output = (
+        f"coalesce(json_type(c) <> 'VARCHAR' OR (c ->> '$') = '' OR json_type(t) <> 'VARCHAR'"
+        f" OR NOT regexp_full_match(t ->> '$', {_ISO}), true)"
+    )
+    notable = (
+        "json_type(i.c) <> 'VARCHAR' OR (i.c ->> '$') = '' OR oc.k IS NULL OR oc.k > 1"
+        " OR oc.shape OR i.b IS NOT NULL"
+        f" OR json_type(i.t) <> 'VARCHAR' OR NOT regexp_full_match(i.t ->> '$', {_ISO})"
+        " OR (i.t ->> '$')[:19] < $start OR (i.t ->> '$')[:19] >= $end"
+        " OR json_type(i.d) <> 'ARRAY' OR json_array_length(i.d) = 0"
+        " OR json_array_length(i.d) <> oc.l"
+    )
+    if any("value" in _sides(item.field) for item in filters):
+        # rows that are not objects are matched as {"value": …}: let Python see them
+        notable += " OR list_distinct(json_type(i.d, '$[*]')) <> ['OBJECT']"
+        shape = "list_distinct(json_type(d, '$[*]')) <> ['OBJECT'] OR "
+    else:
+        shape = ""
+    sql = f"""
+WITH i AS ({ins_sql}),
+o AS ({outs_sql}),
+oc AS MATERIALIZED (
+  SELECT c ->> '$' AS key, count(*) AS k, max(json_array_length(d)) AS l,
+         bool_or(coalesce({shape}json_type(d) <> 'ARRAY', true)) AS shape,
+         bool_or({bad_output}) AS bad, list(f * {_FILE} + n ORDER BY f, n) AS pos,
+         {", ".join(out_terms)}
+  FROM o GROUP BY ALL
+)
+SELECT 0, i.f, i.n, i.c ->> '$', oc.pos,
+       coalesce({notable}, true) OR coalesce({" AND ".join(terms)}, true) AS hit
+FROM i LEFT JOIN oc ON (i.c ->> '$') = oc.key
+WHERE hit OR i.n >= $lines[i.f + 1]
+UNION ALL SELECT 1, NULL, sum(k), NULL, NULL, NULL FROM oc
+UNION ALL SELECT 2, NULL, count(*) FILTER (WHERE bad), NULL, NULL, NULL FROM oc
+"""
+    return sql, params
+
+
+def _sides(field: str) -> tuple[str | None, str | None]:
+    """The key looked up in the input rows and in the output rows (None: not looked up)."""
+    side, _, name = field.partition(".")
+    if side == "inputs" and name:
+        return name, None
+    if side == "outputs" and name:
+        return None, name
+    return field, field
+
+
+def _read(param: str) -> str:
+    return (
+        f"read_json(${param}, format = 'newline_delimited', columns = {_COLUMNS},"
+        f" maximum_object_size = {MAX_LINE_BYTES})"
+    )
+
+
+def _term(item: FieldFilter, data: str, key: str | None, params: dict[str, Any], param: str) -> str:
+    """SQL true if some row of ``data`` may satisfy ``item`` on ``key`` (false if none
+    has the key); a value whose comparison SQL cannot make like Python may."""
+    if key is None:
+        return "false"
+    if any(mark in key for mark in "\"'\\"):
+        raise Unsuitable(f"a field name SQL cannot quote: {key!r}")
+    path = "$[*]." + '"' + key + '"'  # the filter syntax keeps quotes out of names
+    want = item.value
+    if isinstance(want, float) and item.op != "~":
+        params[param] = want
+        compare = f"CASE WHEN {_NUMBER} THEN v::DOUBLE {_OPS[item.op]} ${param} ELSE true END"
+    elif item.op == "~":
+        needle = str(want).lower()
+        if not needle.isascii():
+            return "true"
+        params[param] = needle
+        compare = (
+            "CASE WHEN json_type(v) = 'VARCHAR' THEN contains(lower(v ->> '$'), $"
+            + param
+            + ") OR strlen(v ->> '$') <> length(v ->> '$') ELSE true END"
+        )
+    else:
+        params[param] = str(want)
+        compare = (
+            f"CASE WHEN json_type(v) = 'VARCHAR' THEN (v ->> '$') {_OPS[item.op]} ${param}"
+            " ELSE true END"
+        )
+    values = f"json_extract({data}, '{path}')"
+    return f"coalesce(list_bool_or(list_transform({values}, lambda v: {compare})), false)"

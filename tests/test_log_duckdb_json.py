@@ -1,0 +1,207 @@
+"""v2 (JSONL) field filters: DuckDB picks the lines, and the result is exactly Python's."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from logtree import V2Tree, v2_path
+
+from providers.predictions import duck as duck_module
+from providers.predictions import duck_json
+from providers.predictions.layout import Layout
+from providers.predictions.reader import LogReader
+from providers.predictions.store import LocalFolderStore
+from providers.query import parse_query
+from providers.records import DataIssue, Prediction
+
+DAY = datetime(2024, 5, 1, tzinfo=UTC)
+VALUES: list[Any] = [
+    12,
+    40000,
+    39999.5,
+    "007",
+    "1e5",
+    None,
+    True,
+    [1, 2],
+    "west",
+    "Éast",
+    "east",
+    -0.0,
+    10**20,
+]
+
+
+def run(root: Path, text: str, *, duckdb: bool) -> tuple[list[Prediction], list[DataIssue]]:
+    reader = LogReader(LocalFolderStore(root), Layout(), "logs", use_duckdb=duckdb)
+    rows: list[Prediction] = []
+    issues: list[DataIssue] = []
+    for page in reader.search(parse_query(text)):
+        rows.extend(page.rows)
+        issues.extend(page.issues)
+    return rows, issues
+
+
+@pytest.fixture
+def used(monkeypatch: pytest.MonkeyPatch) -> dict[int, bool]:
+    """Per hour offered to DuckDB, whether DuckDB picked its lines."""
+    seen: dict[int, bool] = {}
+    lock = threading.Lock()
+    original = duck_module.DuckSearch.read
+
+    def spy(self: duck_module.DuckSearch, partition: Any, *args: Any, **kwargs: Any) -> Any:
+        opened = original(self, partition, *args, **kwargs)
+        with lock:
+            seen[partition.start.hour] = opened is not None
+        return opened
+
+    monkeypatch.setattr(duck_module.DuckSearch, "read", spy)
+    return seen
+
+
+def last(tree: V2Tree, collection: str, when: datetime, instance: str = "instance-0") -> Any:
+    """The record written last to that file (to bend it)."""
+    return tree.files[v2_path(tree.root, collection, when, name=f"{instance}.jsonl")][-1]
+
+
+def tricky_tree(root: Path) -> V2Tree:
+    """Hours 0-3: plain calls with values of every JSON type, and records Python reports on
+    or reads oddly, none of which DuckDB must drop."""
+    tree = V2Tree(root)
+    for n in range(40):
+        when = DAY + timedelta(hours=n % 4, minutes=n)
+        value = VALUES[n % len(VALUES)]
+        rows = [{"income": 1000 * n, "odd": value, "note": "a,b"}]
+        if n % 5 == 0:
+            rows.append({"income": 50000 + n, "odd": "second", "note": "Ünïcode"})
+        outputs = [{"score": value, "decision": "rejected" if n % 3 else "approved"} for _ in rows]
+        tree.add(when, rows, outputs, instance=f"instance-{n % 2}")
+    hour = DAY + timedelta(hours=2)
+    at = hour + timedelta(minutes=30)
+    tree.add(at, [], [])  # no rows
+    tree.add(at, {"income": 1}, {"score": 1})  # data not a list: one row
+    tree.add(at, [3, {"income": 2}], [{"score": 0}, 7])  # rows that are not objects
+    tree.add(at, [{"income": 3}], [{"score": 3}])
+    last(tree, "model_inputs", at)["time"] = "2024-05-01T02:30:00+00:00"  # not plain ISO
+    tree.add(at, [{"income": 4}], [{"score": 4}])
+    last(tree, "model_inputs", at)["time"] = "2024-05-01T05:00:00Z"  # another hour's
+    tree.add(at, [{"income": 5}], [{"score": 5}])
+    del last(tree, "model_inputs", at)["correlationid"]
+    tree.add(at, [{"income": 6}], [{"score": 6}], corr="dup")
+    tree.add(at, [{"income": 7}], [{"score": 70}], corr="dup")  # a repeated output id
+    tree.add(at, [{"income": 8}], None)  # no output
+    tree.add(at, [{"income": 9}, {"income": 10}], [{"score": 9}])  # fewer output rows
+    tree.add(at, [{"income": 11}], [{"score": 11}])
+    last(tree, "model_inputs", at)["datainblob"] = "true"
+    tree.add(at, [{"income": 12}], [{"score": 12}], corr="num")
+    last(tree, "model_inputs", at)["correlationid"] = 12345  # a number
+    tree.add(at, [{"value": 3, "income": None}], [{"value": "3"}])
+    return tree
+
+
+QUERIES = [
+    "income<40000",
+    "income>=12000 decision=rejected",
+    "odd>0",
+    "odd=west",
+    "odd!=west",
+    "odd~eas",
+    "odd~ÉA",
+    "odd~1",
+    "odd=None",
+    "odd~on",
+    "odd<f",
+    "score<=1",
+    "outputs.score>10",
+    "inputs.score>10",
+    "inputs.odd=True",
+    "value=3",
+    "outputs.value=7",
+    "note~ü",
+    "nosuch=1",
+    "income>5 income<12",
+    'decision="x\' or 1=1 --"',
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_duckdb_picks_every_line_python_would_keep(
+    tmp_path: Path, used: dict[int, bool], query: str
+) -> None:
+    tricky_tree(tmp_path).write()
+    python = run(tmp_path, query, duckdb=False)
+    assert not used
+    ducked = run(tmp_path, query, duckdb=True)
+    assert used == {1: True, 2: True, 3: True}  # hour 0 is parsed in Python (first page)
+    assert ducked == python
+
+
+def test_the_picked_lines_are_few(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tricky_tree(tmp_path).write()
+    picked: list[int] = []
+    original = duck_json._records
+
+    def spy(name: str, path: str, wanted: dict[int, Any]) -> Any:
+        picked.append(len(wanted))
+        return original(name, path, wanted)
+
+    monkeypatch.setattr(duck_json, "_records", spy)
+    rows, _ = run(tmp_path, "income=31000", duckdb=True)
+    assert [r.inputs["income"] for r in rows] == [31000]
+    assert sum(picked) == 1 + 12  # the match, and hour 2's odd records
+
+
+def bad_hour(root: Path, hour: int, change: str) -> None:
+    tree = V2Tree(root)
+    for minute in range(3):
+        when = DAY + timedelta(hours=hour, minutes=minute)
+        tree.add(when, [{"income": minute}], [{"score": minute}])
+    inputs = v2_path(root, "model_inputs", DAY + timedelta(hours=hour))
+    outputs = v2_path(root, "model_outputs", DAY + timedelta(hours=hour))
+    if change == "output time":
+        last(tree, "model_outputs", DAY + timedelta(hours=hour, minutes=2))["time"] = "noon"
+    tree.write()
+    text = inputs.read_bytes()
+    if change == "invalid JSON":
+        inputs.write_bytes(text + b"{not json\n")
+    elif change == "blank line":
+        inputs.write_bytes(text.replace(b"\n", b"\n\n", 1))
+    elif change == "partial last line":
+        inputs.write_bytes(text + b'{"correlationid": "x", "ti')
+    elif change == "Latin-1":
+        inputs.write_bytes(text.replace(b'"income": 1', b'"income": 1, "n": "\xe9"'))
+    elif change == "no outputs":
+        outputs.unlink()
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["invalid JSON", "blank line", "partial last line", "Latin-1", "output time", "no outputs"],
+)
+def test_partitions_duckdb_cannot_pick_from_are_read_in_python(
+    tmp_path: Path, used: dict[int, bool], change: str
+) -> None:
+    bad_hour(tmp_path, 0, "")
+    bad_hour(tmp_path, 1, change)
+    bad_hour(tmp_path, 2, "")
+    for query in ("income>=0", "income>1", "income<1"):
+        used.clear()
+        assert run(tmp_path, query, duckdb=True) == run(tmp_path, query, duckdb=False)
+        assert used == {1: False, 2: True}, query
+
+
+def test_too_many_lines_are_left_to_python(
+    tmp_path: Path, used: dict[int, bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for hour in range(3):
+        bad_hour(tmp_path, hour, "")
+    monkeypatch.setattr(duck_json, "MAX_LINES", 2)
+    assert run(tmp_path, "income>0", duckdb=True) == run(tmp_path, "income>0", duckdb=False)
+    assert used == {1: True, 2: True}  # two lines each
+    used.clear()
+    assert run(tmp_path, "income>=0", duckdb=True) == run(tmp_path, "income>=0", duckdb=False)
+    assert used == {1: False, 2: False}  # three
