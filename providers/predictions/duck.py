@@ -2,6 +2,7 @@
 """Field-filtered search of v1 (CSV) partitions in DuckDB: parallel C parsing that
 releases the GIL, the filter pushed down as SQL with bound parameters
 (:mod:`providers.predictions.duck_sql`).  duckdb is imported on the first such search.
+v2 (JSONL) partitions go to :mod:`providers.predictions.duck_json` on the same connection.
 
 One query per inputs file reads it once.  It numbers the rows, joins them to the
 partition's outputs by correlation id (a full join: outputs without inputs are seen too),
