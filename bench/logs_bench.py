@@ -171,7 +171,26 @@ def arm_duckdb_filter_rows(inputs: list[str], outputs: list[str], column: str, b
     return rows
 
 
+_JSON_FILTER_SQL = (
+    "with i as (select correlationid c, unnest(data) d from read_json(?,"
+    " format = 'newline_delimited', columns = {correlationid: 'VARCHAR', data: 'JSON[]'})),"
+    " o as (select correlationid c from read_json(?,"
+    " format = 'newline_delimited', columns = {correlationid: 'VARCHAR'}))"
+    " select count(*) from i join o using (c) where try_cast(d ->> ? as double) < ?"
+)
+
+
+def arm_duckdb_json_filter(inputs: list[str], outputs: list[str], column: str, bound: str) -> int:
+    """Hand-written raw DuckDB over JSONL: input rows joined with outputs, filtered."""
+    import duckdb  # noqa: PLC0415
+
+    params = [inputs, outputs, f"$.{column}", float(bound)]
+    row = duckdb.connect().execute(_JSON_FILTER_SQL, params).fetchone()
+    return int(row[0]) if row else 0
+
+
 ARMS: dict[str, Callable[..., Any]] = {
+    "duckdb-json-filter": arm_duckdb_json_filter,
     "duckdb-filter-rows": arm_duckdb_filter_rows,
     "mmap": arm_mmap,
     "grep": arm_grep,
@@ -354,6 +373,20 @@ def main() -> None:
         show(title, "≤ 1.2×", whole["engine"], whole["rows"], "DuckDB rows fetched")
         python = runner.median(1, {"p": ("engine-python", s, f"model:credit-model:1 {FILTER}")})
         show("the same, Python parser only", "", python["p"], whole["duckdb"], "DuckDB count(*)")
+        json_in = [f for f in v2_in if f"/blue/model_inputs/{DAY}/" in f]
+        json_out = [f.replace("/model_inputs/", "/model_outputs/") for f in json_in]
+        json_query = f"endpoint:credit-ep deployment:blue from:{day} to:{day} {FILTER}"
+        jsonl = runner.median(
+            args.runs,
+            {
+                "engine": ("engine", s, json_query, "all"),
+                "duckdb": ("duckdb-json-filter", json_in, json_out, "income", "40000"),
+            },
+        )
+        title = f"JSONL field filter, all pages (one day of one deployment: {len(json_in)} files)"
+        show(title, "", jsonl["engine"], jsonl["duckdb"], "DuckDB count(*)")
+        python = runner.median(1, {"p": ("engine-python", s, json_query)})
+        show("the same, Python parser only", "", python["p"], jsonl["duckdb"], "DuckDB count(*)")
 
 
 if __name__ == "__main__":
