@@ -52,6 +52,7 @@ from providers.predictions.duck_json import JsonRun, read_partition
 from providers.predictions.duck_json import Unsuitable as JsonUnsuitable
 from providers.predictions.join import v1_fields_prediction
 from providers.predictions.layout import Partition
+from providers.predictions.lines import count_lines
 from providers.predictions.store import LogStore, StoredFile
 from providers.query import PredictionQuery
 from providers.records import DataIssue, Prediction
@@ -61,7 +62,6 @@ log = logging.getLogger(__name__)
 MEMORY_LIMIT = "256MB"
 THREADS = 2
 FETCH = 1000
-_CHUNK = 1 << 22  # few reads: after each, the GIL can take 5 ms to come back
 _SAMPLE = 1 << 16
 _ROWS = 20  # rows sampled to guess the columns' types
 _READ = (
@@ -173,7 +173,7 @@ class DuckSearch:
             raise Unsuitable("not a v1 partition with inputs and outputs")
         inputs, partners = self._files(files), self._files(outputs)
         cond, params = duck_sql.where(query.filters, inputs.columns, partners.columns)
-        output_rows = sum(_lines(path) - 1 for path in partners.paths)
+        output_rows = sum(count_lines(path) - 1 for path in partners.paths)
         kinds = _kinds(partners.paths[0], partners.columns)
         return _Plan(
             self.provider, query, partition, inputs, partners, cond, params, output_rows, kinds
@@ -205,7 +205,7 @@ class DuckSearch:
         """Run the query of inputs file ``number`` and check the file (Unsuitable if
         DuckDB does not read it as Python would)."""
         path = plan.inputs.paths[number]
-        lines = _lines(path)
+        lines = count_lines(path)
         kinds = _kinds(path, plan.inputs.columns)
         sql, params = plan.sql(kinds, after, lines)
         cursor = self._connection().cursor()
@@ -455,14 +455,3 @@ def _kinds(path: str, columns: tuple[str, ...]) -> dict[str, type]:
         seen = {type(coerce(v)) for v in values}
         kinds[column] = int if seen == {int} else float if seen <= {int, float} else str
     return kinds
-
-
-def _lines(path: str) -> int:
-    """The number of lines of the file (a last line without a line break counts)."""
-    lines = 0
-    last = b"\n"
-    with open(path, "rb", buffering=0) as stream:  # noqa: PTH123
-        while chunk := stream.read(_CHUNK):
-            lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    return lines + (last != b"\n")

@@ -33,13 +33,12 @@ from typing import Any
 from providers.predictions.join import PAYLOAD_COLLECTIONS, V2Outputs, join_v2
 from providers.predictions.jsonl_v2 import JsonlRecord, parse_lines
 from providers.predictions.layout import Partition
-from providers.predictions.lines import MAX_LINE_BYTES, RawLine
+from providers.predictions.lines import READ_CHUNK, MAX_LINE_BYTES, RawLine, count_lines
 from providers.predictions.store import LogStore, StoredFile
 from providers.query import FieldFilter
 from providers.records import DataIssue, Prediction
 
 MAX_LINES = 50_000
-_CHUNK = 1 << 22
 _FILE = 1 << 32  # an output line's position: file number * _FILE + line number
 _COLUMNS = "{correlationid: 'JSON', time: 'JSON', data: 'JSON', datainblob: 'JSON'}"
 _ISO = r"'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z'"
@@ -87,8 +86,8 @@ def read_partition(
     outputs = _paths(store, partner.files(store))
     if not inputs or not outputs:
         raise Unsuitable("no inputs or no outputs")
-    in_lines = [_lines(path) for _, path in inputs]
-    out_lines = [_lines(path) for _, path in outputs]
+    in_lines = [count_lines(path) for _, path in inputs]
+    out_lines = [count_lines(path) for _, path in outputs]
     sql, params = _query(len(inputs), len(outputs), filters)
     params.update(
         {f"in{k}": path for k, (_, path) in enumerate(inputs)}
@@ -173,7 +172,7 @@ def _pick(path: str, numbers: list[int]) -> Iterator[RawLine]:
     carry = b""
     with open(path, "rb", buffering=0) as stream:  # noqa: PTH123
         while target is not None:
-            chunk = stream.read(_CHUNK)
+            chunk = stream.read(READ_CHUNK)
             if chunk:
                 data = carry + chunk
                 cut = data.rfind(b"\n") + 1
@@ -191,17 +190,6 @@ def _pick(path: str, numbers: list[int]) -> Iterator[RawLine]:
             number += count
             if not chunk:
                 return
-
-
-def _lines(path: str) -> int:
-    """The number of lines of the file (a last line without a line break counts)."""
-    lines = 0
-    last = b"\n"
-    with open(path, "rb", buffering=0) as stream:  # noqa: PTH123
-        while chunk := stream.read(_CHUNK):
-            lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    return lines + (last != b"\n")
 
 
 def _query(inputs: int, outputs: int, filters: Sequence[FieldFilter]) -> tuple[str, dict[str, Any]]:
