@@ -33,7 +33,7 @@ from typing import Any
 from providers.predictions.join import PAYLOAD_COLLECTIONS, V2Outputs, join_v2
 from providers.predictions.jsonl_v2 import JsonlRecord, parse_lines
 from providers.predictions.layout import Partition
-from providers.predictions.lines import READ_CHUNK, MAX_LINE_BYTES, RawLine, count_lines
+from providers.predictions.lines import MAX_LINE_BYTES, READ_CHUNK, RawLine, count_lines
 from providers.predictions.store import LogStore, StoredFile
 from providers.query import FieldFilter
 from providers.records import DataIssue, Prediction
