@@ -44,16 +44,25 @@ class FieldFilter:
     op: str
     value: str | float
 
-    def matches(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> bool:
-        """True if the field (looked up in inputs, then outputs) satisfies the comparison."""
+    @property
+    def keys(self) -> tuple[str | None, str | None]:
+        """The key the field is looked up by in the inputs and in the outputs (None: not
+        there): ``inputs.x`` and ``outputs.x`` name one side, any other field both."""
         side, _, name = self.field.partition(".")
         if side == "inputs" and name:
-            candidates = [inputs.get(name, _MISSING)]
-        elif side == "outputs" and name:
-            candidates = [outputs.get(name, _MISSING)]
-        else:
-            candidates = [inputs.get(self.field, _MISSING), outputs.get(self.field, _MISSING)]
-        return any(self._compare(c) for c in candidates if c is not _MISSING)
+            return name, None
+        if side == "outputs" and name:
+            return None, name
+        return self.field, self.field
+
+    def matches(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> bool:
+        """True if the field (looked up in inputs, then outputs) satisfies the comparison."""
+        key_in, key_out = self.keys
+        have = inputs.get(key_in, _MISSING) if key_in is not None else _MISSING
+        if have is not _MISSING and self._compare(have):
+            return True
+        have = outputs.get(key_out, _MISSING) if key_out is not None else _MISSING
+        return have is not _MISSING and self._compare(have)
 
     def _compare(self, have: Any) -> bool:
         want = self.value

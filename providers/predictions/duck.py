@@ -48,8 +48,7 @@ from providers.predictions.csv_v1 import (
     coerce,
     read_header,
 )
-from providers.predictions.duck_json import JsonRun, read_partition
-from providers.predictions.duck_json import Unsuitable as JsonUnsuitable
+from providers.predictions.duck_json import JsonRun, Unsuitable, read_partition
 from providers.predictions.join import v1_fields_prediction
 from providers.predictions.layout import Partition
 from providers.predictions.lines import count_lines
@@ -85,10 +84,6 @@ _WHY = {
     EXTRA: "not one record per line",
 }
 fromisoformat = datetime.fromisoformat
-
-
-class Unsuitable(Exception):
-    """The partition is not read by DuckDB exactly as by the Python parser."""
 
 
 class DuckSearch:
@@ -144,6 +139,7 @@ class DuckSearch:
         try:
             if partition.format == "v2":
                 cursor = self._connection().cursor()
+                self._cursors.append(cursor)  # so that interrupt() stops its query
                 try:
                     return read_partition(
                         cursor, self.store, self.provider, partition, query.filters
@@ -153,7 +149,7 @@ class DuckSearch:
             plan = self._plan(partition, query)
             for number in range(first, len(plan.inputs.paths)):
                 opened.append(self._open(plan, number, after if number == first else 0))
-        except (Unsuitable, JsonUnsuitable, OSError) as exc:
+        except (Unsuitable, OSError) as exc:
             log.info("%s read in Python, not DuckDB: %s", partition.folder, exc)
             return None
         except Exception as exc:  # duckdb.Error: imported lazily, so caught broadly

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from providers.predictions.duck_sql import COMPARISONS
 from providers.predictions.join import PAYLOAD_COLLECTIONS, V2Outputs, join_v2
 from providers.predictions.jsonl_v2 import JsonlRecord, parse_lines
 from providers.predictions.layout import Partition
@@ -43,11 +44,10 @@ _FILE = 1 << 32  # an output line's position: file number * _FILE + line number
 _COLUMNS = "{correlationid: 'JSON', time: 'JSON', data: 'JSON', datainblob: 'JSON'}"
 _ISO = r"'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z'"
 _NUMBER = "json_type(v) IN ('BIGINT', 'UBIGINT', 'DOUBLE')"
-_OPS = {"=": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
 class Unsuitable(Exception):
-    """The partition is not read by this prefilter exactly as by the Python parser."""
+    """The partition is not read by DuckDB exactly as by the Python parser."""
 
 
 @dataclass(slots=True)
@@ -137,18 +137,16 @@ def _outputs(
     outputs: list[tuple[str, str]], picked: list[dict[int, tuple[str, list[int]]]]
 ) -> V2Outputs:
     """The output records of the picked inputs' correlation ids, first ones first."""
-    wanted: dict[int, str] = {}
+    by_file: list[dict[int, str]] = [{} for _ in outputs]
     for lines in picked:
         for c, positions in lines.values():
-            wanted.update(dict.fromkeys(positions, c))
+            for position in positions:
+                by_file[position // _FILE][position % _FILE] = c
     joined = V2Outputs()
-    for f, (name, path) in enumerate(outputs):
-        numbers = {p % _FILE: c for p, c in wanted.items() if p // _FILE == f}
-        for record in parse_lines(name, _pick(path, sorted(numbers))):
-            if not isinstance(record, JsonlRecord) or record.correlation_id != numbers.get(
-                record.line
-            ):
-                raise Unsuitable(f"{name}: a line read back is not the one DuckDB numbered")
+    for (name, path), ids in zip(outputs, by_file, strict=True):
+        for record in _read_back(name, path, ids):
+            if not isinstance(record, JsonlRecord):
+                raise Unsuitable(f"{record.location}: an output line read back is an issue")
             joined.add(record)
     return joined
 
@@ -157,9 +155,15 @@ def _records(
     name: str, path: str, wanted: dict[int, tuple[str, list[int]]]
 ) -> list[JsonlRecord | DataIssue]:
     """The picked lines of an inputs file, parsed (issues included)."""
-    records = list(parse_lines(name, _pick(path, sorted(wanted))))
+    return _read_back(name, path, {n: c for n, (c, _) in wanted.items()})
+
+
+def _read_back(name: str, path: str, ids: dict[int, str]) -> list[JsonlRecord | DataIssue]:
+    """The lines numbered as the keys of ``ids``, parsed; Unsuitable if a record's
+    correlation id is not the one DuckDB gave that number."""
+    records = list(parse_lines(name, _pick(path, sorted(ids))))
     for record in records:
-        if isinstance(record, JsonlRecord) and record.correlation_id != wanted[record.line][0]:
+        if isinstance(record, JsonlRecord) and record.correlation_id != ids[record.line]:
             raise Unsuitable(f"{name}: a line read back is not the one DuckDB numbered")
     return records
 
@@ -197,9 +201,9 @@ def _query(inputs: int, outputs: int, filters: Sequence[FieldFilter]) -> tuple[s
     params: dict[str, Any] = {}
     terms, out_terms = [], []
     for number, item in enumerate(filters):
-        sides = _sides(item.field)
-        ins = _term(item, "i.d", sides[0], params, f"p{number}")
-        outs = _term(item, "d", sides[1], params, f"p{number}")
+        key_in, key_out = item.keys
+        ins = _term(item, "i.d", key_in, params, f"p{number}")
+        outs = _term(item, "d", key_out, params, f"p{number}")
         out_terms.append(f"coalesce(bool_or({outs}), false) AS m{number}")
         terms.append(f"({ins} OR coalesce(oc.m{number}, false))")
     ins_sql = " UNION ALL ".join(
@@ -224,7 +228,7 @@ def _query(inputs: int, outputs: int, filters: Sequence[FieldFilter]) -> tuple[s
         " OR json_type(i.d) <> 'ARRAY' OR json_array_length(i.d) = 0"
         " OR json_array_length(i.d) <> oc.l"
     )
-    if any("value" in _sides(item.field) for item in filters):
+    if any("value" in item.keys for item in filters):
         # rows that are not objects are matched as {"value": …}: let Python see them
         notable += " OR list_distinct(json_type(i.d, '$[*]')) <> ['OBJECT']"
         shape = "list_distinct(json_type(d, '$[*]')) <> ['OBJECT'] OR "
@@ -250,16 +254,6 @@ UNION ALL SELECT 2, NULL, count(*) FILTER (WHERE bad), NULL, NULL, NULL FROM oc
     return sql, params
 
 
-def _sides(field: str) -> tuple[str | None, str | None]:
-    """The key looked up in the input rows and in the output rows (None: not looked up)."""
-    side, _, name = field.partition(".")
-    if side == "inputs" and name:
-        return name, None
-    if side == "outputs" and name:
-        return None, name
-    return field, field
-
-
 def _read(param: str) -> str:
     return (
         f"read_json(${param}, format = 'newline_delimited', columns = {_COLUMNS},"
@@ -274,11 +268,13 @@ def _term(item: FieldFilter, data: str, key: str | None, params: dict[str, Any],
         return "false"
     if any(mark in key for mark in "\"'\\"):
         raise Unsuitable(f"a field name SQL cannot quote: {key!r}")
+    if item.op != "~" and item.op not in COMPARISONS:  # written into the SQL
+        raise Unsuitable(f"unknown operator {item.op!r}")
     path = "$[*]." + '"' + key + '"'  # the filter syntax keeps quotes out of names
     want = item.value
     if isinstance(want, float) and item.op != "~":
         params[param] = want
-        compare = f"CASE WHEN {_NUMBER} THEN v::DOUBLE {_OPS[item.op]} ${param} ELSE true END"
+        compare = f"CASE WHEN {_NUMBER} THEN v::DOUBLE {item.op} ${param} ELSE true END"
     elif item.op == "~":
         needle = str(want).lower()
         if not needle.isascii():
@@ -292,8 +288,7 @@ def _term(item: FieldFilter, data: str, key: str | None, params: dict[str, Any],
     else:
         params[param] = str(want)
         compare = (
-            f"CASE WHEN json_type(v) = 'VARCHAR' THEN (v ->> '$') {_OPS[item.op]} ${param}"
-            " ELSE true END"
+            f"CASE WHEN json_type(v) = 'VARCHAR' THEN (v ->> '$') {item.op} ${param} ELSE true END"
         )
     values = f"json_extract({data}, '{path}')"
     return f"coalesce(list_bool_or(list_transform({values}, lambda v: {compare})), false)"

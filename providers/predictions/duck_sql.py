@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 from providers.query import FieldFilter
 
-_NUMERIC_OPS = frozenset({"=", "!=", "<", "<=", ">", ">="})
+COMPARISONS = frozenset({"=", "!=", "<", "<=", ">", ">="})  # the operators but "~"
 OUTPUT = "__mt_o_"  # the prefix of output columns in the query
 _NON_ASCII = "regexp_matches({c}, '[^\\x00-\\x7F]')"
 
@@ -39,7 +39,7 @@ def where(
     terms: list[str] = []
     params: list[object] = []
     for item in filters:
-        candidates = _candidates(item.field, inputs, outputs)
+        candidates = _candidates(item, inputs, outputs)
         if not candidates:
             return "false", []
         ors = []
@@ -58,8 +58,8 @@ def exact(
     :func:`~providers.predictions.csv_v1.coerce` does, given the type of each column of the
     row's inputs and outputs: comparisons with numbers, on numbers."""
     for item in filters:
-        candidates = _candidates(item.field, inputs, outputs)
-        if not candidates or not isinstance(item.value, float) or item.op not in _NUMERIC_OPS:
+        candidates = _candidates(item, inputs, outputs)
+        if not candidates or not isinstance(item.value, float) or item.op not in COMPARISONS:
             return False
         for is_input, name in candidates:
             if (inputs if is_input else outputs)[name] not in (int, float):
@@ -68,16 +68,13 @@ def exact(
 
 
 def _candidates(
-    field: str, inputs: Collection[str], outputs: Collection[str]
+    item: FieldFilter, inputs: Collection[str], outputs: Collection[str]
 ) -> list[tuple[bool, str]]:
     """The columns (an input's?, its name) that :meth:`FieldFilter.matches` would look
     the field up in."""
-    side, _, name = field.partition(".")
-    if side == "inputs" and name:
-        return [(True, name)] if name in inputs else []
-    if side == "outputs" and name:
-        return [(False, name)] if name in outputs else []
-    return [(True, field)] * (field in inputs) + [(False, field)] * (field in outputs)
+    key_in, key_out = item.keys
+    found = [(True, key_in)] if key_in is not None and key_in in inputs else []
+    return found + ([(False, key_out)] if key_out is not None and key_out in outputs else [])
 
 
 def _compare(column: str, item: FieldFilter) -> tuple[str, list[object]]:
@@ -92,7 +89,7 @@ def _compare(column: str, item: FieldFilter) -> tuple[str, list[object]]:
         if not str(item.value).isascii():
             return "true", []
         return f"coalesce({sql}, true)", [str(item.value)]
-    if op not in _NUMERIC_OPS:
+    if op not in COMPARISONS:
         raise ValueError(f"unknown operator {op!r}")
     if isinstance(item.value, float):
         return f"coalesce(try_cast({column} as double) {op} ?, true)", [item.value]
