@@ -110,6 +110,22 @@ def test_the_index_lives_in_the_user_cache_dir_private(tree: tuple[Path, dict[st
     assert {stat.S_IMODE(f.stat().st_mode) for f in files} == {0o600}
 
 
+def test_the_index_follows_the_cache_directory(
+    tree: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    root, ids = tree
+    cache_dir = tmp_path / "elsewhere"
+    p = LocalPredictionsProvider.from_settings(
+        {"path": root.name}, ProviderContext("test", root.parent, {"cache_dir": str(cache_dir)})
+    )
+    p.find(ids["v2-0-2"])
+    p.indexer.wait()
+    p.close()
+    [folder] = (cache_dir / "log-index").iterdir()
+    assert (folder / "meta.sqlite").is_file()
+    assert not default_base().exists()
+
+
 def test_a_changed_closed_file_is_searched_again(tree: tuple[Path, dict[str, str]]) -> None:
     root, ids = tree
     p = provider(root)
@@ -132,6 +148,31 @@ def test_a_changed_closed_file_is_searched_again(tree: tuple[Path, dict[str, str
     store.scanned.clear()
     [row] = p.find(new).rows  # and the day is indexed again
     assert row.outputs == {"score": 0.9} and store.scanned == []
+
+
+def test_a_file_added_to_a_closed_hour_is_found_and_indexed(
+    tree: tuple[Path, dict[str, str]],
+) -> None:
+    root, ids = tree
+    odd = v1_path(root, "inputs", DAY + timedelta(days=3))  # never indexed: another header
+    write_bytes(odd, b"a,b\n1,2\n")
+    p = provider(root)
+    p.find(ids["v2-1-20"])
+    p.indexer.wait()
+    late = V2Tree(root)  # a replica's file, synced after the day was indexed
+    when = DAY + timedelta(days=1, hours=20, minutes=5)
+    new = late.add(when, [{"day": 1}], [{"score": 7}], instance="instance-1")
+    late.write()
+    p.store = store = CountingStore(root)
+    [row] = p.find(new).rows  # a miss has the index checked: the hour is searched
+    assert row.outputs == {"score": 7}
+    searched = [name for name in store.scanned if "/2024/05/04/" not in name]
+    assert searched and all("/2024/05/02/20/" in name for name in searched)
+    assert len(store.scanned) == len(searched) + 1  # the unindexed day, once
+    p.indexer.wait()
+    store.scanned.clear()
+    [row] = p.find(new).rows  # and indexed again
+    assert row.outputs == {"score": 7} and store.scanned == [str(odd.relative_to(root))]
 
 
 def test_a_changed_closed_hour_is_searched_then_indexed_again(

@@ -114,6 +114,7 @@ class BlobPredictionsProvider(Provider, PredictionsProvider):
             self.name,
             index=self.indexer.index,
             schedule=self.indexer.submit,
+            recheck=self.indexer.recheck,
             clock=_settled_now,
         )
 

@@ -10,9 +10,9 @@ With the default ``v2_prefix``, when ``path/modelDataCollector`` does not exist 
 ``path/*/modelDataCollector`` is used (the blob container folder of the datastore,
 e.g. ``azureml-blobstore-<guid>/modelDataCollector``).
 
-Lookups of closed days go through an id index in the user cache dir
-(:mod:`providers.predictions.index`), filled in the background after the first lookup
-that had to scan them.
+Lookups of closed days go through an id index (:mod:`providers.predictions.index`) in
+``log-index`` of the cache directory (``[cache] directory``, else the user cache dir),
+filled in the background after the first lookup that had to scan them.
 """
 
 from __future__ import annotations
@@ -47,8 +47,12 @@ class LocalPredictionsProvider(Provider, PredictionsProvider):
         *,
         v1_container: str = DEFAULT_V1_CONTAINER,
         v2_prefix: str = DEFAULT_V2_PREFIX,
+        index_base: Path | None = None,
     ) -> None:
+        """``index_base``: where id indexes live (default: ``log-index`` in the user
+        cache dir)."""
         self.root = root
+        self.index_base = index_base
         self.v1_container = v1_container.strip("/")
         self.v2_prefix = v2_prefix.strip("/")
         self.store = LocalFolderStore(root)
@@ -67,10 +71,12 @@ class LocalPredictionsProvider(Provider, PredictionsProvider):
                 raise ConfigError(f"{key} must be a non-empty string", provider=cls.name)
         if "path" not in settings:
             raise ConfigError("path is required", hint="the folder of the logs", provider=cls.name)
+        cache_dir = context.extra.get("cache_dir")
         return cls(
             context.base_dir / Path(settings["path"]).expanduser(),
             v1_container=settings.get("v1_container", DEFAULT_V1_CONTAINER),
             v2_prefix=settings.get("v2_prefix", DEFAULT_V2_PREFIX),
+            index_base=Path(cache_dir) / "log-index" if cache_dir else None,
         )
 
     def identity(self) -> Mapping[str, str]:
@@ -98,7 +104,7 @@ class LocalPredictionsProvider(Provider, PredictionsProvider):
     def indexer(self) -> BackgroundIndexer:
         """The background indexer of closed days (the index is opened on first use)."""
         if self._indexer is None:
-            index = IdIndex(index_folder(default_base(), self.identity()))
+            index = IdIndex(index_folder(self.index_base or default_base(), self.identity()))
             self._indexer = BackgroundIndexer(lambda: self.store, index)
         return self._indexer
 
@@ -112,7 +118,12 @@ class LocalPredictionsProvider(Provider, PredictionsProvider):
         indexer = self.indexer
         layout = Layout(self.v1_container, self._v2_prefixes())
         return LogReader(
-            self.store, layout, self.name, index=indexer.index, schedule=indexer.submit
+            self.store,
+            layout,
+            self.name,
+            index=indexer.index,
+            schedule=indexer.submit,
+            recheck=indexer.recheck,
         )
 
     def _v2_prefixes(self) -> tuple[str, ...]:

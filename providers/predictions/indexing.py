@@ -11,9 +11,10 @@ without a CSV or JSON parse:
 
 A :class:`BackgroundIndexer` does this in a daemon thread after each lookup, so the
 lookup that found the partitions unindexed is not slowed down; it first checks every
-indexed file's size and time (``stat``), so a closed day whose file changed is searched
-again by the next lookup and indexed afresh.  (A lookup itself checks only the files the
-index points it to.)
+indexed file's size and time (``stat``) and lists every indexed folder, so a closed day
+whose file changed or appeared is searched again by the next lookup and indexed afresh.
+(A lookup itself checks only the files the index points it to; one that finds nothing
+has the index checked first, :meth:`BackgroundIndexer.recheck`.)
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 _V2_IDS = re.compile(rb'"(?:correlationid|xrequestid)"\s*:\s*"([^"\\]*)"')
 _TAIL = len(CORRELATION_COLUMNS)
 _IGNORED = {b"", ZERO_REQUEST_ID.encode()}
+_LOG_SUFFIXES = (".csv", ".jsonl")
 
 
 def index_partitions(store: LogStore, index: IdIndex, partitions: Iterable[Partition]) -> None:
@@ -62,12 +64,13 @@ def index_partitions(store: LogStore, index: IdIndex, partitions: Iterable[Parti
     index.flush()
 
 
-def revalidate(store: LogStore, index: IdIndex) -> None:
-    """Drop the indexed folders (day and hour) holding a file that changed or vanished
-    since it was indexed, so that the next lookup searches them (and has them indexed
-    again)."""
+def revalidate(store: LogStore, index: IdIndex) -> bool:
+    """Drop the indexed folders (day and hour) holding a file that changed, vanished or
+    appeared since they were indexed, so that the next lookup searches them (and has them
+    indexed again); True if any was dropped."""
+    files = index.files()
     stale: set[str] = set()
-    for file, day in index.files().values():
+    for file, day in files.values():
         folder = file.name.rsplit("/", 1)[0]
         if folder in stale:
             continue
@@ -77,8 +80,20 @@ def revalidate(store: LogStore, index: IdIndex) -> None:
             now = None
         if now is None or not _same(file, now):
             stale.update((day, folder))
+    folders = index.folders()
+    for folder in sorted(folders - stale):
+        if folder.rsplit("/", 1)[0] in folders:
+            continue  # an hour folder, listed with its day
+        try:
+            listed = [f.name for f in store.list(folder)]
+        except OSError:
+            continue
+        for name in listed:
+            if name not in files and name.lower().endswith(_LOG_SUFFIXES):
+                stale.update((folder, name.rsplit("/", 1)[0]))
     if stale:
         index.drop_folders(stale)
+    return bool(stale)
 
 
 def _index_folder(
@@ -169,6 +184,11 @@ class BackgroundIndexer:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="log-index", daemon=True)
                 self._thread.start()
+
+    def recheck(self) -> bool:
+        """Check the index against the store now (:func:`revalidate`); True if folders
+        were dropped from it."""
+        return revalidate(self._store(), self.index)
 
     def wait(self) -> None:
         """Block until every submitted partition is indexed."""

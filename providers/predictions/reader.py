@@ -126,17 +126,21 @@ class LogReader:
         *,
         index: IdIndex | None = None,
         schedule: Callable[[list[Partition]], None] | None = None,
+        recheck: Callable[[], bool] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         use_duckdb: bool = True,
     ) -> None:
         """``index``: the id index of closed days; after each lookup ``schedule`` is given
         the closed partitions it had to scan (to index them, e.g. in the background);
+        ``recheck`` checks the index against the store, True if it dropped folders (a
+        lookup that found nothing in indexed folders asks it, then looks again);
         ``use_duckdb``: field filters are prefiltered by DuckDB where a partition allows."""
         self.store = store
         self.layout = layout
         self.provider = provider
         self.index = index
         self.schedule = schedule
+        self.recheck = recheck
         self.clock = clock
         self.use_duckdb = use_duckdb
 
@@ -156,12 +160,34 @@ class LogReader:
 
     def _find(self, request_id: str, query: PredictionQuery) -> PredictionPage:
         """Lookup of an id in the partitions the query admits: indexed days are not even
-        listed (their hits come from the index), the other partitions are searched."""
+        listed (their hits come from the index), the other partitions are searched.  If
+        nothing is found while indexed folders were trusted, the index is checked against
+        the store (``recheck``) and the folders it dropped are searched."""
         wanted = request_id.strip()
         found = _Pager(None)
         if not wanted:
             return found.take()
         known = _Known(self.index)
+        unindexed = self._find_in(wanted, query, known, found)
+        if not found.rows and known.folders and self.recheck is not None and self.recheck():
+            fresh = _Known(self.index)
+            dropped = known.folders - fresh.folders
+            unindexed += self._find_in(wanted, query, fresh, found, dropped)
+        if self.schedule is not None:
+            self.schedule(unindexed)
+        return found.take()
+
+    def _find_in(
+        self,
+        wanted: str,
+        query: PredictionQuery,
+        known: _Known,
+        found: _Pager,
+        within: set[str] | None = None,
+    ) -> list[Partition]:
+        """Add to ``found`` the predictions of ``wanted`` in the partitions the query
+        admits (only those touching the folders ``within``, if given); return the closed
+        partitions the index does not wholly hold."""
         walked = walk_inputs(self.store, self.layout, query, known.folders.__contains__)
         indexed = {}
         for block in known.blocks(wanted):
@@ -170,6 +196,8 @@ class LogReader:
                 indexed[partition.folder] = partition
         unindexed: list[Partition] = []
         for partition in sorted([*walked, *indexed.values()], key=_age):
+            if within is not None and not _touches(partition, within):
+                continue
             hits = self._hits(partition, {wanted}, known, found)
             if self.index is not None and self.closed(partition) and not known.whole(partition):
                 unindexed.append(partition)
@@ -180,9 +208,7 @@ class LogReader:
                         found.issues.append(item)
                     else:
                         found.add(item)
-        if self.schedule is not None:
-            self.schedule(unindexed)
-        return found.take()
+        return unindexed
 
     def closed(self, partition: Partition) -> bool:
         """True if the partition's day is over (UTC): its files no longer change."""
@@ -565,4 +591,12 @@ def _skew(count: int, partition: Partition) -> str:
     return (
         f"{count} row(s) stamped outside this folder's {span} (clock skew or late flush);"
         " kept, and matched by the folder's time"
+    )
+
+
+def _touches(inputs: Partition, folders: set[str]) -> bool:
+    """True if the inputs partition or its outputs lie in (or are) one of ``folders``."""
+    partner = inputs.partner()
+    return any(
+        p.folder in folders or p.day_folder in folders for p in (inputs, partner) if p is not None
     )
