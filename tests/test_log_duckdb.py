@@ -268,7 +268,7 @@ def _outputs_variant(day: int, variant: str) -> tuple[bytes, bytes]:
     [
         ("reversed", True),
         ("repeated apart", True),
-        ("repeated", False),
+        ("repeated", True),  # the first output of an id wins, as in Python
         ("bad output time", False),
         ("output on two lines", False),
     ],

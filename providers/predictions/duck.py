@@ -5,20 +5,21 @@ releases the GIL, the filter pushed down as SQL with bound parameters
 v2 (JSONL) partitions go to :mod:`providers.predictions.duck_json` on the same connection.
 
 One query per inputs file reads it once.  It numbers the rows, joins them to the
-partition's outputs by correlation id (a full join: outputs without inputs are seen too),
-and returns the rows that pass the prefilter in file order, their values already typed as
-:func:`coerce` would type them (a row where DuckDB's type could differ comes with its raw
-text, coerced in Python).  The checks cost no extra pass: each row carries a state (the
-checks it fails, whether it holds the last line of the inputs or of the outputs), and the
-rows with such a state come first, so a file is checked before any of its rows is used.
-Rows outside the folder's time come too, to be counted as they go by.
+partition's outputs grouped by correlation id (an input gets the first output of its id,
+as in Python; a full join: outputs without inputs are seen too), and returns the rows
+that pass the prefilter in file order, their values already typed as :func:`coerce` would
+type them (a row where DuckDB's type could differ comes with its raw text, coerced in
+Python).  The checks cost no extra pass: each row carries a state (the checks it fails,
+whether it holds the last line of the inputs or of the outputs), and the rows with such
+a state come first, so a file is checked before any of its rows is used.  Rows outside
+the folder's time come too, to be counted as they go by.
 
 A partition goes to DuckDB only when DuckDB reads it as the Python parser would: local
 files, headers with every correlation column and unique names, one record per line
 (DuckDB's last record is on the file's last line, in both collections), plain ISO
-timestamps, every input joined to exactly one output by correlation id, and no DuckDB
-error.  Otherwise :meth:`DuckSearch.read` returns None (and logs why) and the reader
-parses the partition in Python, which reports its issues.
+timestamps, every input joined to an output by correlation id, and no DuckDB error.
+Otherwise :meth:`DuckSearch.read` returns None (and logs why) and the reader parses the
+partition in Python, which reports its issues.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from providers.predictions.csv_v1 import (
     coerce,
     read_header,
 )
+from providers.predictions.deferred_gc import collection_deferred
 from providers.predictions.duck_json import JsonRun, Unsuitable, read_partition
 from providers.predictions.join import v1_fields_prediction
 from providers.predictions.layout import Partition
@@ -74,13 +76,12 @@ _TS = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?"
 _NUMBERISH = r"^[0-9+.-]|[^\x00-\x7F]"  # text that coerce() might turn into a number
 _HEAD = 4  # n, state, raw, hit; the values follow
 # a row's state: the checks it fails (the first four), the last lines, a time outside the folder's
-LOST, BAD, REPEATED, EXTRA, LAST_INPUT, LAST_OUTPUT, SKEWED = (1 << k for k in range(7))
-FAILED = LOST | BAD | REPEATED | EXTRA
+LOST, BAD, EXTRA, LAST_INPUT, LAST_OUTPUT, SKEWED = (1 << k for k in range(6))
+FAILED = LOST | BAD | EXTRA
 LEAD = FAILED | LAST_INPUT | LAST_OUTPUT  # rows the query returns first
 _WHY = {
     LOST: "an input has no output with its correlation id",
     BAD: "a timestamp is not plain ISO, or an output has no correlation id",
-    REPEATED: "an output correlation id is repeated",
     EXTRA: "not one record per line",
 }
 fromisoformat = datetime.fromisoformat
@@ -251,7 +252,8 @@ class Opened:
     def predictions(self, batch: list[tuple[Any, ...]]) -> list[Prediction | DataIssue]:
         """The batch's rows as the Python parser and join make them, those matching the
         query's field filters."""
-        found, skewed = self.plan.predictions(self.name, batch, self.exact)
+        with collection_deferred():
+            found, skewed = self.plan.predictions(self.name, batch, self.exact)
         self.skewed += skewed
         return found
 
@@ -300,23 +302,26 @@ class _Plan:
         """The query of one inputs file of ``lines`` lines (its path is the first
         parameter) and its parameters; ``kinds``: the likely type of the file's columns."""
         q, o, n = duck_sql.quote, duck_sql.OUTPUT, f"{_PREFIX}n"
-        m, c, s, h = f"{_PREFIX}m", f"{_PREFIX}c", f"{_PREFIX}s", f"{_PREFIX}h"
+        m, x, b = f"{_PREFIX}m", f"{_PREFIX}x", f"{_PREFIX}b"  # first, last line; a bad one
+        s, h, cast = f"{_PREFIX}s", f"{_PREFIX}h", f"{_PREFIX}t"
         key, ts = q(CORRELATION_ID), q(TIMESTAMP)
         out_key, out_ts = q(o + CORRELATION_ID), q(o + TIMESTAMP)
-        outputs = [*self.outputs.features, CORRELATION_ID, TIMESTAMP]
-        renamed = ", ".join(f"{q(name)} as {q(o + name)}" for name in outputs)
-        cast = f"try_cast({ts} as timestamp)"
-        bad_output = f"{m} is not null and ({out_key} is null or {_bad(out_ts)})"
-        bad = f"{n} is not null and {_bad(ts)} or {bad_output}"
+        renamed = ", ".join(f"{q(c)} as {q(o + c)}" for c in [*self.outputs.features, TIMESTAMP])
+        firsts = ", ".join(
+            f"arg_min_null({q(o + c)}, {m}) as {q(o + c)}"
+            for c in [*self.outputs.features, TIMESTAMP]
+        )
+        bad_output = _bad(out_ts, f"try_cast({out_ts} as timestamp)")
+        bad_input = f"{n} is not null and {_bad(ts, cast)}"
+        bad = f"{bad_input} or {m} is not null and ({out_key} is null or {b})"
         state = " + ".join(
             f"case when {test} then {bit} else 0 end"
             for test, bit in (
                 (f"{n} is not null and {m} is null", LOST),
                 (bad, BAD),
-                (f"{n} is not null and {c} > ?", REPEATED),
-                (f"{n} > ? or {m} > ?", EXTRA),
+                (f"{n} > ? or {x} > ?", EXTRA),
                 (f"{n} = ?", LAST_INPUT),
-                (f"{m} = ?", LAST_OUTPUT),
+                (f"{x} = ?", LAST_OUTPUT),
                 (f"{cast} < ? or {cast} >= ?", SKEWED),
             )
         )
@@ -335,9 +340,12 @@ class _Plan:
         raw = ", ".join(t[2] for t in typed)
         sql = (
             f"with i as (select row_number() over () + 1 as {n}, * from {_READ}),"
-            f" o as (select row_number() over () as {m}, {renamed} from {_READ}),"
-            f" j as (select count({n}) over (rows between unbounded preceding and current row)"
-            f" as {c}, * from i full join o on {key} = {out_key}),"
+            f" r as (select row_number() over () as {m}, {q(CORRELATION_ID)} as {out_key},"
+            f" {renamed} from {_READ}),"
+            f" o as (select {out_key}, {firsts}, min({m}) as {m}, max({m}) as {x},"
+            f" bool_or({bad_output}) as {b} from r group by {out_key}),"
+            f" j as (select try_cast({ts} as timestamp) as {cast}, * from i full join o"
+            f" on {key} = {out_key}),"
             f" s as (select {state} as {s}, {hit} as {h}, * from j)"
             f" select {n}, nullif({s}, 0), case when not ({ok}) then [{raw}]::varchar[] end,"
             f" {h}, {', '.join(values)} from s where {s} != 0 or {h}"
@@ -349,7 +357,7 @@ class _Plan:
         named = [folder.endpoint, folder.model_name or "", folder.model_version or ""]
         outs = self.output_rows
         params: list[object] = [self.inputs.types, self.outputs.paths, self.outputs.types]
-        params += [lines - 1, lines, outs, lines, outs, start, end, *self.params, after, *named]
+        params += [lines, outs, lines, outs, start, end, *self.params, after, *named]
         return sql, params
 
     def exact(self, kinds: dict[str, type]) -> bool:
@@ -428,10 +436,11 @@ def _typed(column: str, kind: type) -> tuple[str, str, str]:
     return f"coalesce({c}, '')", f"not coalesce(regexp_matches({c}, '{_NUMBERISH}'), false)", c
 
 
-def _bad(ts: str) -> str:
-    """True if the (quoted) timestamp column is not a plain ISO time."""
+def _bad(ts: str, cast: str) -> str:
+    """True if the (quoted) timestamp column is not a plain ISO time (``cast``: the
+    column of its ``try_cast`` to a timestamp)."""
     plain = f"coalesce(regexp_full_match({ts}, '{_TS}'), false)"
-    return f"(not {plain} or try_cast({ts} as timestamp) is null)"
+    return f"(not {plain} or {cast} is null)"
 
 
 def _kinds(path: str, columns: tuple[str, ...]) -> dict[str, type]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -15,6 +16,8 @@ _SKIP_CHUNK = 1024 * 1024
 READ_CHUNK = 1 << 22
 """Bytes per read of a pass over a whole file: few reads, since after each one a thread may
 wait ~5 ms for the GIL while another builds rows."""
+_NEWLINE = ord("\n")
+_buffers = threading.local()
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +65,23 @@ def iter_lines(stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[Ra
 
 def count_lines(path: str) -> int:
     """The number of lines of the file (a last line without a line break counts)."""
+    buffer = _buffer()
     lines = 0
-    last = b"\n"
+    last = _NEWLINE
     with open(path, "rb", buffering=0) as stream:  # noqa: PTH123
-        while chunk := stream.read(READ_CHUNK):
-            lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    return lines + (last != b"\n")
+        while size := stream.readinto(buffer):
+            lines += buffer.count(b"\n", 0, size)
+            last = buffer[size - 1]
+    return lines + (last != _NEWLINE)
+
+
+def _buffer() -> bytearray:
+    """This thread's read buffer: reused, so its pages are not faulted in again on
+    every read (a third of the time of a pass over a file in the page cache)."""
+    buffer: bytearray | None = getattr(_buffers, "buffer", None)
+    if buffer is None:
+        buffer = _buffers.buffer = bytearray(READ_CHUNK)
+    return buffer
 
 
 def too_long_issue(name: str, line: RawLine, max_bytes: int = MAX_LINE_BYTES) -> DataIssue:
