@@ -11,7 +11,7 @@ import pytest
 from logtree import V2Tree, v2_path
 
 from providers.predictions import duck as duck_module
-from providers.predictions import duck_json
+from providers.predictions import duck_ahead, duck_json
 from providers.predictions.layout import Layout
 from providers.predictions.reader import LogReader
 from providers.predictions.store import LocalFolderStore
@@ -205,3 +205,24 @@ def test_too_many_lines_are_left_to_python(
     used.clear()
     assert run(tmp_path, "income>=0", duckdb=True) == run(tmp_path, "income>=0", duckdb=False)
     assert used == {1: False, 2: False}  # three
+
+
+def test_each_query_fits_in_its_share_of_the_memory_limit(
+    tmp_path: Path, used: dict[int, bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Queries run :data:`~duck_ahead.QUERIES` at a time under one memory limit, so each
+    must fit in its share, on files of a busy endpoint's size (~3,000 calls, ~4 MB an hour): else
+    DuckDB runs out of memory when two overlap and the hour is read in Python (the same
+    rows, several times slower)."""
+    total = int(duck_module.MEMORY_LIMIT.removesuffix("MB"))
+    monkeypatch.setattr(duck_module, "MEMORY_LIMIT", f"{total // duck_ahead.QUERIES}MB")
+    tree = V2Tree(tmp_path)
+    features = {f"feature_{k}": k * 1.5 for k in range(40)}
+    for hour in range(3):
+        for call in range(3000):
+            when = DAY + timedelta(hours=hour, seconds=call)
+            tree.add(when, [{**features, "n": call}], [{"score": call % 100}])
+    tree.write()
+    rows, _ = run(tmp_path, "n<10", duckdb=True)
+    assert len(rows) == 30
+    assert used == {1: True, 2: True}

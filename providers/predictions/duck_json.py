@@ -34,12 +34,16 @@ from providers.predictions.duck_sql import COMPARISONS
 from providers.predictions.join import PAYLOAD_COLLECTIONS, V2Outputs, join_v2
 from providers.predictions.jsonl_v2 import JsonlRecord, parse_lines
 from providers.predictions.layout import Partition
-from providers.predictions.lines import MAX_LINE_BYTES, READ_CHUNK, RawLine, count_lines
+from providers.predictions.lines import READ_CHUNK, RawLine, count_lines
 from providers.predictions.store import LogStore, StoredFile
 from providers.query import FieldFilter
 from providers.records import DataIssue, Prediction
 
 MAX_LINES = 50_000
+MAX_OBJECT_BYTES = 16 << 20
+"""read_json's ``maximum_object_size`` (DuckDB's default), which sizes its buffers: at
+32 MiB a query needed ~160 MB, and two at once ran out of memory.  A longer line is read
+all the same (measured: 20 MB), or refused, and then Python reads the partition."""
 _FILE = 1 << 32  # an output line's position: file number * _FILE + line number
 _COLUMNS = "{correlationid: 'JSON', time: 'JSON', data: 'JSON', datainblob: 'JSON'}"
 _ISO = r"'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z'"
@@ -266,7 +270,7 @@ UNION ALL SELECT 2, NULL, count(*) FILTER (WHERE bad), NULL, NULL, NULL FROM oc
 def _read(param: str) -> str:
     return (
         f"read_json(${param}, format = 'newline_delimited', columns = {_COLUMNS},"
-        f" maximum_object_size = {MAX_LINE_BYTES})"
+        f" maximum_object_size = {MAX_OBJECT_BYTES})"
     )
 
 
