@@ -100,6 +100,13 @@ def tricky_tree(root: Path) -> V2Tree:
     tree.add(at, [{"income": 12}], [{"score": 12}], corr="num")
     last(tree, "model_inputs", at)["correlationid"] = 12345  # a number
     tree.add(at, [{"value": 3, "income": None}], [{"value": "3"}])
+    tree.add(at, [{"income": 13}], [{"score": 13}])
+    record = last(tree, "model_inputs", at)  # fields that are not strings: str() in Python
+    record.update(xrequestid=True, modelversion={"v": 1}, id=7, type=None)
+    tree.add(at, [{"income": 14}], [{"score": 14}])
+    last(tree, "model_inputs", at)["correlationid"] = ""
+    tree.add(at, [{"income": 15}], [{"score": 15}])
+    last(tree, "model_inputs", at)["time"] = 20240501  # epoch seconds, not a date
     return tree
 
 
@@ -152,7 +159,7 @@ def test_the_picked_lines_are_few(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(duck_json, "_records", spy)
     rows, _ = run(tmp_path, "income=31000", duckdb=True)
     assert [r.inputs["income"] for r in rows] == [31000]
-    assert sum(picked) == 1 + 12  # the match, and hour 2's odd records
+    assert sum(picked) == 1 + 14  # the match, and hour 2's odd records
 
 
 def bad_hour(root: Path, hour: int, change: str) -> None:
