@@ -152,9 +152,9 @@ def test_the_picked_lines_are_few(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     picked: list[int] = []
     original = duck_json._records
 
-    def spy(name: str, path: str, wanted: dict[int, Any]) -> Any:
+    def spy(name: str, path: str, wanted: dict[int, Any], records: int) -> Any:
         picked.append(len(wanted))
-        return original(name, path, wanted)
+        return original(name, path, wanted, records)
 
     monkeypatch.setattr(duck_json, "_records", spy)
     rows, _ = run(tmp_path, "income=31000", duckdb=True)

@@ -34,7 +34,7 @@ from providers.predictions.duck_sql import COMPARISONS
 from providers.predictions.join import PAYLOAD_COLLECTIONS, V2Outputs, join_v2
 from providers.predictions.jsonl_v2 import JsonlRecord, parse_lines
 from providers.predictions.layout import Partition
-from providers.predictions.lines import READ_CHUNK, RawLine, count_lines
+from providers.predictions.lines import pick_lines
 from providers.predictions.store import LogStore, StoredFile
 from providers.query import FieldFilter
 from providers.records import DataIssue, Prediction
@@ -90,41 +90,36 @@ def read_partition(
     outputs = _paths(store, partner.files(store))
     if not inputs or not outputs:
         raise Unsuitable("no inputs or no outputs")
-    in_lines = [count_lines(path) for _, path in inputs]
-    out_lines = [count_lines(path) for _, path in outputs]
     sql, params = _query(len(inputs), len(outputs), filters)
     params.update(
         {f"in{k}": path for k, (_, path) in enumerate(inputs)}
         | {f"out{k}": path for k, (_, path) in enumerate(outputs)}
         | {
-            "lines": in_lines,
             "start": f"{partition.start:%Y-%m-%dT%H:%M:%S}",
             "end": f"{partition.end:%Y-%m-%dT%H:%M:%S}",
         }
     )
     rows = cursor.execute(sql, params).fetchall()
     picked: list[dict[int, tuple[str, list[int]]]] = [{} for _ in inputs]
-    last = [0] * len(inputs)
+    records = [0] * len(inputs)  # per inputs file, the records DuckDB read
+    out_records = 0
     for kind, f, n, c, positions, hit in rows:
-        if kind == 1 and (n or 0) != sum(out_lines):
-            raise Unsuitable("outputs: not one record per line")
-        if kind == 2 and n:
+        if kind == 0 and hit:
+            picked[f][n] = (c, positions or [])
+        elif kind == 1:
+            out_records = n or 0
+        elif kind == 2 and n:
             raise Unsuitable("an output line has no correlation id or a time not plain ISO")
-        if kind == 0:
-            if n > in_lines[f]:
-                raise Unsuitable(f"{inputs[f][0]}: not one record per line")
-            last[f] = max(last[f], n)
-            if hit:
-                picked[f][n] = (c, positions or [])
-    if last != in_lines:
-        raise Unsuitable("inputs: not one record per line")
+        elif kind == 3:
+            records[f] = n
     if sum(map(len, picked)) > MAX_LINES:
         raise Unsuitable(f"more than {MAX_LINES} lines may match")
-    joined = _outputs(outputs, picked)
-    return [
-        JsonRun(name, list(join_v2(provider, partition, _records(name, path, wanted), joined)))
-        for (name, path), wanted in zip(inputs, picked, strict=True)
-    ]
+    joined = _outputs(outputs, picked, out_records)
+    runs = []
+    for (name, path), wanted, count in zip(inputs, picked, records, strict=True):
+        items = _records(name, path, wanted, count)
+        runs.append(JsonRun(name, list(join_v2(provider, partition, items, joined))))
+    return runs
 
 
 def _paths(store: LogStore, files: Sequence[StoredFile]) -> list[tuple[str, str]]:
@@ -138,66 +133,51 @@ def _paths(store: LogStore, files: Sequence[StoredFile]) -> list[tuple[str, str]
 
 
 def _outputs(
-    outputs: list[tuple[str, str]], picked: list[dict[int, tuple[str, list[int]]]]
+    outputs: list[tuple[str, str]], picked: list[dict[int, tuple[str, list[int]]]], records: int
 ) -> V2Outputs:
-    """The output records of the picked inputs' correlation ids, first ones first."""
+    """The output records of the picked inputs' correlation ids, first ones first
+    (``records``: how many DuckDB read in all the outputs files)."""
     by_file: list[dict[int, str]] = [{} for _ in outputs]
     for lines in picked:
         for c, positions in lines.values():
             for position in positions:
                 by_file[position // _FILE][position % _FILE] = c
     joined = V2Outputs()
+    total = 0
     for (name, path), ids in zip(outputs, by_file, strict=True):
-        for record in _read_back(name, path, ids):
+        read, count = _read_back(name, path, ids)
+        total += count
+        for record in read:
             if not isinstance(record, JsonlRecord):
                 raise Unsuitable(f"{record.location}: an output line read back is an issue")
             joined.add(record)
+    if total != records:
+        raise Unsuitable("outputs: not one record per line")
     return joined
 
 
 def _records(
-    name: str, path: str, wanted: dict[int, tuple[str, list[int]]]
+    name: str, path: str, wanted: dict[int, tuple[str, list[int]]], records: int
 ) -> list[JsonlRecord | DataIssue]:
-    """The picked lines of an inputs file, parsed (issues included)."""
-    return _read_back(name, path, {n: c for n, (c, _) in wanted.items()})
+    """The picked lines of an inputs file, parsed (issues included); ``records``: how
+    many DuckDB read in the file."""
+    read, count = _read_back(name, path, {n: c for n, (c, _) in wanted.items()})
+    if count != records:
+        raise Unsuitable(f"{name}: not one record per line")
+    return read
 
 
-def _read_back(name: str, path: str, ids: dict[int, str]) -> list[JsonlRecord | DataIssue]:
-    """The lines numbered as the keys of ``ids``, parsed; Unsuitable if a record's
-    correlation id is not the one DuckDB gave that number."""
-    records = list(parse_lines(name, _pick(path, sorted(ids))))
+def _read_back(
+    name: str, path: str, ids: dict[int, str]
+) -> tuple[list[JsonlRecord | DataIssue], int]:
+    """The lines numbered as the keys of ``ids``, parsed, and the file's line count;
+    Unsuitable if a record's correlation id is not the one DuckDB gave that number."""
+    lines, count = pick_lines(path, sorted(ids))
+    records = list(parse_lines(name, lines))
     for record in records:
         if isinstance(record, JsonlRecord) and record.correlation_id != ids[record.line]:
             raise Unsuitable(f"{name}: a line read back is not the one DuckDB numbered")
-    return records
-
-
-def _pick(path: str, numbers: list[int]) -> Iterator[RawLine]:
-    """The lines of the file with these numbers (sorted), read in large chunks."""
-    wanted = iter(numbers)
-    target = next(wanted, None)
-    number = 0  # lines before the chunk
-    carry = b""
-    with open(path, "rb", buffering=0) as stream:  # noqa: PTH123
-        while target is not None:
-            chunk = stream.read(READ_CHUNK)
-            if chunk:
-                data = carry + chunk
-                cut = data.rfind(b"\n") + 1
-                block, carry, end = data[:cut], data[cut:], b"\n"
-                count = block.count(b"\n")
-            else:  # the last line, if it has no line break
-                block, end = carry, b""
-                count = 1 if carry else 0
-            if target <= number + count:
-                lines = block.split(b"\n")
-                while target is not None and target <= number + count:
-                    line = lines[target - number - 1] + end
-                    yield RawLine(target, line, len(line))
-                    target = next(wanted, None)
-            number += count
-            if not chunk:
-                return
+    return records, count
 
 
 def _query(inputs: int, outputs: int, filters: Sequence[FieldFilter]) -> tuple[str, dict[str, Any]]:
@@ -260,9 +240,10 @@ oc AS MATERIALIZED (
 )
 SELECT 0, i.f, i.n, i.key, oc.pos, {notable} OR ({" AND ".join(terms)}) AS hit
 FROM i LEFT JOIN oc ON i.key = oc.key
-WHERE hit OR i.n >= $lines[i.f + 1]
+WHERE hit
 UNION ALL SELECT 1, NULL, sum(k), NULL, NULL, NULL FROM oc
 UNION ALL SELECT 2, NULL, count(*) FILTER (WHERE bad), NULL, NULL, NULL FROM oc
+UNION ALL SELECT 3, f, max(n), NULL, NULL, NULL FROM i GROUP BY f
 """
     return sql, params
 

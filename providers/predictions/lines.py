@@ -75,6 +75,56 @@ def count_lines(path: str) -> int:
     return lines + (last != _NEWLINE)
 
 
+def pick_lines(
+    path: str, numbers: list[int], buffer: bytearray | None = None
+) -> tuple[list[RawLine], int]:
+    """The lines of the file with these numbers (sorted; a line over
+    :data:`MAX_LINE_BYTES` without its bytes), and the file's line count, in one pass
+    (``buffer``: the reads' buffer, this thread's by default).
+
+    Only the picked lines are copied out of the buffer; finding them walks the line
+    breaks of the chunks that hold them (half the time of splitting whole chunks).
+    """
+    buffer = _buffer() if buffer is None else buffer
+    picked: list[RawLine] = []
+    wanted = iter(numbers)
+    target = next(wanted, None)
+    number = 0  # lines ended before the chunk
+    carry = b""  # the chunk's first line, as far as the chunks before held it, if wanted
+    open_line = False  # the last chunk ended in a line
+    with open(path, "rb", buffering=0) as stream:  # noqa: PTH123
+        while size := stream.readinto(buffer):
+            ends = buffer.count(b"\n", 0, size)
+            at, line = 0, number + 1  # line number ``line`` starts at ``at``
+            while target is not None and target <= number + ends:
+                while line < target:
+                    at = buffer.find(b"\n", at, size) + 1
+                    line += 1
+                end = buffer.find(b"\n", at, size) + 1
+                data = carry + buffer[at:end] if line == number + 1 else bytes(buffer[at:end])
+                picked.append(_picked(line, data))
+                at, line = end, line + 1
+                target = next(wanted, None)
+            start = buffer.rfind(b"\n", 0, size) + 1 if ends else 0
+            if target != number + ends + 1:  # the line the chunk ends in is not wanted
+                carry = b""
+            elif ends:
+                carry = bytes(buffer[start:size])
+            else:
+                carry += buffer[:size]
+            open_line = start < size
+            number += ends
+    if open_line:  # a last line without a line break
+        number += 1
+        if target == number:
+            picked.append(_picked(number, carry))
+    return picked, number
+
+
+def _picked(number: int, data: bytes) -> RawLine:
+    return RawLine(number, data if len(data) <= MAX_LINE_BYTES else b"", len(data))
+
+
 def _buffer() -> bytearray:
     """This thread's read buffer: reused, so its pages are not faulted in again on
     every read (a third of the time of a pass over a file in the page cache)."""
