@@ -46,7 +46,11 @@ MAX_OBJECT_BYTES = 16 << 20
 all the same (measured: 20 MB), or refused, and then Python reads the partition."""
 _FILE = 1 << 32  # an output line's position: file number * _FILE + line number
 _COLUMNS = "{correlationid: 'JSON', time: 'JSON', data: 'JSON', datainblob: 'JSON'}"
-_ISO = r"'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z'"
+# on the JSON text of a value: a plain ISO time (quoted); not a string, or an empty one
+_PLAIN_TIME = (
+    r"""regexp_full_match({}::VARCHAR, '"\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{{1,6}})?Z"')"""
+)
+_NOT_TEXT = """(NOT starts_with({0}::VARCHAR, '"') OR {0}::VARCHAR = '""')"""
 _NUMBER = "json_type(v) IN ('BIGINT', 'UBIGINT', 'DOUBLE')"
 
 
@@ -206,15 +210,13 @@ def _query(inputs: int, outputs: int, filters: Sequence[FieldFilter]) -> tuple[s
         f" data AS d FROM {_read(f'out{k}')}"
         for k in range(outputs)
     )
-    bad_output = (
-        f"coalesce(json_type(c) <> 'VARCHAR' OR (c ->> '$') = '' OR json_type(t) <> 'VARCHAR'"
-        f" OR NOT regexp_full_match(t ->> '$', {_ISO}), true)"
-    )
+    # tests on the JSON text DuckDB keeps of a value (minified, escapes decoded): a
+    # string's starts with a quote, an array's with a bracket; no JSON function to call
+    bad_output = f"coalesce({_NOT_TEXT.format('c')} OR NOT {_PLAIN_TIME.format('t')}, true)"
     odd_input = (
-        "json_type(c) <> 'VARCHAR' OR (c ->> '$') = '' OR b IS NOT NULL"
-        f" OR json_type(t) <> 'VARCHAR' OR NOT regexp_full_match(t ->> '$', {_ISO})"
-        " OR (t ->> '$')[:19] < $start OR (t ->> '$')[:19] >= $end"
-        " OR json_type(d) <> 'ARRAY' OR json_array_length(d) = 0"
+        f"{_NOT_TEXT.format('c')} OR b IS NOT NULL OR NOT {_PLAIN_TIME.format('t')}"
+        " OR substr(t::VARCHAR, 2, 19) < $start OR substr(t::VARCHAR, 2, 19) >= $end"
+        " OR NOT starts_with(d::VARCHAR, '[') OR d::VARCHAR = '[]'"
     )
     if any("value" in item.keys for item in filters):
         # rows that are not objects are matched as {"value": …}: let Python see them
@@ -233,7 +235,7 @@ i AS MATERIALIZED (
 o AS ({outs_sql}),
 oc AS MATERIALIZED (
   SELECT c ->> '$' AS key, count(*) AS k, max(json_array_length(d)) AS l,
-         bool_or(coalesce({shape}json_type(d) <> 'ARRAY', true)) AS shape,
+         bool_or(coalesce({shape}NOT starts_with(d::VARCHAR, '['), true)) AS shape,
          bool_or({bad_output}) AS bad, list(f * {_FILE} + n ORDER BY f, n) AS pos,
          {", ".join(out_terms)}
   FROM o GROUP BY ALL
