@@ -383,10 +383,25 @@ def main() -> None:
                 "duckdb": ("duckdb-json-filter", json_in, json_out, "income", "40000"),
             },
         )
+        assert jsonl["engine"]["result"] == jsonl["duckdb"]["result"], jsonl
         title = f"JSONL field filter, all pages (one day of one deployment: {len(json_in)} files)"
         show(title, "", jsonl["engine"], jsonl["duckdb"], "DuckDB count(*)")
         python = runner.median(1, {"p": ("engine-python", s, json_query)})
         show("the same, Python parser only", "", python["p"], jsonl["duckdb"], "DuckDB count(*)")
+        month_in = [f for f in v2_in if "/credit-ep/blue/model_inputs/" in f]
+        month_out = [f.replace("/model_inputs/", "/model_outputs/") for f in month_in]
+        jsonl = runner.median(
+            args.runs,
+            {
+                "engine": ("engine", s, f"endpoint:credit-ep deployment:blue {FILTER}", "all"),
+                "duckdb": ("duckdb-json-filter", month_in, month_out, "income", "40000"),
+            },
+        )
+        assert jsonl["engine"]["result"] == jsonl["duckdb"]["result"], jsonl
+        title = (
+            f"JSONL field filter, all pages (full month of one deployment: {len(month_in)} files)"
+        )
+        show(title, "≤ 1.2×", jsonl["engine"], jsonl["duckdb"], "DuckDB count(*)")
 
 
 if __name__ == "__main__":
