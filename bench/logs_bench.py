@@ -4,10 +4,11 @@ measured in the same run, with the ratio and the peak RSS of the process.
 Every arm runs in a fresh process (imports counted), arms are interleaved and repeated
 (``--runs``, median reported); the page cache is warmed once first.
 
+    .venv/bin/pip install -e '.[bench]'          # once: pandas, for its baseline
     .venv/bin/python bench/gen_logs.py            # once: bench/data/logs-10000000
     .venv/bin/python bench/logs_bench.py [--tree DIR] [--runs 3]
 
-DuckDB and pandas are needed only here (baselines); the engine never imports them.
+pandas is needed only here (a baseline); the engine never imports it.
 """
 
 from __future__ import annotations
