@@ -48,18 +48,28 @@ def run(root: Path, text: str, *, duckdb: bool) -> tuple[list[Prediction], list[
 
 @pytest.fixture
 def used(monkeypatch: pytest.MonkeyPatch) -> dict[int, bool]:
-    """Per hour offered to DuckDB, whether DuckDB picked its lines."""
+    """Per hour offered to DuckDB (alone or with others of its day), whether DuckDB
+    picked its lines."""
     seen: dict[int, bool] = {}
     lock = threading.Lock()
-    original = duck_module.DuckSearch.read
+    read, read_group = duck_module.DuckSearch.read, duck_module.DuckSearch.read_group
 
     def spy(self: duck_module.DuckSearch, partition: Any, *args: Any, **kwargs: Any) -> Any:
-        opened = original(self, partition, *args, **kwargs)
+        opened = read(self, partition, *args, **kwargs)
         with lock:
             seen[partition.start.hour] = opened is not None
         return opened
 
+    def group_spy(self: duck_module.DuckSearch, partitions: Any, query: Any) -> Any:
+        runs = read_group(self, partitions, query)
+        with lock:
+            seen.update(
+                {p.start.hour: r is not None for p, r in zip(partitions, runs, strict=True)}
+            )
+        return runs
+
     monkeypatch.setattr(duck_module.DuckSearch, "read", spy)
+    monkeypatch.setattr(duck_module.DuckSearch, "read_group", group_spy)
     return seen
 
 
@@ -233,3 +243,37 @@ def test_each_query_fits_in_its_share_of_the_memory_limit(
     rows, _ = run(tmp_path, "n<10", duckdb=True)
     assert len(rows) == 30
     assert used == {1: True, 2: True}
+
+
+def test_a_day_is_one_query_and_each_hour_joins_only_its_own_outputs(
+    tmp_path: Path, used: dict[int, bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = V2Tree(tmp_path)
+    for hour in range(4):
+        for minute in range(3):
+            when = DAY + timedelta(hours=hour, minutes=minute)
+            tree.add(when, [{"income": 100 * hour + minute}], [{"score": minute}])
+    # the output of an hour-1 call lands in hour 2's folder: Python joins within a folder
+    late = DAY + timedelta(hours=1, minutes=59)
+    tree.add(late, [{"income": 7}], None, corr="late")
+    tree.add(late + timedelta(minutes=2), None, [{"score": 9}], corr="late")
+    tree.write()
+    queries: list[int] = []
+    original = duck_json.read_partitions
+
+    def spy(cursor: Any, store: Any, provider: str, partitions: Any, filters: Any) -> Any:
+        queries.append(len(partitions))
+        return original(cursor, store, provider, partitions, filters)
+
+    monkeypatch.setattr(duck_json, "read_partitions", spy)
+    monkeypatch.setattr(duck_module, "read_partitions", spy)
+    for query in ("income<1000", "score=9", "score<1"):
+        used.clear()
+        queries.clear()
+        assert run(tmp_path, query, duckdb=True) == run(tmp_path, query, duckdb=False), query
+        assert used == {1: True, 2: True, 3: True}, query
+        assert queries == [3], query  # hour 0 is parsed in Python (first page)
+    monkeypatch.setattr(duck_module, "GROUP_BYTES", 1)  # every hour a query of its own
+    queries.clear()
+    assert run(tmp_path, "income<1000", duckdb=True) == run(tmp_path, "income<1000", duckdb=False)
+    assert queries == [1, 1, 1]

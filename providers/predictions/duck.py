@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from providers.predictions import duck_sql
 from providers.predictions.csv_v1 import (
@@ -50,7 +50,7 @@ from providers.predictions.csv_v1 import (
     read_header,
 )
 from providers.predictions.deferred_gc import collection_deferred
-from providers.predictions.duck_json import JsonRun, Unsuitable, read_partition
+from providers.predictions.duck_json import JsonRun, Unsuitable, read_partitions
 from providers.predictions.join import v1_fields_prediction
 from providers.predictions.layout import Partition
 from providers.predictions.lines import count_lines
@@ -62,6 +62,9 @@ log = logging.getLogger(__name__)
 
 MEMORY_LIMIT = "256MB"  # per connection
 THREADS = 2  # a v1 query's threads
+GROUP_BYTES = 64 << 20
+"""Files of v2 partitions queried together at most (one query of 24 hour files costs ~30%
+less in DuckDB than 24 queries; the memory a query holds grows with its rows)."""
 JSON_THREADS = 1  # a v2 query's: two queries run at once, and a JSON scan in two threads
 # costs half as much again in CPU for a fifth less time (one day of one deployment: 1.0
 # CPU-s in 0.5 s against 0.6 CPU-s in 0.64 s), and ~100 MB of buffers against ~70 MB
@@ -144,14 +147,7 @@ class DuckSearch:
         opened: list[Opened] = []
         try:
             if partition.format == "v2":
-                cursor = self._connection(JSON_THREADS).cursor()
-                self._cursors.append(cursor)  # so that interrupt() stops its query
-                try:
-                    return read_partition(
-                        cursor, self.store, self.provider, partition, query.filters
-                    )
-                finally:
-                    cursor.close()
+                return self._json([partition], query)[0]
             plan = self._plan(partition, query)
             for number in range(first, len(plan.inputs.paths)):
                 opened.append(self._open(plan, number, after if number == first else 0))
@@ -166,6 +162,58 @@ class DuckSearch:
             log.info("%s read in Python, DuckDB refused it: %s", partition.folder, exc)
             return None
         return opened
+
+    def read_group(
+        self, partitions: Sequence[Partition], query: PredictionQuery
+    ) -> list[list[JsonRun] | None]:
+        """Per v2 partition, as :meth:`read`, in queries of up to :data:`GROUP_BYTES` of
+        files (a partition DuckDB cannot read sends only itself to Python)."""
+        results: list[list[JsonRun] | None] = []
+        for group in self._by_size(partitions):
+            try:
+                results += self._json(group, query)
+            except (Unsuitable, OSError) as exc:
+                log.info("%s…: one query each, %s", group[0].folder, exc)
+                results += [self._alone(partition, query) for partition in group]
+            except Exception as exc:  # duckdb.Error: imported lazily, so caught broadly
+                import duckdb  # noqa: PLC0415
+
+                if not isinstance(exc, duckdb.Error) or len(group) == 1:
+                    raise
+                log.info("%s…: one query each, DuckDB refused them: %s", group[0].folder, exc)
+                results += [self._alone(partition, query) for partition in group]
+        return results
+
+    def _alone(self, partition: Partition, query: PredictionQuery) -> list[JsonRun] | None:
+        """A v2 partition read by a query of its own."""
+        return cast("list[JsonRun] | None", self.read(partition, query))
+
+    def _by_size(self, partitions: Sequence[Partition]) -> Iterator[list[Partition]]:
+        """The partitions in runs whose inputs and outputs files add up to at most
+        :data:`GROUP_BYTES` (a partition bigger than that alone)."""
+        group: list[Partition] = []
+        size = 0
+        for partition in partitions:
+            partner = partition.partner()
+            folders = [partition, partner] if partner else [partition]
+            mine = sum(f.size for folder in folders for f in folder.files(self.store))
+            if group and size + mine > GROUP_BYTES:
+                yield group
+                group, size = [], 0
+            group.append(partition)
+            size += mine
+        if group:
+            yield group
+
+    def _json(
+        self, partitions: Sequence[Partition], query: PredictionQuery
+    ) -> list[list[JsonRun] | None]:
+        cursor = self._connection(JSON_THREADS).cursor()
+        self._cursors.append(cursor)  # so that interrupt() stops its query
+        try:
+            return read_partitions(cursor, self.store, self.provider, partitions, query.filters)
+        finally:
+            cursor.close()
 
     def _plan(self, partition: Partition, query: PredictionQuery) -> _Plan:
         partner = partition.partner()

@@ -32,6 +32,7 @@ QUERIES = 2  # partitions queried ahead (their results wait in DuckDB)
 FileRun = tuple[str, Iterator[Prediction | DataIssue], Callable[[], int] | None]
 _DONE = ("done", "", None)
 _Job = tuple[Partition, int, int]  # a partition, its first inputs file, the line after
+_Read = list[Opened] | list[JsonRun] | None  # what DuckDB made of a partition
 
 
 class ReadAhead:
@@ -116,33 +117,51 @@ class ReadAhead:
         """Query the partitions in ``pool``, :data:`QUERIES` at a time and one more waiting
         (a partition's query starts before the rows of the one before it are handed over);
         hand their rows over in order."""
-        jobs = iter(self._jobs)
-        waiting: deque[tuple[Partition, Future[list[Opened] | list[JsonRun] | None]]] = deque()
+        batches = self._batches()
+        waiting: deque[tuple[list[Partition], Future[list[_Read]]]] = deque()
 
         def submit() -> None:
-            if (job := next(jobs, None)) is not None:
-                partition, first, after = job
-                read = self.search.read
-                waiting.append(
-                    (partition, pool.submit(read, partition, self._query, first=first, after=after))
-                )
+            if (batch := next(batches, None)) is not None:
+                partitions = [partition for partition, _, _ in batch]
+                if len(batch) > 1:
+                    future = pool.submit(self._read_group, partitions)
+                else:
+                    future = pool.submit(self._read, *batch[0])
+                waiting.append((partitions, future))
 
         try:
             for _ in range(QUERIES):
                 submit()
             while waiting:
-                partition, future = waiting.popleft()
+                partitions, future = waiting.popleft()
                 submit()
-                if not self._hand_partition(partition, future.result()):
-                    return
+                for partition, opened in zip(partitions, future.result(), strict=True):
+                    if not self._hand_partition(partition, opened):
+                        return
             self._put(*_DONE)
         finally:
             for _, future in waiting:
                 future.cancel()
 
-    def _hand_partition(
-        self, partition: Partition, opened: list[Opened] | list[JsonRun] | None
-    ) -> bool:
+    def _batches(self) -> Iterator[list[_Job]]:
+        """The jobs in order, the consecutive hours of one v2 day folder together."""
+        batch: list[_Job] = []
+        for job in self._jobs:
+            if batch and not _same_day(batch[0], job):
+                yield batch
+                batch = []
+            batch.append(job)
+        if batch:
+            yield batch
+
+    def _read_group(self, partitions: list[Partition]) -> list[_Read]:
+        read: list[_Read] = [*self.search.read_group(partitions, self._query)]
+        return read
+
+    def _read(self, partition: Partition, first: int, after: int) -> list[_Read]:
+        return [self.search.read(partition, self._query, first=first, after=after)]
+
+    def _hand_partition(self, partition: Partition, opened: _Read) -> bool:
         if not self._put("part", partition.folder, opened):
             return False
         return all(self._stream(one) for one in opened or [])
@@ -174,3 +193,15 @@ class ReadAhead:
                 self._events.get_nowait()
             except queue.Empty:
                 return
+
+
+def _same_day(first: _Job, job: _Job) -> bool:
+    """True if ``job`` is another whole hour of the v2 day folder of ``first``."""
+    a, b = first[0], job[0]
+    return (
+        a.format == b.format == "v2"
+        and a.hourly
+        and b.hourly
+        and first[1:] == job[1:] == (0, 0)
+        and (a.base, a.collection, a.day_folder) == (b.base, b.collection, b.day_folder)
+    )
