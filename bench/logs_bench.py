@@ -374,35 +374,36 @@ def main() -> None:
         show(title, "≤ 1.2×", whole["engine"], whole["rows"], "DuckDB rows fetched")
         python = runner.median(1, {"p": ("engine-python", s, f"model:credit-model:1 {FILTER}")})
         show("the same, Python parser only", "", python["p"], whole["duckdb"], "DuckDB count(*)")
-        json_in = [f for f in v2_in if f"/blue/model_inputs/{DAY}/" in f]
-        json_out = [f.replace("/model_inputs/", "/model_outputs/") for f in json_in]
         json_query = f"endpoint:credit-ep deployment:blue from:{day} to:{day} {FILTER}"
-        jsonl = runner.median(
-            args.runs,
-            {
-                "engine": ("engine", s, json_query, "all"),
-                "duckdb": ("duckdb-json-filter", json_in, json_out, "income", "40000"),
-            },
-        )
-        assert jsonl["engine"]["result"] == jsonl["duckdb"]["result"], jsonl
-        title = f"JSONL field filter, all pages (one day of one deployment: {len(json_in)} files)"
-        show(title, "", jsonl["engine"], jsonl["duckdb"], "DuckDB count(*)")
+        json_day = [f for f in v2_in if f"/blue/model_inputs/{DAY}/" in f]
+        title = f"JSONL field filter, all pages (one day of one deployment: {len(json_day)} files)"
+        jsonl = json_versus_duckdb(runner, args.runs, title, "", s, json_query, json_day)
         python = runner.median(1, {"p": ("engine-python", s, json_query)})
         show("the same, Python parser only", "", python["p"], jsonl["duckdb"], "DuckDB count(*)")
-        month_in = [f for f in v2_in if "/credit-ep/blue/model_inputs/" in f]
-        month_out = [f.replace("/model_inputs/", "/model_outputs/") for f in month_in]
-        jsonl = runner.median(
-            args.runs,
-            {
-                "engine": ("engine", s, f"endpoint:credit-ep deployment:blue {FILTER}", "all"),
-                "duckdb": ("duckdb-json-filter", month_in, month_out, "income", "40000"),
-            },
-        )
-        assert jsonl["engine"]["result"] == jsonl["duckdb"]["result"], jsonl
+        json_month = [f for f in v2_in if "/credit-ep/blue/model_inputs/" in f]
         title = (
-            f"JSONL field filter, all pages (full month of one deployment: {len(month_in)} files)"
+            f"JSONL field filter, all pages (a month of one deployment: {len(json_month)} files)"
         )
-        show(title, "≤ 1.2×", jsonl["engine"], jsonl["duckdb"], "DuckDB count(*)")
+        query = f"endpoint:credit-ep deployment:blue {FILTER}"
+        json_versus_duckdb(runner, args.runs, title, "≤ 1.2×", s, query, json_month)
+
+
+def json_versus_duckdb(
+    runner: Runner, runs: int, title: str, goal: str, tree: str, query: str, inputs: list[str]
+) -> dict[str, Any]:
+    """The engine's JSONL field filter against the hand-written DuckDB join over the same
+    files (they must find the same rows), printed; the timings."""
+    outputs = [f.replace("/model_inputs/", "/model_outputs/") for f in inputs]
+    timed = runner.median(
+        runs,
+        {
+            "engine": ("engine", tree, query, "all"),
+            "duckdb": ("duckdb-json-filter", inputs, outputs, "income", "40000"),
+        },
+    )
+    assert timed["engine"]["result"] == timed["duckdb"]["result"], timed
+    show(title, goal, timed["engine"], timed["duckdb"], "DuckDB count(*)")
+    return timed
 
 
 if __name__ == "__main__":
