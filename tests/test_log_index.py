@@ -296,3 +296,18 @@ def test_scan_reads_a_snapshot_of_a_file_being_appended(tmp_path: Path, monkeypa
         (1, b'{"id": "a"}\n', True),
         (2, b'{"id": "a", "tail"', False),
     ]
+
+
+def test_the_folder_set_is_read_again_when_another_connection_writes_it(tmp_path: Path) -> None:
+    """Lookups keep the indexed folders between calls; a write by this index or by
+    another process's (another connection) is seen at once."""
+    mine, theirs = IdIndex(tmp_path / "index"), IdIndex(tmp_path / "index")
+    mine.add_folders(["modeldata/a/2024/05/01"])
+    assert mine.folders() == {"modeldata/a/2024/05/01"}
+    assert mine.folders() is mine.folders()  # kept, not read again
+    theirs.add_folders(["modeldata/a/2024/05/02"])
+    assert mine.folders() == {"modeldata/a/2024/05/01", "modeldata/a/2024/05/02"}
+    theirs.drop_folders({"modeldata/a/2024/05/01"})
+    assert mine.folders() == {"modeldata/a/2024/05/02"}
+    mine.drop_folders({"modeldata/a/2024/05/02"})
+    assert mine.folders() == set()

@@ -93,7 +93,7 @@ class _Known:
 
     def __init__(self, index: IdIndex | None) -> None:
         self.index = index
-        self.folders = index.folders() if index is not None else set()
+        self.folders = index.folders() if index is not None else frozenset()
         self._blocks: dict[str, list[Block]] = {}
 
     def indexed(self, partition: Partition) -> bool:
@@ -183,7 +183,7 @@ class LogReader:
         query: PredictionQuery,
         known: _Known,
         found: _Pager,
-        within: set[str] | None = None,
+        within: frozenset[str] | None = None,
     ) -> list[Partition]:
         """Add to ``found`` the predictions of ``wanted`` in the partitions the query
         admits (only those touching the folders ``within``, if given); return the closed
@@ -594,7 +594,7 @@ def _skew(count: int, partition: Partition) -> str:
     )
 
 
-def _touches(inputs: Partition, folders: set[str]) -> bool:
+def _touches(inputs: Partition, folders: frozenset[str]) -> bool:
     """True if the inputs partition or its outputs lie in (or are) one of ``folders``."""
     partner = inputs.partner()
     return any(
