@@ -1,11 +1,12 @@
 # ruff: noqa: S608  (SQL is built from checked field names only; values are bound)
 """Field-filtered search of v2 (JSONL) partitions: DuckDB picks the lines, Python parses them.
 
-One query per partition reads its inputs and outputs files with ``read_json`` (records
-numbered per file, in file order), joins them by correlation id and returns the input
-lines that may matter, with the numbers of their output lines.  Only those lines are then
-parsed and joined by the Python code of the Python path, and the reader checks the query
-on them as on any run, so the result is the Python path's.  An input line comes back when
+One query reads the inputs and outputs files of the hour partitions of a day with
+``read_json`` (records numbered per file, in file order), joins each input to the outputs
+of its own partition by correlation id and returns the input lines that may matter, with
+the numbers of their output lines.  Only those lines are then parsed and joined by the
+Python code of the Python path, and the reader checks the query on them as on any run, so
+the result is the Python path's.  An input line comes back when
 
 - some row of its ``data``, or of its output's, may satisfy each field filter: a JSON
   number is compared as a number, a JSON string as a string, and any other value may
@@ -15,7 +16,7 @@ on them as on any run, so the result is the Python path's.  An input line comes 
   counts that differ, data kept in a blob, a time that is not plain ISO (``…Z``) or lies
   outside the folder's hour or day (counted as clock skew).
 
-The partition is read in Python instead when: a file is not local, DuckDB cannot read a
+A partition is read in Python instead when: a file is not local, DuckDB cannot read a
 file (invalid JSON or UTF-8, a partial last line), a file holds other than one record
 per line, an output line would be reported (no correlation id, a time not plain ISO),
 more than :data:`MAX_LINES` lines come back (Python streams them with less memory), or a
@@ -119,6 +120,7 @@ def read_partitions(
                 "ends": [f"{p.end:%Y-%m-%dT%H:%M:%S}" for p in partitions],
             }
         )
+        # k: the inputs file (kinds 0 and 3) or the partition (kinds 1 and 2)
         for kind, k, n, c, positions, hit in cursor.execute(sql, params).fetchall():
             if kind == 0 and hit:
                 picked[k][n] = (c, positions or [])
