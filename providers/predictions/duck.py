@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from providers.predictions import duck_sql
 from providers.predictions.csv_v1 import (
@@ -50,7 +50,7 @@ from providers.predictions.csv_v1 import (
     read_header,
 )
 from providers.predictions.deferred_gc import collection_deferred
-from providers.predictions.duck_json import JsonRun, Unsuitable, read_partitions
+from providers.predictions.duck_json import JsonRun, Listed, Unsuitable, listed, read_partitions
 from providers.predictions.join import v1_fields_prediction
 from providers.predictions.layout import Partition
 from providers.predictions.lines import count_lines
@@ -147,19 +147,14 @@ class DuckSearch:
         opened: list[Opened] = []
         try:
             if partition.format == "v2":
-                return self._json([partition], query)[0]
+                return self._json([listed(self.store, partition)], query)[0]
             plan = self._plan(partition, query)
             for number in range(first, len(plan.inputs.paths)):
                 opened.append(self._open(plan, number, after if number == first else 0))
-        except (Unsuitable, OSError) as exc:
-            log.info("%s read in Python, not DuckDB: %s", partition.folder, exc)
-            return None
-        except Exception as exc:  # duckdb.Error: imported lazily, so caught broadly
-            import duckdb  # noqa: PLC0415
-
-            if not isinstance(exc, duckdb.Error):
+        except Exception as exc:
+            if not _refused(exc):
                 raise
-            log.info("%s read in Python, DuckDB refused it: %s", partition.folder, exc)
+            log.info("%s read in Python, not DuckDB: %s", partition.folder, exc)
             return None
         return opened
 
@@ -167,53 +162,36 @@ class DuckSearch:
         self, partitions: Sequence[Partition], query: PredictionQuery
     ) -> list[list[JsonRun] | None]:
         """Per v2 partition, as :meth:`read`, in queries of up to :data:`GROUP_BYTES` of
-        files (a partition DuckDB cannot read sends only itself to Python)."""
+        files (each partition listed once)."""
         results: list[list[JsonRun] | None] = []
-        for group in self._by_size(partitions):
-            try:
-                results += self._json(group, query)
-            except (Unsuitable, OSError) as exc:
-                log.info("%s…: one query each, %s", group[0].folder, exc)
-                results += [self._alone(partition, query) for partition in group]
-            except Exception as exc:  # duckdb.Error: imported lazily, so caught broadly
-                import duckdb  # noqa: PLC0415
-
-                if not isinstance(exc, duckdb.Error) or len(group) == 1:
-                    raise
-                log.info("%s…: one query each, DuckDB refused them: %s", group[0].folder, exc)
-                results += [self._alone(partition, query) for partition in group]
+        try:
+            every = [listed(self.store, partition) for partition in partitions]
+        except OSError as exc:  # Python reads them, and says what went wrong
+            log.info(
+                "%s…: read in Python, a folder cannot be listed: %s", partitions[0].folder, exc
+            )
+            return [None] * len(partitions)
+        for group in _by_size(every):
+            results += self._json(group, query)
         return results
 
-    def _alone(self, partition: Partition, query: PredictionQuery) -> list[JsonRun] | None:
-        """A v2 partition read by a query of its own."""
-        return cast("list[JsonRun] | None", self.read(partition, query))
-
-    def _by_size(self, partitions: Sequence[Partition]) -> Iterator[list[Partition]]:
-        """The partitions in runs whose inputs and outputs files add up to at most
-        :data:`GROUP_BYTES` (a partition bigger than that alone)."""
-        group: list[Partition] = []
-        size = 0
-        for partition in partitions:
-            partner = partition.partner()
-            folders = [partition, partner] if partner else [partition]
-            mine = sum(f.size for folder in folders for f in folder.files(self.store))
-            if group and size + mine > GROUP_BYTES:
-                yield group
-                group, size = [], 0
-            group.append(partition)
-            size += mine
-        if group:
-            yield group
-
-    def _json(
-        self, partitions: Sequence[Partition], query: PredictionQuery
-    ) -> list[list[JsonRun] | None]:
+    def _json(self, group: list[Listed], query: PredictionQuery) -> list[list[JsonRun] | None]:
+        """The runs of v2 partitions read by one query; if it fails, by one query each, so
+        that a file DuckDB cannot read sends only its own partition to Python."""
         cursor = self._connection(JSON_THREADS).cursor()
         self._cursors.append(cursor)  # so that interrupt() stops its query
         try:
-            return read_partitions(cursor, self.store, self.provider, partitions, query.filters)
+            return read_partitions(cursor, self.store, self.provider, group, query.filters)
+        except Exception as exc:
+            if not _refused(exc):
+                raise
+            if len(group) == 1:
+                log.info("%s read in Python, not DuckDB: %s", group[0].partition.folder, exc)
+                return [None]
+            log.info("%s…: one query each, %s", group[0].partition.folder, exc)
         finally:
             cursor.close()
+        return [runs for one in group for runs in self._json([one], query)]
 
     def _plan(self, partition: Partition, query: PredictionQuery) -> _Plan:
         partner = partition.partner()
@@ -487,6 +465,31 @@ def _typed(column: str, kind: type) -> tuple[str, str, str]:
         value = f"try_cast({c} as double)"
         return value, f"coalesce({c} = {value}::varchar and isfinite({value}), false)", c
     return f"coalesce({c}, '')", f"not coalesce(regexp_matches({c}, '{_NUMBERISH}'), false)", c
+
+
+def _refused(exc: Exception) -> bool:
+    """True if ``exc`` means that DuckDB cannot read a partition as the Python parser
+    would (the partition is then read in Python)."""
+    if isinstance(exc, Unsuitable | OSError):
+        return True
+    import duckdb  # noqa: PLC0415  (never on the console's start path)
+
+    return isinstance(exc, duckdb.Error)
+
+
+def _by_size(partitions: list[Listed]) -> Iterator[list[Listed]]:
+    """The partitions in runs whose files add up to at most :data:`GROUP_BYTES` (a
+    partition bigger than that alone)."""
+    group: list[Listed] = []
+    size = 0
+    for one in partitions:
+        if group and size + one.size > GROUP_BYTES:
+            yield group
+            group, size = [], 0
+        group.append(one)
+        size += one.size
+    if group:
+        yield group
 
 
 def _bad(ts: str, cast: str) -> str:

@@ -83,11 +83,32 @@ class JsonRun:
         return batch
 
 
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A v2 partition with the files of its inputs and outputs folders, listed once."""
+
+    partition: Partition
+    inputs: list[StoredFile]
+    outputs: list[StoredFile]  # none if it is not an inputs partition of rows
+
+    @property
+    def size(self) -> int:
+        """The bytes of all its files."""
+        return sum(file.size for file in (*self.inputs, *self.outputs))
+
+
+def listed(store: LogStore, partition: Partition) -> Listed:
+    """The partition with its files and its outputs' files."""
+    partner = partition.partner()
+    outputs = partner.files(store) if partner is not None else []
+    return Listed(partition, partition.files(store), outputs)
+
+
 def read_partitions(
     cursor: Any,
     store: LogStore,
     provider: str,
-    partitions: Sequence[Partition],
+    partitions: Sequence[Listed],
     filters: Sequence[FieldFilter],
 ) -> list[list[JsonRun] | None]:
     """Per partition, its inputs files as runs; None if Python must read it.
@@ -99,9 +120,9 @@ def read_partitions(
     inputs: list[tuple[str, str, int]] = []  # name, local path, partition number
     outputs: list[tuple[str, str, int]] = []
     unsuitable: dict[int, str] = {}
-    for number, partition in enumerate(partitions):
+    for number, one in enumerate(partitions):
         try:
-            ins, outs = _files(store, partition)
+            ins, outs = _files(store, one)
         except Unsuitable as exc:
             unsuitable[number] = str(exc)
             continue
@@ -116,8 +137,8 @@ def read_partitions(
             {f"in{k}": path for k, (_, path, _) in enumerate(inputs)}
             | {f"out{k}": path for k, (_, path, _) in enumerate(outputs)}
             | {
-                "starts": [f"{p.start:%Y-%m-%dT%H:%M:%S}" for p in partitions],
-                "ends": [f"{p.end:%Y-%m-%dT%H:%M:%S}" for p in partitions],
+                "starts": [f"{p.partition.start:%Y-%m-%dT%H:%M:%S}" for p in partitions],
+                "ends": [f"{p.partition.end:%Y-%m-%dT%H:%M:%S}" for p in partitions],
             }
         )
         # k: the inputs file (kinds 0 and 3) or the partition (kinds 1 and 2)
@@ -131,7 +152,7 @@ def read_partitions(
             elif kind == 3:
                 records[k] = n
     results: list[list[JsonRun] | None] = []
-    for number, partition in enumerate(partitions):
+    for number, partition in enumerate(p.partition for p in partitions):
         mine = [k for k, (*_, g) in enumerate(inputs) if g == number]
         try:
             if number in unsuitable:
@@ -152,15 +173,12 @@ def read_partitions(
     return results
 
 
-def _files(
-    store: LogStore, partition: Partition
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def _files(store: LogStore, one: Listed) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The local paths of the partition's inputs and outputs files."""
-    partner = partition.partner()
-    if partner is None or partition.collection in PAYLOAD_COLLECTIONS:
+    if one.partition.partner() is None or one.partition.collection in PAYLOAD_COLLECTIONS:
         raise Unsuitable("not a v2 partition of rows")
-    inputs = _paths(store, partition.files(store))
-    outputs = _paths(store, partner.files(store))
+    inputs = _paths(store, one.inputs)
+    outputs = _paths(store, one.outputs)
     if not inputs or not outputs:
         raise Unsuitable("no inputs or no outputs")
     return inputs, outputs
