@@ -16,7 +16,6 @@ _SKIP_CHUNK = 1024 * 1024
 READ_CHUNK = 1 << 22
 """Bytes per read of a pass over a whole file: few reads, since after each one a thread may
 wait ~5 ms for the GIL while another builds rows."""
-_NEWLINE = ord("\n")
 _buffers = threading.local()
 
 
@@ -65,14 +64,7 @@ def iter_lines(stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[Ra
 
 def count_lines(path: str) -> int:
     """The number of lines of the file (a last line without a line break counts)."""
-    buffer = _buffer()
-    lines = 0
-    last = _NEWLINE
-    with open(path, "rb", buffering=0) as stream:  # noqa: PTH123
-        while size := stream.readinto(buffer):
-            lines += buffer.count(b"\n", 0, size)
-            last = buffer[size - 1]
-    return lines + (last != _NEWLINE)
+    return pick_lines(path, [])[1]
 
 
 def pick_lines(
