@@ -89,7 +89,7 @@ class Listed:
 
     partition: Partition
     inputs: list[StoredFile]
-    outputs: list[StoredFile]  # none if it is not an inputs partition of rows
+    outputs: list[StoredFile]  # of its partner folder (none if it has no partner)
 
     @property
     def size(self) -> int:
