@@ -109,7 +109,7 @@ class DiffReader(_Batch):
 
     def __init__(self, repo: Path, *, patch: bool) -> None:
         args = ["diff-tree", "--stdin", "--always", "--root", "-r", "-z", "-M", "--no-color"]
-        args += ["--no-ext-diff", "--encoding=UTF-8", f"--format={LOG_FORMAT}", "--raw"]
+        args += ["--encoding=UTF-8", f"--format={LOG_FORMAT}", "--raw"]
         args += ["--numstat", "-p"] if patch else ["--numstat"]
         super().__init__(repo, args)
         self._sentinel = f"--modeltrail-{secrets.token_hex(8)}--\n".encode()

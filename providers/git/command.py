@@ -1,8 +1,18 @@
-"""Running the git command line with settings that keep its output machine-readable.
+"""Running the git command line: machine-readable output, and none of the repository's code.
 
 Every git call goes through :func:`git_command` and :func:`git_env`: no pager, no colour,
 no path quoting, the C locale, no prompts and no system config.  Repository-selecting
 variables such as ``GIT_DIR`` are dropped so that ``-C <repo>`` always wins.
+
+A repository we investigate may belong to someone else, and its ``.git/config``,
+``.gitattributes`` and ``info/attributes`` can name commands for git to run.  Command-line
+``-c`` settings outrank every config file (includes too), so :data:`GLOBAL_OPTIONS` switch
+off each fixed-name hook: fsmonitor, hooks, pagers, signature programs, credential helpers,
+askpass, and every transport (a promisor remote would otherwise be fetched from, running
+its ssh command or ``ext::`` URL).  Drivers named by attributes (textconv, external diff,
+the filters textconv would apply) cannot be listed in advance, so every subcommand that
+diffs carries ``--no-ext-diff --no-textconv`` (:data:`SUBCOMMAND_OPTIONS`), and a
+subcommand not classified here is refused rather than run unguarded.
 """
 
 from __future__ import annotations
@@ -17,7 +27,33 @@ from typing import IO, cast
 
 from providers.errors import Unavailable
 
-GLOBAL_OPTIONS = ("--no-pager", "-c", "core.quotepath=off", "-c", "color.ui=never")
+_SETTINGS = (
+    "core.quotepath=off",
+    "color.ui=never",
+    "core.fsmonitor=false",
+    f"core.hooksPath={os.devnull}",
+    "core.pager=cat",
+    "core.askPass=",
+    "credential.helper=",
+    "protocol.allow=never",
+    "log.showSignature=false",
+    "gpg.program=false",
+    "gpg.ssh.program=false",
+    "gpg.x509.program=false",
+)
+GLOBAL_OPTIONS = ("--no-pager", *(arg for setting in _SETTINGS for arg in ("-c", setting)))
+
+_NO_DRIVERS = ("--no-ext-diff", "--no-textconv")
+SUBCOMMAND_OPTIONS: dict[str, tuple[str, ...]] = {
+    # Subcommands that diff: no external diff, no textconv (nor the smudge filter it applies).
+    "log": (*_NO_DRIVERS, "--no-show-signature"),
+    "diff-tree": _NO_DRIVERS,
+    "show": (*_NO_DRIVERS, "--no-show-signature"),
+    # Subcommands that read objects and refs only.
+    "cat-file": (),
+    "rev-parse": (),
+    "rev-list": (),
+}
 
 _DROPPED_ENV = frozenset(
     {
@@ -29,6 +65,7 @@ _DROPPED_ENV = frozenset(
         "GIT_COMMON_DIR",
         "GIT_NAMESPACE",
         "GIT_PREFIX",
+        "GIT_EXTERNAL_DIFF",
     }
 )
 
@@ -42,13 +79,18 @@ def git_env() -> dict[str, str]:
         GIT_CONFIG_NOSYSTEM="1",
         GIT_OPTIONAL_LOCKS="0",
         GIT_PAGER="cat",
+        GIT_ATTR_NOSYSTEM="1",
+        GIT_NO_LAZY_FETCH="1",
     )
     return env
 
 
-def git_command(repo: Path, *args: str) -> list[str]:
-    """The argument vector running ``git <args>`` in ``repo``."""
-    return ["git", *GLOBAL_OPTIONS, "-C", str(repo), *args]
+def git_command(repo: Path, subcommand: str, *args: str) -> list[str]:
+    """The argument vector running ``git <subcommand> <args>`` in ``repo``, guarded."""
+    guards = SUBCOMMAND_OPTIONS.get(subcommand)
+    if guards is None:
+        raise ValueError(f"git {subcommand} is not classified in SUBCOMMAND_OPTIONS")
+    return ["git", *GLOBAL_OPTIONS, "-C", str(repo), subcommand, *guards, *args]
 
 
 def _not_installed() -> Unavailable:

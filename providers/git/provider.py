@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
-from providers.errors import ConfigError, NotFound
+from providers.errors import ConfigError, NotFound, Unauthorized
 from providers.git.batch import DiffReader, ObjectReader
 from providers.git.command import GitProcess, run_git
 from providers.git.logparse import LOG_FORMAT, LogParser, parse_diff_tree
@@ -35,6 +35,13 @@ class GitCommitsProvider(Provider, CommitsProvider):
             raise NotFound(f"no such folder: {path}", provider="git")
         self._repo = path.resolve()
         found = run_git(self._repo, "rev-parse", "--git-dir", "--git-path", "shallow")
+        if b"dubious ownership" in found.stderr:
+            raise Unauthorized(
+                f"{self._repo} is owned by another user, and git refuses to read it",
+                hint="if you trust it: git config --global --add safe.directory "
+                f"'{self._repo}'; modeltrail runs none of a repository's commands either way",
+                provider="git",
+            )
         if found.returncode != 0:
             raise NotFound(
                 f"{self._repo} is not a git repository",
@@ -112,7 +119,7 @@ class GitCommitsProvider(Provider, CommitsProvider):
     def _pages(self, revisions: list[str], page_size: int) -> Iterator[list[Commit]]:
         if page_size < 1:
             raise ValueError(f"page_size must be positive, not {page_size}")
-        args = ["log", "-z", "--no-color", "--no-show-signature", "--encoding=UTF-8"]
+        args = ["log", "-z", "--no-color", "--encoding=UTF-8"]
         return self._stream([*args, f"--format={LOG_FORMAT}", *revisions, "--"], page_size)
 
     def _stream(self, args: list[str], page_size: int) -> Iterator[list[Commit]]:
