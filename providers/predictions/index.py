@@ -14,8 +14,11 @@ store is a folder under ``<user cache>/log-index/`` (folders 0700, files 0600):
   since every hit is checked against the block's bytes.
 
 Appending packed entries costs ~0.1 µs an id, where a B-tree (sqlite) costs 3-4 µs on
-this machine once it outgrows the page cache.  A corrupt index is deleted and starts
-again empty; it never fails a query.
+this machine once it outgrows the page cache.  The index never fails a query.  Its
+faults are told apart by the record cache's rule (:func:`cache.store._is_corruption`): a
+corrupt index is deleted and starts again empty; any other failure (a read-only or full
+disk, a file where its folder should be) turns it off for the session, as the record cache
+turns itself off: lookups then search the files, and :meth:`IdIndex.notice` says why once.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cache.store import _is_corruption as is_corruption
 from providers.predictions.store import StoredFile
 
 BLOCK_BYTES = 256 * 1024
@@ -98,6 +102,8 @@ class IdIndex:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.off: str | None = None  # once the index is off for the session: why
+        self._told = False
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._pending = [array("Q") for _ in range(_BUCKETS)]
@@ -112,11 +118,13 @@ class IdIndex:
         """Blocks that may hold ``value``, in file and offset order."""
         key = id_key(value.encode())
         with self._lock:
+            if self.off:
+                return []
             try:
                 db = self._connect()
                 rows = [row for n in self._bucket_hits(key) for row in db.execute(_BLOCK, (n,))]
-            except (sqlite3.DatabaseError, OSError):
-                self._reset()
+            except (sqlite3.DatabaseError, OSError) as exc:
+                self._failed(exc)
                 return []
         blocks = [Block(StoredFile(n, s, m), o, ln, first) for n, s, m, o, ln, first in rows]
         return sorted(blocks, key=lambda b: (b.file.name, b.offset))
@@ -148,6 +156,8 @@ class IdIndex:
         SQLite's ``data_version`` says another connection did.
         """
         with self._lock:
+            if self.off:
+                return frozenset()
             try:
                 db = self._connect()
                 (version,) = db.execute("PRAGMA data_version").fetchone()
@@ -156,8 +166,8 @@ class IdIndex:
                     self._folders = frozenset(name for (name,) in rows)
                     self._folders_version = version
                 return self._folders
-            except sqlite3.DatabaseError:
-                self._reset()
+            except (sqlite3.DatabaseError, OSError) as exc:
+                self._failed(exc)
                 return frozenset()
 
     # -- writing --------------------------------------------------------------------
@@ -170,6 +180,8 @@ class IdIndex:
         """
         blocks = list(blocks)  # read the file before taking the lock
         with self._lock:
+            if self.off:
+                return
             try:
                 db = self._connect()
                 with db:
@@ -191,40 +203,46 @@ class IdIndex:
                 self._pending_files.append(number)
                 if self._pending_count >= _FLUSH_ENTRIES:
                     self._flush()
-            except (sqlite3.DatabaseError, OSError):
-                self._reset()
+            except (sqlite3.DatabaseError, OSError) as exc:
+                self._failed(exc)
 
     def add_folders(self, folders: Iterable[str]) -> None:
         """Record (after a flush) that every file of these closed day or hour folders is
         indexed."""
         with self._lock:
             self._folders = None
+            if self.off:
+                return
             try:
                 self._flush()
                 with self._connect() as db:
                     db.executemany(
                         "INSERT OR IGNORE INTO folders VALUES (?)", [(f,) for f in folders]
                     )
-            except (sqlite3.DatabaseError, OSError):
-                self._reset()
+            except (sqlite3.DatabaseError, OSError) as exc:
+                self._failed(exc)
 
     def drop_folders(self, folders: set[str]) -> None:
         """Forget that these folders are wholly indexed (a file of theirs changed)."""
         with self._lock:
             self._folders = None
+            if self.off:
+                return
             try:
                 with self._connect() as db:
                     db.executemany("DELETE FROM folders WHERE name = ?", [(f,) for f in folders])
-            except sqlite3.DatabaseError:
-                self._reset()
+            except (sqlite3.DatabaseError, OSError) as exc:
+                self._failed(exc)
 
     def flush(self) -> None:
         """Write buffered entries to the buckets and mark their files complete."""
         with self._lock:
+            if self.off:
+                return
             try:
                 self._flush()
-            except (sqlite3.DatabaseError, OSError):
-                self._reset()
+            except (sqlite3.DatabaseError, OSError) as exc:
+                self._failed(exc)
 
     def close(self) -> None:
         """Flush and close the database (it reopens on the next use)."""
@@ -253,19 +271,31 @@ class IdIndex:
         self._pending_files = []
         self._pending_count = 0
 
+    def notice(self) -> str | None:
+        """Why the index is off, the first time this is asked after it turned off."""
+        with self._lock:
+            if self.off is None or self._told:
+                return None
+            self._told = True
+            return self.off
+
     def _query(self, sql: str) -> list[Any]:
         with self._lock:
+            if self.off:
+                return []
             try:
                 return list(self._connect().execute(sql))
-            except sqlite3.DatabaseError:
-                self._reset()
+            except (sqlite3.DatabaseError, OSError) as exc:
+                self._failed(exc)
                 return []
 
     def _connect(self) -> sqlite3.Connection:
         if self._db is None:
             try:
                 self._db = self._open()
-            except sqlite3.DatabaseError:
+            except sqlite3.DatabaseError as exc:
+                if not is_corruption(exc):
+                    raise
                 self._delete()
                 self._db = self._open()
         return self._db
@@ -287,16 +317,31 @@ class IdIndex:
             raise
         return db
 
-    def _reset(self) -> None:
-        """Throw a broken index away; the next use starts an empty one."""
+    def _failed(self, exc: BaseException) -> None:
+        """Throw a corrupt index away (the next use starts an empty one); on any other
+        failure, or if it cannot be thrown away, turn the index off for the session."""
         self._folders = None
         if self._db is not None:
-            self._db.close()
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
             self._db = None
         self._pending = [array("Q") for _ in range(_BUCKETS)]
         self._pending_files = []
         self._pending_count = 0
-        self._delete()
+        if is_corruption(exc):
+            self._delete()
+            if not self.folder.exists():
+                return
+            self.off = f"it is corrupt ({exc}) and cannot be removed"
+        else:
+            self.off = _reason(exc)
 
     def _delete(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _reason(exc: BaseException) -> str:
+    """What went wrong, without the Python exception's class name."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return str(exc)

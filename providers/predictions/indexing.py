@@ -43,10 +43,12 @@ def index_partitions(store: LogStore, index: IdIndex, partitions: Iterable[Parti
     """Index the whole days of ``partitions``: every inputs file and every partner
     (outputs) file of each day not indexed as it is now.  Mark each day folder (inputs
     and partner) whose files all got in, and each hour folder whose files did; a day the
-    store cannot list is left unmarked."""
+    store cannot list is left unmarked.  Stops when the index turns off."""
     days = {p.day_folder: p for p in partitions}
     indexed = {name: file for name, (file, _) in index.files().items()}
     for _, partition in sorted(days.items()):
+        if index.off:
+            return
         try:
             parts = day_partitions(store, partition)
         except OSError:
@@ -178,7 +180,10 @@ class BackgroundIndexer:
         self._lock = threading.Lock()
 
     def submit(self, partitions: list[Partition]) -> None:
-        """Check the index, then index ``partitions``, soon (after earlier submissions)."""
+        """Check the index, then index ``partitions``, soon (after earlier submissions);
+        nothing if the index is off."""
+        if self.index.off:
+            return
         with self._lock:
             self._queue.put(partitions)
             if self._thread is None:

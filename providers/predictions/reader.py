@@ -41,6 +41,7 @@ MAX_ISSUES_PER_FILE = 50
 PAGE_INTERVAL = 0.5  # seconds: a page, full or not, comes at least this often
 FIRST_PAGE_SIZE = 200  # the first page is sent sooner: a few screens are enough to start
 _EMPTY_FOLDER = "no log files in this folder (nothing collected, or not written yet)"
+_INDEX_OFF = "the id index is off for this session ({}); lookups search every file"
 
 T = TypeVar("T")
 _Parser = Callable[[BinaryIO, str], Iterator[T | DataIssue]]
@@ -175,6 +176,8 @@ class LogReader:
             unindexed += self._find_in(wanted, query, fresh, found, dropped)
         if self.schedule is not None:
             self.schedule(unindexed)
+        if self.index is not None and (why := self.index.notice()):
+            found.issues.append(DataIssue(str(self.index.folder), _INDEX_OFF.format(why)))
         return found.take()
 
     def _find_in(
