@@ -7,17 +7,21 @@ ML's tracking service) and maps HTTP failures to the typed errors of
 Retries are bounded: 429 and 503 are retried when the server's ``Retry-After`` is short
 enough, timeouts and other 5xx answers with a short backoff; then the typed error is
 raised.  Neither the token nor any header value ever appears in a message.
+
+Each request is bounded (:mod:`providers.http_bounds`): ``timeout`` is its deadline for
+the whole answer, not for each read; an answer over 64 MiB is not read; a list stops at a
+repeated page token or after 1000 pages; JSON nested too deeply to parse is BadData.
 """
 
 from __future__ import annotations
 
-import json
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from providers.errors import (
@@ -28,6 +32,19 @@ from providers.errors import (
     Unauthorized,
     Unavailable,
     retry_after,
+)
+from providers.http_bounds import (
+    DEADLINE_HINT,
+    MAX_ANSWER_BYTES,
+    Overdue,
+    PageGuard,
+    bounded,
+    parse_json,
+    read_capped,
+    seconds_text,
+    too_large,
+    wait_text,
+    watch_socket,
 )
 from providers.mlflow.settings import Connection
 
@@ -43,11 +60,14 @@ class MlflowClient:
         self.base_url = connection.base_url.rstrip("/")
         self.provider = provider
         self.retry = connection.retry
+        self.timeout = connection.timeout
         self._token = connection.token
         self._sleep = sleep
+        verify = _tls(connection.verify)
         self._http = httpx.Client(
             base_url=self.base_url + "/",
-            verify=_tls(connection.verify),
+            verify=verify,  # for proxy transports httpx makes from the environment
+            transport=_watched_transport(verify),
             timeout=connection.timeout,
             follow_redirects=False,
         )
@@ -125,6 +145,7 @@ class MlflowClient:
     ) -> Iterator[list[dict[str, Any]]]:
         """The ``items`` list of each page, following ``next_page_token``."""
         token: str | None = None
+        guard = PageGuard(what, self.host, self.provider)
         while True:
             query = dict(params, **({"page_token": token} if token else {}))
             doc = self.get_json(path, query, what=what)
@@ -132,36 +153,34 @@ class MlflowClient:
             if not isinstance(found, list):
                 raise BadData(f"{what}: {items!r} is not a list", provider=self.provider)
             yield [i for i in found if isinstance(i, dict)]
-            token = doc.get("next_page_token") or None
-            if token is None:
+            following = doc.get("next_page_token") or None
+            if following is None:
                 return
+            token = guard.next(str(following))
 
     def get_json(self, path: str, params: Mapping[str, str], *, what: str) -> dict[str, Any]:
         """GET ``path`` and decode its JSON object; typed errors on failure."""
-        response = self._get(path, params, what)
-        try:
-            doc = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise BadData(
-                f"{what}: the server at {self.host} did not answer JSON", provider=self.provider
-            ) from None
+        _, body = self._get(path, params, what)
+        doc = parse_json(body, what=what, host=self.host, provider=self.provider)
         if not isinstance(doc, dict):
             raise BadData(f"{what}: expected a JSON object", provider=self.provider)
         return doc
 
-    def _get(self, path: str, params: Mapping[str, str], what: str) -> httpx.Response:
+    def _get(self, path: str, params: Mapping[str, str], what: str) -> tuple[httpx.Response, bytes]:
+        """The response and its body, each attempt under the deadline ``timeout``."""
         policy = self.retry
         for attempt in range(1, policy.attempts + 1):
             last = attempt == policy.attempts
             headers = {"Authorization": f"Bearer {self._token()}"} if self._token else {}
             try:
-                response = self._http.get(path, params=params, headers=headers)
-            except httpx.TimeoutException:
+                with bounded(self.timeout, what=what, host=self.host, provider=self.provider):
+                    response, body = self._fetch(path, params, headers, what)
+            except (httpx.TimeoutException, Overdue):
                 if last:
                     raise Unavailable(
                         f"{what}: {self.host} did not answer within "
-                        f"{self._http.timeout.read}s ({attempt} attempts)",
-                        hint="the tracking server is slow or down; try again later",
+                        f"{seconds_text(self.timeout)} ({attempt} attempts)",
+                        hint=DEADLINE_HINT,
                         provider=self.provider,
                     ) from None
                 self._sleep(policy.backoff * 2.0 ** (attempt - 1))
@@ -173,12 +192,29 @@ class MlflowClient:
                     provider=self.provider,
                 ) from None
             if response.status_code < 400:
-                return response
+                return response, body
             wait = self._retry_wait(response, attempt)
             if wait is None or last:
-                raise self._error(response, what, attempt)
+                raise self._error(response, body, what, attempt)
             self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover - the loop always returns/raises
+
+    def _fetch(
+        self, path: str, params: Mapping[str, str], headers: Mapping[str, str], what: str
+    ) -> tuple[httpx.Response, bytes]:
+        """One GET, its body streamed and read up to :data:`MAX_ANSWER_BYTES`."""
+        with self._http.stream("GET", path, params=params, headers=headers) as response:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+                raise too_large(what, self.host, MAX_ANSWER_BYTES, self.provider)
+            body = read_capped(
+                response.iter_bytes(),
+                MAX_ANSWER_BYTES,
+                what=what,
+                host=self.host,
+                provider=self.provider,
+            )
+        return response, body
 
     def _retry_wait(self, response: httpx.Response, attempt: int) -> float | None:
         """Seconds to wait before retrying ``response``, or None not to retry it."""
@@ -190,9 +226,11 @@ class MlflowClient:
             return self.retry.backoff * 2.0 ** (attempt - 1)
         return after if after <= self.retry.max_wait else None
 
-    def _error(self, response: httpx.Response, what: str, attempts: int) -> ProviderError:
+    def _error(
+        self, response: httpx.Response, body: bytes, what: str, attempts: int
+    ) -> ProviderError:
         status = response.status_code
-        detail = _server_message(response)
+        detail = _server_message(body)
         where = f"{self.host} answered HTTP {status}" + (f": {detail}" if detail else "")
         kw: dict[str, Any] = {"provider": self.provider}
         if status in (401, 403):
@@ -206,9 +244,9 @@ class MlflowClient:
             return NotFound(f"{what} not found ({where})", **kw)
         after = retry_after(response.headers.get("Retry-After"))
         if status == 429 or (status == 503 and after is not None):
-            wait = f"; it asks to wait {after:g}s" if after is not None else ""
             return Throttled(
-                f"{what}: {where} after {attempts} attempt(s){wait}",
+                f"{what}: {where} after {attempts} attempt(s)"
+                + wait_text(after, self.retry.max_wait),
                 retry_after=after,
                 hint="the server is rate limiting; try again later",
                 **kw,
@@ -222,16 +260,75 @@ class MlflowClient:
         return ProviderError(f"{what}: {where}", hint="the server rejected the request", **kw)
 
 
-def _server_message(response: httpx.Response) -> str:
+def _server_message(body: bytes) -> str:
     """The server's own error text: MLflow's ``error_code``/``message`` or a short body."""
     try:
-        doc = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return response.text.strip()[:200]
+        doc = parse_json(body, what="", host="", provider="")
+    except BadData:
+        return body.decode("utf-8", errors="replace").strip()[:200]
     if isinstance(doc, dict):
         parts = [str(doc[k]) for k in ("error_code", "message") if doc.get(k)]
         return ": ".join(parts)[:300]
     return ""
+
+
+class _WatchedStream(httpcore.NetworkStream):
+    """A connection whose socket is put under the calling thread's deadline at each use."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        watch_socket(self._inner.get_extra_info("socket"))
+        return self._inner.read(max_bytes, timeout)
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        watch_socket(self._inner.get_extra_info("socket"))
+        self._inner.write(buffer, timeout)
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        return _WatchedStream(self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _WatchedBackend(httpcore.NetworkBackend):
+    """httpcore's own backend, its connections watched (see :class:`_WatchedStream`)."""
+
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        return _WatchedStream(
+            self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        )
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _watched_transport(verify: bool | ssl.SSLContext) -> httpx.HTTPTransport:
+    """httpx's transport with :class:`_WatchedBackend` (httpx takes no backend of its own)."""
+    transport = httpx.HTTPTransport(verify=verify)
+    pool: Any = transport._pool  # httpcore.ConnectionPool; httpx has no public way in
+    pool._network_backend = _WatchedBackend(pool._network_backend)
+    return transport
 
 
 def _tls(verify: bool | str) -> bool | ssl.SSLContext:

@@ -1,0 +1,229 @@
+"""Hostile servers against the real HTTP clients, through the providers: every request has
+a total deadline, an answer a size cap and a list a page cap; deep JSON, HTML listings and
+absurd Retry-After values are clear errors of that request; credentials are not sent over
+plain http:// except to loopback; quitting the console does not wait for a stuck read.
+
+Every fault server listens on 127.0.0.1 only, and every test bounds its own time: the
+servers stop trickling after ``TRICKLE_FOR`` seconds whatever the client does, and each
+test asserts how long the client took.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import pytest
+from quietserver import QuietHTTPServer
+
+from providers import http_bounds
+from providers.errors import BadData, Throttled, Unavailable
+from providers.mlflow.provider import MlflowModelsProvider
+from providers.protocols import ProviderContext
+
+TRICKLE_FOR = 8.0  # seconds a trickling server keeps its answer going, at most
+DEADLINE = 1.0  # the timeout the profiles under test set
+DEEP = b"[" * 100_000 + b"]" * 100_000
+HUGE = 300 * 1024 * 1024
+
+Answer = Callable[[BaseHTTPRequestHandler], None]
+
+
+class FaultServer:
+    """An HTTP server on 127.0.0.1 answering every request with ``answer(handler)``."""
+
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
+        self.paths: list[str] = []
+        self.sent = 0  # body bytes written, over all requests
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def _any(self) -> None:
+                server.paths.append(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                server.answer(self)
+
+            do_GET = do_HEAD = do_OPTIONS = do_PUT = do_POST = _any
+
+        self.http = QuietHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
+        self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
+
+    def __enter__(self) -> FaultServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.http.shutdown()
+        self.http.server_close()
+
+
+@contextmanager
+def serving(answer: Answer) -> Iterator[FaultServer]:
+    with FaultServer(answer) as server:
+        yield server
+
+
+def reply(status: int, body: bytes, headers: dict[str, str] | None = None) -> Answer:
+    """A plain answer."""
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(status)
+        for name, value in (headers or {"Content-Type": "application/json"}).items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    return answer
+
+
+def trickle(headers: dict[str, str] | None = None, gap: float = 0.25, first: bytes = b"") -> Answer:
+    """Status and headers at once, then ``first`` and one byte every ``gap`` seconds, for
+    at most :data:`TRICKLE_FOR` seconds (a long body is promised, never finished)."""
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        for name, value in (headers or {"Content-Type": "application/json"}).items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", "1000000")
+        handler.end_headers()
+        handler.wfile.write(first)
+        handler.wfile.flush()
+        ends = time.monotonic() + TRICKLE_FOR
+        while time.monotonic() < ends:
+            handler.wfile.write(b" ")
+            handler.wfile.flush()
+            time.sleep(gap)
+        handler.close_connection = True
+
+    return answer
+
+
+def huge(server: list[FaultServer], *, declared: bool) -> Answer:
+    """A 300 MB JSON string, with its Content-Length or chunked; counts what was sent."""
+    block = b"x" * (1024 * 1024)
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        if declared:
+            handler.send_header("Content-Length", str(HUGE + 2))
+        else:
+            handler.send_header("Transfer-Encoding", "chunked")
+        handler.end_headers()
+        chunks = [b'"', *([block] * (HUGE // len(block))), b'"']
+        for chunk in chunks:
+            data = chunk if declared else b"%x\r\n%s\r\n" % (len(chunk), chunk)
+            handler.wfile.write(data)
+            server[0].sent += len(chunk)
+        if not declared:
+            handler.wfile.write(b"0\r\n\r\n")
+
+    return answer
+
+
+@contextmanager
+def within(seconds: float) -> Iterator[None]:
+    """The block must finish within ``seconds`` of wall time."""
+    started = time.monotonic()
+    yield
+    took = time.monotonic() - started
+    assert took < seconds, f"took {took:.1f} s, more than {seconds} s"
+
+
+# -- MLflow (httpx) -----------------------------------------------------------------------
+
+
+def mlflow(url: str, tmp_path: Path, **settings: Any) -> MlflowModelsProvider:
+    table = {"tracking_uri": url, "timeout": DEADLINE, "retries": 0, **settings}
+    return MlflowModelsProvider.from_settings(table, ProviderContext("t", tmp_path))
+
+
+def test_mlflow_trickling_answer_fails_at_the_deadline(tmp_path: Path) -> None:
+    with serving(trickle(first=b'{"run": ')) as server:
+        provider = mlflow(server.url, tmp_path)
+        with within(DEADLINE + 1.5), pytest.raises(Unavailable) as exc:
+            provider.get_run("r1")
+    host = server.url.removeprefix("http://")
+    assert f"{host} did not answer within 1s (1 attempts)" in str(exc.value)
+    assert "not each read" in exc.value.hint
+
+
+def test_mlflow_huge_answer_is_not_read_whole(tmp_path: Path) -> None:
+    for declared in (True, False):
+        box: list[FaultServer] = []
+        with serving(huge(box, declared=declared)) as server:
+            box.append(server)
+            provider = mlflow(server.url, tmp_path, timeout=20)
+            with within(10), pytest.raises(BadData, match="over 64 MiB; it was not read"):
+                provider.get_run("r1")
+        assert server.sent < HUGE // 2, (declared, server.sent)
+
+
+def at_most(times: int, answer: Answer) -> Answer:
+    """``answer`` ``times`` times, then 404 (so a client that never stops still ends)."""
+    count = iter(range(10**9))
+
+    def limited(handler: BaseHTTPRequestHandler) -> None:
+        (answer if next(count) < times else reply(404, b"{}"))(handler)
+
+    return limited
+
+
+def test_mlflow_repeated_page_token_stops_the_list(tmp_path: Path) -> None:
+    page = b'{"registered_models": [{"name": "m"}], "next_page_token": "again"}'
+    with serving(at_most(20, reply(200, page))) as server:
+        provider = mlflow(server.url, tmp_path)
+        with within(5), pytest.raises(BadData, match="same page token twice"):
+            provider.list_models()
+    assert len(server.paths) == 2
+
+
+def test_mlflow_endless_pages_stop_at_the_cap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(http_bounds, "MAX_PAGES", 50)
+    count = iter(range(10**6))
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        token = next(count)
+        reply(200, b'{"registered_models": [], "next_page_token": "t%d"}' % token)(handler)
+
+    with serving(at_most(60, answer)) as server:
+        provider = mlflow(server.url, tmp_path)
+        with within(10), pytest.raises(BadData, match="more than 50 pages"):
+            provider.list_models()
+    assert len(server.paths) == 50
+
+
+def test_mlflow_deep_json_is_bad_data(tmp_path: Path) -> None:
+    with serving(reply(200, DEEP)) as server:
+        provider = mlflow(server.url, tmp_path)
+        with within(5), pytest.raises(BadData, match="JSON nested too deeply"):
+            provider.get_run("r1")
+
+
+def test_mlflow_long_retry_after_is_reported_as_asked(tmp_path: Path) -> None:
+    answer = reply(429, b"{}", {"Retry-After": "99999", "Content-Type": "application/json"})
+    with serving(answer) as server:
+        provider = mlflow(server.url, tmp_path, retries=2)
+        with within(5), pytest.raises(Throttled) as exc:
+            provider.get_run("r1")
+    assert "it asks to wait 99999s, longer than the 10s we wait" in str(exc.value)
+    assert exc.value.retry_after == 99999
+    assert len(server.paths) == 1
