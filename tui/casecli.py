@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from providers.case.exports import SUFFIX, export_case
+from providers.case.exports import SUFFIX, export_case, write_report
 from providers.case.model import Case
 from providers.case.settings import case_settings
 from providers.case.store import CaseStore
@@ -19,6 +19,7 @@ from providers.case.verify import verify_file
 from providers.config import Config, Profile, workspace_profile
 from providers.errors import ProviderError
 from tui.launch import workspace_of
+from tui.plain import echo
 
 EXIT_TAMPERED = 1
 
@@ -54,11 +55,8 @@ def run_case_command(
     if args.out is not None and str(args.out) == "-":
         sys.stdout.write(text)
         return 0
-    from providers.case.atomic import write_atomic  # noqa: PLC0415
-
-    out = args.out or store.exports_dir / f"{case.name}{SUFFIX[args.format]}"
-    write_atomic(out, text.encode("utf-8"))
-    print(out)
+    out = args.out or store.export_path(f"{case.name}{SUFFIX[args.format]}")
+    echo(str(write_report(out, text)))
     return 0
 
 
@@ -74,21 +72,21 @@ def _new(args: argparse.Namespace, store: CaseStore, profile_of: ProfileOf) -> i
         workspace=workspace_of(profile) if profile else None,
     )
     path = store.create(case)
-    print(f"Started case {case.name} ({path}); open it with: modeltrail case open {case.name}")
+    echo(f"Started case {case.name} ({path}); open it with: modeltrail case open {case.name}")
     return 0
 
 
 def _list(store: CaseStore) -> int:
     entries = store.entries()
     if not entries:
-        print(f"No case in {store.root}; start one with: modeltrail case new NAME")
+        echo(f"No case in {store.root}; start one with: modeltrail case new NAME")
     for entry in entries:
         case = entry.case
         if case is None:
-            print(f"{entry.name}  UNREADABLE: {entry.error}")
+            echo(f"{entry.name}  UNREADABLE: {entry.error}")
             continue
         hops = len(case.trail.hops) if case.trail else 0
-        print(
+        echo(
             f"{case.name}  updated {case.updated_at:%Y-%m-%d %H:%M}  profile {case.profile or '?'}"
             f"  {hops} hops, {len(case.bookmarks)} bookmarks, {len(case.notes)} notes"
             + (f"  — {case.question}" if case.question else "")
@@ -99,13 +97,13 @@ def _list(store: CaseStore) -> int:
 def _verify(args: argparse.Namespace) -> int:
     verdict = verify_file(args.file, args.manifest)
     if verdict.ok:
-        print(
+        echo(
             f"{args.file}: intact ({verdict.fmt}, {verdict.items} evidence items, "
             f"manifest {verdict.manifest})"
         )
         return 0
     for change in verdict.changed:
-        print(f"modeltrail: {args.file}: changed: {change}", file=sys.stderr)
+        echo(f"modeltrail: {args.file}: changed: {change}", err=True)
     return EXIT_TAMPERED
 
 

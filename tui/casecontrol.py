@@ -74,35 +74,40 @@ class CaseControl:
 
     # -- starting and opening ------------------------------------------------------
 
-    def _ensure_case(self) -> CaseRecorder | None:
-        """The current case; one is started (and named after the time) if there is none."""
-        if self.recorder is None:
-            self.start(f"case-{utc_now():%Y%m%d-%H%M%S}")
-        return self.recorder
+    def _ensure_case(self) -> CaseRecorder:
+        """The current case; one is started (and named after the time) if there is none.
+        ProviderError when it cannot be started."""
+        return self.recorder or self._begin(f"case-{utc_now():%Y%m%d-%H%M%S}")
 
     def start(self, name: str, question: str = "") -> None:
         """Start a case with what is on screen now (trail, history, pane)."""
+        try:
+            self._begin(name, question)
+        except ProviderError as exc:
+            self._notify_error(exc, "Case not started")
+
+    def _begin(self, name: str, question: str = "") -> CaseRecorder:
         session = self.app.session
         case = Case.new(
             name, question=question, profile=session.profile_name, workspace=session.workspace
         )
         recorder = CaseRecorder(session.case_store, case, session.case_settings)
+        session.case_store.create(case)
         try:
-            session.case_store.create(case)
             if session.trail is not None:
                 recorder.record_trail(session.trail)
             for location in session.history.entries:  # looked at before the case began
                 recorder.record_look(location)
             recorder.record_console(self.app.current_pane.pane_id, session.history)
-        except ProviderError as exc:
-            self._notify_error(exc, "Case not started")
-            return
+        except ProviderError as exc:  # the case exists; what it missed is saved later
+            self._notify_error(exc, "Case not saved")
         session.case = recorder
         self.app.update_topbar()
         self.app.notify(
             safe_text(f"Started case {name}; reopen it with: modeltrail case open {name}"),
             markup=False,
         )
+        return recorder
 
     def ask_start(self) -> None:
         """Ask for a name and a question, then start a case."""
@@ -188,28 +193,55 @@ class CaseControl:
             return
 
         def noted(note: str | None) -> None:
-            if note is not None and self._ensure_case() is not None:
+            if note is not None:
                 pane.call_provider(target.fetch, lambda got: self._bookmarked(target, note, got))
 
-        prompt = f"Bookmark {target.kind} {target.label} as evidence. Note:"
-        self.app.push_screen(NoteModal(safe_text(prompt), "why it matters"), noted)
+        self.app.push_screen(
+            NoteModal(self._bookmark_prompt(target), "why it matters", save=self._case_for),
+            noted,
+        )
+
+    @staticmethod
+    def _bookmark_prompt(target: Target) -> str:
+        return safe_text(f"Bookmark {target.kind} {target.label} as evidence. Note:")
+
+    def _case_for(self, _text: str) -> CaseRecorder:
+        return self._ensure_case()
 
     def _bookmarked(self, target: Target, note: str, fetched: Fetched) -> None:
+        """Keep the fetched object; if saving fails, the note comes back in its dialog,
+        with the error, to be saved again (Enter) or dropped (Escape)."""
         record, related = fetched
-        self._save(
-            lambda r: r.bookmark(target.kind, target.key, target.label, note, record, related)
-        )
-        self.app.notify(safe_text(f"Bookmarked {target.kind} {target.label}"), markup=False)
+
+        def save(text: str) -> None:
+            self._ensure_case().bookmark(
+                target.kind, target.key, target.label, text, record, related
+            )
+            self.app.notify(safe_text(f"Bookmarked {target.kind} {target.label}"), markup=False)
+
+        try:
+            save(note)
+        except ProviderError as exc:
+            self.app.push_screen(
+                NoteModal(
+                    self._bookmark_prompt(target),
+                    "why it matters",
+                    value=note,
+                    error=f"Not saved: {exc}",
+                    save=save,
+                )
+            )
 
     def add_note(self) -> None:
-        """``a``: add a free-text note to the case."""
+        """``a``: add a free-text note to the case; the dialog stays open, with the text,
+        until it is saved or cancelled."""
 
-        def written(text: str | None) -> None:
-            if text and text.strip() and self._ensure_case() is not None:
-                self._save(lambda r: r.add_note(text))
+        def save(text: str) -> None:
+            if text.strip():
+                self._ensure_case().add_note(text)
                 self.app.notify("Note added to the case.", timeout=3)
 
-        self.app.push_screen(NoteModal("Note for the case:", "what you found"), written)
+        self.app.push_screen(NoteModal("Note for the case:", "what you found", save=save))
 
     def export(self) -> None:
         """``e``: write the evidence report (asks the format) to the user data dir."""

@@ -1,8 +1,11 @@
 """The case being investigated in the console: every change is applied and saved at once.
 
-No Textual here.  Saving is atomic (see :mod:`providers.case.store`); when it fails the
-change stays in memory, the error is raised for the console to show, and the next change
-saves everything again.
+No Textual here.  Saving is atomic (see :mod:`providers.case.store`).  A change that
+cannot be written at all (BadData) is refused and the case stays as it was.  When writing
+fails (Unavailable: disk full, folder unwritable) a recorded change (trail, objects
+opened, console, marks) stays in memory and is saved with the next change, while a typed
+one (a note, a bookmark) is undone, so its text stays with the user to save again; either
+way the error is raised for the console to show.
 """
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from providers.case.atomic import write_atomic
-from providers.case.exports import SUFFIX, export_case
+from providers.case.codec import encode_case
+from providers.case.exports import SUFFIX, export_case, write_report
 from providers.case.model import Bookmark, Case, ConsoleState, LookedAt, Place, utc_now
 from providers.case.settings import CaseSettings
 from providers.case.snapshot import case_trail, snapshot_of
@@ -48,11 +51,17 @@ class CaseRecorder:
         """The case's name."""
         return self.case.name
 
-    def _apply(self, case: Case) -> None:
+    def _apply(self, case: Case, *, typed: bool = False) -> None:
         if case is self.case:
             return
-        self.case = case
-        self.store.save(case)
+        data = encode_case(case)
+        before, self.case = self.case, case
+        try:
+            self.store.write(case.name, data)
+        except Unavailable:
+            if typed:
+                self.case = before
+            raise
 
     def record_trail(self, trail: Trail, now: datetime | None = None) -> None:
         """Keep the trail just resolved (each hop's record and when it was retrieved)."""
@@ -78,11 +87,11 @@ class CaseRecorder:
         """Mark an object as evidence with a note (its record and related ones kept)."""
         snaps = tuple(snapshot_of(r) for r in related if r is not None)
         mark = Bookmark(kind, key, label, note, utc_now(), snapshot_of(record), snaps)
-        self._apply(self.case.with_bookmark(mark))
+        self._apply(self.case.with_bookmark(mark), typed=True)
 
     def add_note(self, text: str) -> None:
         """Add a free-text note."""
-        self._apply(self.case.with_note(text))
+        self._apply(self.case.with_note(text), typed=True)
 
     def export(self, fmt: str, exporter: str, *, include_personal_data: bool = False) -> Path:
         """Write the evidence report in ``fmt`` to the exports folder; its path."""
@@ -95,9 +104,5 @@ class CaseRecorder:
             exporter=exporter,
             now=now,
         )
-        path = self.store.exports_dir / f"{self.name}-{now:%Y%m%d-%H%M%S}{SUFFIX[fmt]}"
-        try:
-            write_atomic(path, text.encode("utf-8"))
-        except OSError as exc:
-            raise Unavailable(f"cannot write {path}: {exc.strerror or exc}") from None
-        return path
+        path = self.store.export_path(f"{self.name}-{now:%Y%m%d-%H%M%S}{SUFFIX[fmt]}")
+        return write_report(path, text)

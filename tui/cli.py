@@ -7,7 +7,6 @@ fast; Textual and the providers' SDKs are imported only by the commands that nee
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -17,7 +16,10 @@ from typing import TYPE_CHECKING
 from providers.backends import Backends
 from providers.config import Config, Profile, load_config, workspace_profile
 from providers.errors import ProviderError
+from providers.private import private_umask
+from providers.safetext import json_text
 from providers.serialize import to_jsonable
+from tui.plain import echo
 from tui.report import commit_text, trail_text
 
 if TYPE_CHECKING:
@@ -116,9 +118,18 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``modeltrail`` console script; returns the exit status."""
+    """Entry point of the ``modeltrail`` console script; returns the exit status.
+
+    Every file and folder the run creates is private (see :mod:`providers.private`), and
+    every message is printed with its unsafe characters shown as escapes.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
+    with private_umask():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "trace":
             return _trace(args)
@@ -134,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _case(args)
         return _console(args)
     except ProviderError as exc:
-        print(f"modeltrail: {exc.kind}: {exc}", file=sys.stderr)
+        echo(f"modeltrail: {exc.kind}: {exc}", err=True)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
@@ -167,7 +178,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _warn(message: str) -> None:
-    print(f"modeltrail: warning: {message}", file=sys.stderr)
+    echo(f"modeltrail: warning: {message}", err=True)
 
 
 def _open(args: argparse.Namespace) -> Backends:
@@ -187,9 +198,9 @@ def _trace(args: argparse.Namespace) -> int:
     finally:
         backends.close()
     if args.json:
-        print(json.dumps(to_jsonable(trail), indent=2, ensure_ascii=False))
+        print(json_text(to_jsonable(trail), indent=2, allow_nan=True))
     else:
-        print(trail_text(trail))
+        echo(trail_text(trail))
     return 0
 
 
@@ -217,10 +228,12 @@ def _walk(args: argparse.Namespace) -> int:
             for commit in page[: wanted - shown]:
                 if args.json:
                     sys.stdout.write(
-                        ("," if shown else "") + "\n" + json.dumps(to_jsonable(commit))
+                        ("," if shown else "")
+                        + "\n"
+                        + json_text(to_jsonable(commit), allow_nan=True)
                     )
                 else:
-                    print(commit_text(commit))
+                    echo(commit_text(commit))
                 shown += 1
             sys.stdout.flush()
             if shown >= wanted:
@@ -244,19 +257,19 @@ def _demo(args: argparse.Namespace) -> int:
         case, generated = generate_demo(path), True
     else:
         if not (path / "demo-case.json").exists():
-            print(f"Generating the demo workspace in {path} …", file=sys.stderr)
+            echo(f"Generating the demo workspace in {path} …", err=True)
         case, generated = ensure_demo(path)
     if generated:
-        print(
+        echo(
             f"Generated {case.predictions:,} logged predictions, a git repository, models, "
             f"runs, builds and releases in {case.seconds:.1f} s.",
-            file=sys.stderr,
+            err=True,
         )
     if args.no_tui:
-        print(f"Demo workspace: {path}")
-        print(f"Auditor's question: {case.question}")
-        print(f"Request id: {case.request_id}")
-        print(f"Try: modeltrail trace {case.request_id} --workspace {path}")
+        echo(f"Demo workspace: {path}")
+        echo(f"Auditor's question: {case.question}")
+        echo(f"Request id: {case.request_id}")
+        echo(f"Try: modeltrail trace {case.request_id} --workspace {path}")
         return 0
     day = case.logged_at[:10]
     return _run_app(
@@ -275,7 +288,7 @@ def _screenshots(args: argparse.Namespace) -> int:
     path = (args.path or default_demo_path()).expanduser().resolve()
     case, _ = ensure_demo(path)
     for saved in take(path, case, args.out):
-        print(saved)
+        echo(str(saved))
     return 0
 
 
@@ -285,12 +298,12 @@ def _cache(args: argparse.Namespace) -> int:
 
     settings = cache_settings(_config(args).cache)
     if args.cache_command == "info":
-        print(cache_report(settings, warn=_warn))
+        echo(cache_report(settings, warn=_warn))
         return 0
     profile = getattr(args, "profile", None)
     removed = clear_cache(settings, profile, warn=_warn)
     scope = f"profile {profile}" if profile else "every profile"
-    print(f"Removed {removed} cached answer(s) of {scope} from {settings.records_dir}")
+    echo(f"Removed {removed} cached answer(s) of {scope} from {settings.records_dir}")
     return 0
 
 

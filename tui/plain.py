@@ -1,16 +1,15 @@
-"""Make text from data safe to print: control characters are shown, never executed."""
+"""Text from data, safe to print: the one rule of :mod:`providers.safetext`."""
 
 from __future__ import annotations
 
-import re
+import sys
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from providers.safetext import safe_text
+
+__all__ = ["echo", "safe_text"]
 
 
-def safe_text(text: str) -> str:
-    r"""Replace terminal control characters (ESC, BEL, CSI …) with visible escapes like ``\x1b``.
-
-    Newlines and tabs are kept.  Use this for every string that comes from data before
-    it reaches a terminal; Rich markup is avoided separately by never parsing data as markup.
-    """
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+def echo(text: str, *, err: bool = False) -> None:
+    """Print a line on standard output (``err``: standard error), every unsafe character
+    (escape sequences, bidi overrides …) shown as an escape."""
+    print(safe_text(text), file=sys.stderr if err else sys.stdout)

@@ -7,14 +7,17 @@ import os
 import tempfile
 from pathlib import Path
 
+from providers.private import missing_dirs
+
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to a temp file beside ``path``, fsync it, rename it over ``path``.
 
     On any failure the temp file is removed and ``path`` keeps its previous content.
-    The file is created readable by its owner only (cases may hold personal data).
+    The file is created readable by its owner only (cases may hold personal data), and
+    missing folders 0700.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    missing_dirs(path.parent)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:

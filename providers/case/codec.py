@@ -11,6 +11,8 @@ from typing import Any
 
 from providers.case.model import SCHEMA_VERSION, Case
 from providers.errors import BadData
+from providers.redaction import redact_strings
+from providers.safetext import json_text
 from providers.serialize import from_jsonable, to_jsonable
 
 LEFT_AS_IS = "the file was left as it is"
@@ -22,8 +24,15 @@ class _Invalid(ValueError):
 
 
 def encode_case(case: Case) -> bytes:
-    """The case file's bytes: indented UTF-8 JSON ending in a newline."""
-    text = json.dumps(to_jsonable(case), indent=2, ensure_ascii=False, allow_nan=False)
+    """The case file's bytes: indented UTF-8 JSON ending in a newline, any string a log
+    can hold included (see :func:`json_text`), secrets redacted (notes too); BadData if
+    a value cannot be written."""
+    try:
+        text = json_text(redact_strings(to_jsonable(case)), indent=2)
+    except BadData as exc:
+        raise BadData(
+            f"case {case.name!r} {exc.message}", hint="the case file was left as it was"
+        ) from None
     return (text + "\n").encode("utf-8")
 
 

@@ -7,8 +7,9 @@ around it.
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from providers.safetext import json_text
 
 MD_FENCE_OPEN = "```json modeltrail-evidence"
 HTML_OPEN = '<script type="application/json" id="modeltrail-evidence">'
@@ -18,7 +19,7 @@ _UNSAFE = {"`": "\\u0060", "<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 
 def embed_json(doc: dict[str, Any]) -> str:
     """The document as indented JSON that is safe inside a fence or a script element."""
-    text = json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False)
+    text = json_text(doc, indent=1)
     return "".join(_UNSAFE.get(ch, ch) for ch in text)
 
 

@@ -2,8 +2,9 @@
 
 Canonical JSON (what every hash is taken over): UTF-8, object keys sorted, no whitespace
 between tokens (separators ``,`` and ``:``), non-ASCII characters written as they are
-(not ``\\u`` escapes), no NaN or infinity — ``json.dumps(value, sort_keys=True,
-separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")``.
+(not ``\\u`` escapes) except lone surrogates (``\\ud800``: UTF-8 cannot hold them), no
+NaN or infinity — ``json.dumps(value, sort_keys=True, separators=(",", ":"),
+ensure_ascii=False, allow_nan=False)``, lone surrogates escaped, ``.encode("utf-8")``.
 
 The document::
 
@@ -23,7 +24,6 @@ ticket, say) to detect a report whose hashes were all recomputed.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +31,7 @@ from typing import Any
 
 from providers.case.model import Bookmark, Case, Snapshot
 from providers.case.redact import mask_prediction, scrub_secrets
+from providers.safetext import json_text
 
 FORMAT = "modeltrail-evidence"
 FORMAT_VERSION = 1
@@ -39,9 +40,7 @@ ITEM_KEYS = ("id", "kind", "title", "data")
 
 def canonical_json(value: Any) -> bytes:
     """The canonical JSON bytes of ``value`` (see the module docstring)."""
-    text = json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    text = json_text(value, sort_keys=True, separators=(",", ":"), only_surrogates=True)
     return text.encode("utf-8")
 
 

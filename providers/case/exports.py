@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from providers.case.atomic import write_atomic
 from providers.case.evidence import Redaction, build_evidence
 from providers.case.layout import Segment
 from providers.case.model import Case, utc_now
 from providers.case.report_html import html_segments
 from providers.case.report_markdown import markdown_segments
 from providers.case.settings import CaseSettings
+from providers.errors import Unavailable
+from providers.safetext import json_text
 
 FORMATS = ("md", "json", "html")
 SUFFIX = {"md": ".md", "json": ".json", "html": ".html"}
@@ -24,7 +27,7 @@ def report_segments(doc: dict[str, Any], fmt: str) -> list[Segment]:
     if fmt == "html":
         return html_segments(doc)
     if fmt == "json":
-        return [("evidence", json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n")]
+        return [("evidence", json_text(doc, indent=2) + "\n")]
     raise ValueError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
 
 
@@ -46,3 +49,16 @@ def export_case(
     redaction = Redaction(settings.personal_fields, include_personal_data)
     doc = build_evidence(case, redaction, exported_at=now or utc_now(), exporter=exporter)
     return render_report(doc, fmt)
+
+
+def write_report(path: Path, text: str) -> Path:
+    """Write a report atomically (0600); Unavailable, with nothing half-written, when the
+    disk is full or the folder cannot be written."""
+    try:
+        write_atomic(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise Unavailable(
+            f"cannot write {path}: {exc.strerror or exc}",
+            hint="nothing was written; free some disk space or choose a writable folder",
+        ) from None
+    return path

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
+
+from providers.safetext import safe_text
 
 # (item kind, section title, what the section says when it has no item)
 SECTIONS = (
@@ -18,14 +19,14 @@ SECTIONS = (
     ("looked-at", "Objects looked at", "Nothing recorded."),
 )
 STATUS_MARK = {"resolved": "✓", "uncertain": "~", "unresolved": "✗"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 Segment = tuple[str, str]  # (what it shows: an item id, "header", "layout" or "evidence"; text)
 
 
 def visible(text: object) -> str:
-    r"""``text`` with control characters (ESC, CR, BEL …) shown as ``\x1b`` instead."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", "" if text is None else str(text))
+    r"""``text`` as a string with unsafe characters (ESC, CR, BEL, bidi overrides, lone
+    surrogates …) shown as escapes like ``\x1b`` (see :mod:`providers.safetext`)."""
+    return safe_text("" if text is None else str(text))
 
 
 def sections(doc: dict[str, Any]) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:

@@ -74,7 +74,7 @@ def _source(source: dict[str, Any] | None) -> str:
     shown = text(source_line(source))
     url = (source or {}).get("url")
     if isinstance(url, str) and url.lower().startswith(("https://", "http://")):
-        return f'{shown} <a href="{escape(url, quote=True)}" rel="noopener noreferrer">(open)</a>'
+        return f'{shown} <a href="{text(url)}" rel="noopener noreferrer">(open)</a>'
     return shown
 
 

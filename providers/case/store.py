@@ -13,6 +13,7 @@ from providers.case.atomic import write_atomic
 from providers.case.codec import decode_case, encode_case
 from providers.case.model import Case
 from providers.errors import ConfigError, NotFound, ProviderError, Unavailable
+from providers.private import private_dir
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 
@@ -53,6 +54,14 @@ class CaseStore:
         """Where the console writes evidence reports."""
         return self.root / "exports"
 
+    def export_path(self, file_name: str) -> Path:
+        """``file_name`` in the exports folder, which is made private first."""
+        try:
+            private_dir(self.root)
+            return private_dir(self.exports_dir) / file_name
+        except OSError as exc:
+            raise Unavailable(f"cannot use {self.exports_dir}: {exc.strerror or exc}") from None
+
     def path(self, name: str) -> Path:
         """The file of case ``name``."""
         return self.root / f"{check_name(name)}.json"
@@ -72,12 +81,18 @@ class CaseStore:
 
     def save(self, case: Case) -> Path:
         """Write the case atomically; on failure the previous file is kept unchanged."""
-        path = self.path(case.name)
+        return self.write(case.name, encode_case(case))
+
+    def write(self, name: str, data: bytes) -> Path:
+        """Write the encoded case ``name`` atomically into the private cases folder;
+        Unavailable (the previous file kept) when that fails."""
+        path = self.path(name)
         try:
-            write_atomic(path, encode_case(case))
+            private_dir(self.root)
+            write_atomic(path, data)
         except OSError as exc:
             raise Unavailable(
-                f"cannot save case {case.name!r} to {path}: {exc.strerror or exc}",
+                f"cannot save case {name!r} to {path}: {exc.strerror or exc}",
                 hint="free some disk space or check the folder's permissions; "
                 "the previously saved version is kept",
             ) from None
