@@ -22,7 +22,10 @@ import pytest
 from quietserver import QuietHTTPServer
 
 from providers import http_bounds
-from providers.errors import BadData, Throttled, Unavailable
+from providers.azureml.provider import AzureMLProvider
+from providers.blob.provider import BlobPredictionsProvider
+from providers.devops.provider import AzureDevOpsProvider
+from providers.errors import BadData, ConfigError, Throttled, Unavailable
 from providers.mlflow.provider import MlflowModelsProvider
 from providers.protocols import ProviderContext
 
@@ -227,3 +230,45 @@ def test_mlflow_long_retry_after_is_reported_as_asked(tmp_path: Path) -> None:
     assert "it asks to wait 99999s, longer than the 10s we wait" in str(exc.value)
     assert exc.value.retry_after == 99999
     assert len(server.paths) == 1
+
+
+# -- credentials over plain http:// --------------------------------------------------------
+
+
+def open_provider(name: str, url: str, tmp_path: Path) -> object:
+    """The provider ``name`` on ``url``, with a credential configured."""
+    context = ProviderContext("prod", tmp_path)
+    if name == "mlflow":
+        return MlflowModelsProvider.from_settings({"tracking_uri": url, "token_env": "T"}, context)
+    if name == "azureml":
+        table = {"subscription_id": "s", "resource_group": "g", "workspace": "w"}
+        return AzureMLProvider.from_settings({**table, "resource_manager_url": url}, context)
+    if name == "azureml-tracking":
+        table = {"subscription_id": "s", "resource_group": "g", "workspace": "w"}
+        return AzureMLProvider.from_settings({**table, "tracking_uri": url}, context)
+    if name == "azure-devops":
+        table = {"organization_url": url, "project": "p"}
+        return AzureDevOpsProvider.from_settings(table, context)
+
+    table = {"account_url": url, "container": "modeldata", "sas_env": "MT_SAS"}
+    return BlobPredictionsProvider.from_settings(table, context)
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("mlflow", "tracking_uri"),
+        ("azureml", "resource_manager_url"),
+        ("azureml-tracking", "tracking_uri"),
+        ("azure-devops", "organization_url"),
+        ("azure-blob", "account_url"),
+    ],
+)
+def test_credentials_are_not_sent_over_plain_http(name: str, key: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as exc:
+        open_provider(name, "http://models.example.com", tmp_path)
+    assert f"{key} 'http://models.example.com' is plain http://" in str(exc.value)
+    assert "would cross the network unencrypted" in str(exc.value)
+    for loopback in ("http://127.0.0.1:5000", "http://[::1]:5000", "http://localhost:5000"):
+        open_provider(name, loopback, tmp_path)
+    open_provider(name, "https://models.example.com", tmp_path)

@@ -118,7 +118,11 @@ class AzureMLProvider(Provider, DeploymentsProvider, ModelsProvider):
         uri = settings.get("tracking_uri")
         return cls(
             workspace,
-            tracking=connection(str(uri), settings, context) if uri else None,
+            tracking=connection(
+                str(uri), settings, context, credential=f"the {credential} credential's token"
+            )
+            if uri
+            else None,
             tracking_scope=settings.get("tracking_scope"),
             options=run_options(settings, cls.name),
             run_id_tag=str(settings.get("run_id_tag", "training_run_id")),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from providers.mlflow.settings import refuse_plain_http
+
 CREDENTIALS = ("default", "cli", "env-token")
 
 
@@ -26,3 +28,11 @@ class Workspace:
     timeout: float = 30.0
     retries: int = 2
     max_retry_wait: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.resource_manager_url:
+            refuse_plain_http(
+                self.resource_manager_url,
+                "resource_manager_url",
+                f"the {self.credential} credential's token",
+            )

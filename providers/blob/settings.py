@@ -13,6 +13,7 @@
     # sas_env = "MODELTRAIL_BLOB_SAS"
     # api_version = "2025-01-05"         # only if the service refuses the SDK's default
     # mirror_dir = "~/mirror"            # where closed days are copied (default: the cache dir)
+    # timeout = 60                       # seconds for one request's whole answer, retries included
 
 ``format`` defaults to ``v1`` for the ``modeldata`` container and ``v2`` otherwise;
 ``prefix`` defaults to ``""`` for v1 and ``modelDataCollector`` for v2.  Secrets are
@@ -28,10 +29,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from providers.errors import ConfigError
+from providers.mlflow.settings import refuse_plain_http
 from providers.protocols import ProviderContext
 
 V1_CONTAINER = "modeldata"
 V2_PREFIX = "modelDataCollector"
+TIMEOUT = 60.0  # seconds, the default deadline of one request, retries included
 _STRINGS = (
     "account_url",
     "container",
@@ -56,6 +59,7 @@ class BlobSettings:
     sas_env: str | None = None
     api_version: str | None = None
     mirror_dir: Path | None = None
+    timeout: float = TIMEOUT
 
     @property
     def root(self) -> str:
@@ -102,8 +106,10 @@ def parse_settings(
         return ConfigError(message, hint=hint, provider=provider)
 
     for key, value in settings.items():
+        if key == "timeout":
+            continue
         if key not in _STRINGS:
-            raise fail(f"unknown setting {key!r}", f"use {', '.join(_STRINGS)}")
+            raise fail(f"unknown setting {key!r}", f"use {', '.join((*_STRINGS, 'timeout'))}")
         if not isinstance(value, str) or (key != "prefix" and not value):
             raise fail(f"{key} must be a non-empty string")
     for key in ("account_url", "container"):
@@ -112,6 +118,9 @@ def parse_settings(
     if "connection_string_env" in settings and "sas_env" in settings:
         raise fail("set connection_string_env or sas_env, not both")
     account_url = _account_url(settings["account_url"], fail)
+    timeout = settings.get("timeout", TIMEOUT)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise fail(f"timeout must be a positive number of seconds, not {timeout!r}")
     container = settings["container"].strip("/")
     if "/" in container:
         raise fail(f"container {container!r} has a '/'", "put the folders in prefix")
@@ -120,7 +129,7 @@ def parse_settings(
         raise fail(f"format must be 'v1' or 'v2', not {log_format!r}")
     prefix = settings.get("prefix", "" if log_format == "v1" else V2_PREFIX).strip("/")
     mirror = settings.get("mirror_dir")
-    return BlobSettings(
+    found = BlobSettings(
         account_url=account_url,
         container=container,
         prefix=prefix,
@@ -129,7 +138,10 @@ def parse_settings(
         sas_env=settings.get("sas_env"),
         api_version=settings.get("api_version"),
         mirror_dir=context.base_dir / Path(mirror).expanduser() if mirror else None,
+        timeout=float(timeout),
     )
+    refuse_plain_http(found.account_url, "account_url", found.auth, profile=context.profile)
+    return found
 
 
 def _account_url(value: str, fail: Callable[[str, str], ConfigError]) -> str:

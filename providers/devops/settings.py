@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from providers.devops.parse import LogRule, MetadataKeys, TargetRule
 from providers.errors import ConfigError
+from providers.mlflow.settings import refuse_plain_http
 
 PROVIDER = "azure-devops"
 
@@ -131,6 +132,12 @@ def parse_settings(settings: Mapping[str, Any]) -> DevOpsSettings:
     if not isinstance(artifacts, list) or not all(isinstance(a, str) and a for a in artifacts):
         raise _error("'metadata_artifacts' must be a list of artifact names")
     texts = {key: _text(settings, key) for key in _OPTIONAL_TEXT}
+    pat_env = texts["pat_env"]
+    refuse_plain_http(
+        url,
+        "organization_url",
+        f"the PAT named by pat_env ({pat_env})" if pat_env else "the Entra ID token",
+    )
     return DevOpsSettings(
         organization_url=url,
         project=str(_text(settings, "project")),

@@ -80,7 +80,13 @@ class MlflowModelsProvider(Provider, ModelsProvider):
         token_env = settings.get("token_env")
         token = env_token(str(token_env), cls.name) if token_env else None
         return cls(
-            connection(uri, settings, context, token),
+            connection(
+                uri,
+                settings,
+                context,
+                token,
+                credential=f"the token named by token_env ({token_env})" if token_env else None,
+            ),
             options=run_options(settings, cls.name),
             run_id_tag=str(settings.get("run_id_tag", "training_run_id")),
         )

@@ -8,10 +8,12 @@ picked up and the value never sits in a settings table, an identity or a message
 from __future__ import annotations
 
 import os
+import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from providers.errors import ConfigError, Unauthorized
 from providers.protocols import ProviderContext
@@ -48,8 +50,16 @@ def connection(
     settings: Mapping[str, Any],
     context: ProviderContext,
     token: TokenSource | None = None,
+    *,
+    credential: str | None = None,
 ) -> Connection:
-    """A Connection to ``base_url`` with the profile's TLS, timeout and retry settings."""
+    """A Connection to ``base_url`` with the profile's TLS, timeout and retry settings.
+
+    ``credential`` says which credential goes to ``base_url``, naming its setting: it is
+    refused over plain http:// unless the host is loopback.
+    """
+    if credential is not None:
+        refuse_plain_http(base_url, "tracking_uri", credential, profile=context.profile)
     return Connection(
         base_url.rstrip("/"),
         token=token,
@@ -57,6 +67,30 @@ def connection(
         timeout=timeout(settings),
         retry=retry_policy(settings),
     )
+
+
+def refuse_plain_http(url: str, url_key: str, credential: str, *, profile: str = "") -> None:
+    """ConfigError if ``credential`` (what is sent, naming its setting) would go to ``url``
+    over plain http:// (loopback hosts, as test servers use, are allowed)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "http" or _loopback(parts.hostname or ""):
+        return
+    where = f"profile {profile!r}: " if profile else ""
+    raise ConfigError(
+        f"{where}{url_key} {url!r} is plain http://, so {credential} would cross the"
+        " network unencrypted",
+        hint=f"use an https:// URL in {url_key} (plain http:// is allowed only for a"
+        " loopback host: 127.0.0.1, ::1 or localhost)",
+    )
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def reject_unknown(settings: Mapping[str, Any], allowed: set[str], provider: str) -> None:
