@@ -5,16 +5,21 @@ from __future__ import annotations
 import time
 from email.utils import parsedate_to_datetime
 
+from providers.redaction import redact
+
 
 class ProviderError(Exception):
     """Base of every error a provider raises on purpose.
 
-    ``hint`` tells the user what to do about it; ``provider`` names who raised it.
+    ``hint`` tells the user what to do about it; ``provider`` names who raised it.  Both
+    texts are redacted (:mod:`providers.redaction`): a server's echo of our token, quoted
+    in a message, never leaves the error.
     """
 
     kind = "error"
 
     def __init__(self, message: str, *, hint: str = "", provider: str = "") -> None:
+        message, hint = redact(message), redact(hint)
         super().__init__(message)
         self.message = message
         self.hint = hint

@@ -28,6 +28,7 @@ from providers.records import (
     Source,
     TrainingRun,
 )
+from providers.redaction import redact
 
 HOP_KINDS = ("prediction", "deployment", "model", "run", "release", "build", "data", "commit")
 RUN_COMMIT_TAGS = ("mlflow.source.git.commit", "git_commit")
@@ -39,7 +40,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Hop:
-    """One link of the trail: what was found, how sure, and why it links."""
+    """One link of the trail: what was found, how sure, and why it links (redacted: a
+    reason may quote a backend's answer)."""
 
     kind: str
     label: str
@@ -47,6 +49,9 @@ class Hop:
     reason: str
     record: Any = None
     source: Source | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reason", redact(self.reason))
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,6 +120,7 @@ class Fault:
     times: int
     headers: dict[str, str] = field(default_factory=dict)
     stall: float = 0.0
+    message: str = ""
 
 
 class GitData:
@@ -342,10 +343,17 @@ class FakeDevOps:
     # -- faults and inspection -----------------------------------------------------------
 
     def fail(
-        self, path: str, status: int, *, times: int = 1, headers: Mapping[str, str] | None = None
+        self,
+        path: str,
+        status: int,
+        *,
+        times: int = 1,
+        headers: Mapping[str, str] | None = None,
+        message: str = "",
     ) -> None:
-        """Answer the next ``times`` requests whose path contains ``path`` with ``status``."""
-        self.faults.append(Fault(path.lower(), status, times, dict(headers or {})))
+        """Answer the next ``times`` requests whose path contains ``path`` with ``status``
+        (and ``message`` as the error's text)."""
+        self.faults.append(Fault(path.lower(), status, times, dict(headers or {}), 0.0, message))
 
     def stall(self, path: str, seconds: float, *, times: int = 1) -> None:
         """Wait ``seconds`` before answering the next ``times`` matching requests."""
@@ -603,7 +611,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None:
             time.sleep(fault.stall)
             if fault.status is not None:
-                self._error(fault.status, f"injected HTTP {fault.status}", fault.headers)
+                message = fault.message or f"injected HTTP {fault.status}"
+                self._error(fault.status, message, fault.headers)
                 return
         accepted = {
             "Basic " + base64.b64encode(f":{fake.pat}".encode()).decode(),

@@ -8,7 +8,6 @@ This module imports ``azure.ai.ml`` (about 1.4 s), so only
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 import warnings
@@ -36,6 +35,7 @@ from providers.errors import (
     Unavailable,
     retry_after,
 )
+from providers.redaction import secret_from_env
 
 
 class EnvTokenCredential:
@@ -47,7 +47,7 @@ class EnvTokenCredential:
 
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
         """The variable's current value, valid for five minutes."""
-        value = os.environ.get(self.variable, "").strip()
+        value = secret_from_env(self.variable)
         if not value:
             raise Unauthorized(
                 f"environment variable {self.variable} is empty or not set",

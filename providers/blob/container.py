@@ -8,7 +8,6 @@ retry policy that honours Retry-After, short timeouts, and 4 MiB download chunks
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -24,6 +23,7 @@ from providers.blob.failures import Where, translate
 from providers.blob.mirror import BlobState
 from providers.blob.settings import BlobSettings
 from providers.errors import ConfigError, Unauthorized
+from providers.redaction import secret_from_env
 
 CHUNK_BYTES = 4 * 1024 * 1024
 RETRIES = 3
@@ -197,7 +197,7 @@ class BlobContainer:
         return ContainerClient(s.account_url, s.container, credential=credential, **options)
 
     def _secret(self, variable: str, setting: str) -> str:
-        value = os.environ.get(variable, "").strip()
+        value = secret_from_env(variable)
         if not value:
             raise Unauthorized(
                 f"environment variable {variable} (named by {setting}) is not set",

@@ -1,45 +1,20 @@
 """Masking personal fields of prediction payloads, and removing secrets from anything.
 
-Secrets are removed when a record enters a case (so they never reach the disk) and once
-more from every exported item.  Personal fields are kept in the case file (the
-investigator needs them) and masked in exports unless personal data is asked for.
+Secrets are removed (by :func:`providers.redaction.redact`) when a record enters a case,
+so they never reach the disk, and once more from every exported item.  Personal fields
+are kept in the case file (the investigator needs them) and masked in exports unless
+personal data is asked for.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from providers.config import looks_secret
+from providers.redaction import SECRET, redact
 
 MASK = "[redacted]"
-SECRET = "[secret removed]"  # noqa: S105 - the replacement text, not a password
-
-_SECRET_PATTERNS = (
-    # URL query parameters that carry credentials (SAS signatures, tokens, keys).
-    re.compile(
-        r"(?i)([?&](?:sig|signature|token|access_token|api[-_]?key|key|code|password|secret|"
-        r"client_secret)=)[^&#\s\"']+"
-    ),
-    # Connection-string parts.
-    re.compile(
-        r"(?i)\b((?:AccountKey|SharedAccessSignature|SharedAccessKey|Password|Pwd)=)[^;\s\"']+"
-    ),
-    # Credentials in a URL: scheme://user:password@host
-    re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+(?=@)"),
-    # Authorization headers.
-    re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]+=*"),
-    re.compile(r"(?i)(\bbasic\s+)[A-Za-z0-9+/]{12,}=*"),
-)
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}")
-
-
-def scrub_text(text: str) -> str:
-    """``text`` with credentials (SAS signatures, tokens, passwords in URLs …) replaced."""
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + SECRET, text)
-    return _JWT.sub(SECRET, text)
 
 
 def scrub_secrets(value: Any) -> Any:
@@ -53,7 +28,7 @@ def scrub_secrets(value: Any) -> Any:
     if isinstance(value, list):
         return [scrub_secrets(v) for v in value]
     if isinstance(value, str):
-        return scrub_text(value)
+        return redact(value)
     return value
 
 

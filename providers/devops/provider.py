@@ -7,7 +7,6 @@ read by :mod:`providers.devops.commits`.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -33,6 +32,7 @@ from providers.devops.timeline import BuildStep, parse_timeline
 from providers.errors import BadData, ConfigError, NotFound
 from providers.protocols import CommitsProvider, Provider, ProviderContext, ReleasesProvider
 from providers.records import Build, BuildArtifact, Commit, Release, ReleaseTarget
+from providers.redaction import secret_from_env
 
 T = TypeVar("T")
 
@@ -84,7 +84,7 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
         config = parse_settings(settings)
         pat = None
         if config.pat_env:
-            pat = os.environ.get(config.pat_env, "").strip()
+            pat = secret_from_env(config.pat_env)
             if not pat:
                 raise ConfigError(
                     f"the environment variable {config.pat_env} (pat_env) is empty or not set",

@@ -7,7 +7,6 @@ picked up and the value never sits in a settings table, an identity or a message
 
 from __future__ import annotations
 
-import os
 import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 
 from providers.errors import ConfigError, Unauthorized
 from providers.protocols import ProviderContext
+from providers.redaction import secret_from_env
 
 TokenSource = Callable[[], str]
 
@@ -107,7 +107,7 @@ def env_token(variable: str, provider: str) -> TokenSource:
     """A token source reading environment variable ``variable`` at each call."""
 
     def token() -> str:
-        value = os.environ.get(variable, "").strip()
+        value = secret_from_env(variable)
         if not value:
             raise Unauthorized(
                 f"environment variable {variable} is empty or not set",

@@ -13,6 +13,7 @@ from textual.widgets import ContentSwitcher, Static
 
 from cache.context import REFRESH, STALE_OK, VERIFY, Observation, using
 from providers.errors import NotFound, ProviderError, Throttled
+from providers.redaction import redact
 from providers.trail import Trail
 from tui.history import Location
 from tui.plain import safe_text
@@ -64,7 +65,8 @@ def error_text(exc: BaseException) -> Text:
         if isinstance(exc, Throttled) and exc.retry_after:
             todo = f"retry after {exc.retry_after:.0f} s"
     else:
-        kind, message, todo = "unexpected error", f"{type(exc).__name__}: {exc}", "report this"
+        kind, todo = "unexpected error", "report this"
+        message = redact(f"{type(exc).__name__}: {exc}")  # an SDK's text may quote a server
     text = Text()
     text.append(f"{kind.capitalize()}: ", style="bold")
     text.append(safe_text(message))
