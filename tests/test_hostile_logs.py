@@ -16,10 +16,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from logtree import V1Tree
+from logtree import V1Tree, V2Tree, v1_path, v2_path
 
 from providers.local.predictions import LocalPredictionsProvider
-from providers.records import DataIssue
+from providers.predictions import duck
+from providers.predictions.layout import Layout
+from providers.predictions.reader import LogReader
+from providers.predictions.store import LocalFolderStore
+from providers.query import parse_query
+from providers.records import DataIssue, Prediction
 
 DAY = datetime(2024, 5, 1, tzinfo=UTC)  # long closed
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,6 +104,7 @@ import json, resource, signal, sys
 sys.path.insert(0, "tests")
 from pathlib import Path
 from providers.local.predictions import LocalPredictionsProvider
+from providers.predictions import duck
 from test_hostile_logs import lookups
 
 root, limit, ids = Path(sys.argv[1]), int(sys.argv[2]), json.loads(sys.argv[3])
@@ -133,3 +139,140 @@ def test_a_full_disk_turns_the_index_off(tmp_path: Path) -> None:
         message,
     ), message
     assert max(f.stat().st_size for f in (tmp_path / "cache").rglob("*")) <= limit
+
+
+# -- values Python will not hold, on both paths ---------------------------------------------
+
+HUGE = b"9" * 5000  # over int()'s 4,300 digits
+DEEP = b"[" * 100_000 + b"]" * 100_000
+DEEP_OBJECTS = b'{"a":' * 300 + b"1" + b"}" * 300
+REFUSED = {
+    HUGE: "an integer of more than 4,300 digits; line skipped",
+    DEEP: "JSON nested more than 256 levels deep; line skipped",
+    DEEP_OBJECTS: "JSON nested more than 256 levels deep; line skipped",
+}
+
+
+def v2_hours(root: Path, bad: bytes, collection: str) -> str:
+    """Hours 0-2, three calls each; the second call of hour 1 logs ``bad`` as a value in
+    ``collection``.  The bad line's location."""
+    tree = V2Tree(root)
+    for hour in range(3):
+        for minute in range(3):
+            when = DAY + timedelta(hours=hour, minutes=minute)
+            tree.add(when, [{"income": minute, "x": 5}], [{"score": minute, "y": 5}])
+    tree.write()
+    path = v2_path(root, collection, DAY + timedelta(hours=1))
+    lines = path.read_bytes().split(b"\n")
+    lines[1] = lines[1].replace(b'"x": 5', b'"x": ' + bad).replace(b'"y": 5', b'"y": ' + bad)
+    assert bad in lines[1]
+    path.write_bytes(b"\n".join(lines))
+    return f"{path.relative_to(root).as_posix()}:2"
+
+
+@pytest.fixture
+def used(monkeypatch: pytest.MonkeyPatch) -> dict[datetime, bool]:
+    """Per partition offered to DuckDB (by its start), whether DuckDB read it."""
+    seen: dict[datetime, bool] = {}
+    lock = threading.Lock()
+    read, read_group = duck.DuckSearch.read, duck.DuckSearch.read_group
+
+    def spy(self: duck.DuckSearch, partition: Any, *args: Any, **kwargs: Any) -> Any:
+        opened = read(self, partition, *args, **kwargs)
+        with lock:
+            seen[partition.start] = opened is not None
+        return opened
+
+    def group_spy(self: duck.DuckSearch, partitions: Any, query: Any) -> Any:
+        runs = read_group(self, partitions, query)
+        with lock:
+            seen.update({p.start: r is not None for p, r in zip(partitions, runs, strict=True)})
+        return runs
+
+    monkeypatch.setattr(duck.DuckSearch, "read", spy)
+    monkeypatch.setattr(duck.DuckSearch, "read_group", group_spy)
+    return seen
+
+
+def search(root: Path, text: str, *, duckdb: bool) -> tuple[list[Prediction], list[DataIssue]]:
+    reader = LogReader(LocalFolderStore(root), Layout(), "logs", use_duckdb=duckdb)
+    rows: list[Prediction] = []
+    issues: list[DataIssue] = []
+    for page in reader.search(parse_query(text)):
+        rows += page.rows
+        issues += page.issues
+    return rows, issues
+
+
+@pytest.mark.parametrize("bad", list(REFUSED), ids=["huge integer", "deep arrays", "deep objects"])
+@pytest.mark.parametrize("collection", ["model_inputs", "model_outputs"])
+def test_a_value_python_will_not_hold_is_the_same_issue_on_both_paths(
+    tmp_path: Path, used: dict[datetime, bool], bad: bytes, collection: str
+) -> None:
+    where = v2_hours(tmp_path, bad, collection)
+    issue = DataIssue(where, REFUSED[bad])
+    for query in ("income>=0", "income=0", "score=2", "x<1", "y~9"):  # matching the line or not
+        used.clear()
+        python = bounded(60, lambda: search(tmp_path, query, duckdb=False))  # noqa: B023
+        assert not used
+        ducked = bounded(60, lambda: search(tmp_path, query, duckdb=True))  # noqa: B023
+        assert ducked == python, query
+        assert issue in python[1], query
+        # DuckDB read hour 1 itself, or (a refused output line) left it to Python
+        hours = {DAY + timedelta(hours=1): collection == "model_inputs"}
+        assert used == {**hours, DAY + timedelta(hours=2): True}, query
+    rows, issues = search(tmp_path, "", duckdb=False)
+    assert len(rows) == 8 + (collection == "model_outputs") and issue in issues
+
+
+@pytest.mark.parametrize("bad", list(REFUSED), ids=["huge integer", "deep arrays", "deep objects"])
+def test_a_lookup_of_the_refused_line_reports_it(tmp_path: Path, bad: bytes) -> None:
+    where = v2_hours(tmp_path, bad, "model_inputs")
+    reader = LogReader(LocalFolderStore(tmp_path), Layout(), "logs")
+    wanted = json.loads(v2_path(tmp_path, "model_outputs", DAY + timedelta(hours=1)).read_bytes()
+                        .split(b"\n")[1])["correlationid"]  # fmt: skip
+    page = bounded(60, lambda: reader.find(wanted))
+    assert page.rows == () and page.issues == (DataIssue(where, REFUSED[bad]),)
+
+
+def test_a_payload_body_python_will_not_hold_is_kept_as_text(tmp_path: Path) -> None:
+    tree = V2Tree(tmp_path)
+    body = '{"input_data": ' + "9" * 5000 + "}"
+    tree.add(DAY, body, {"out": 1}, payload=True)
+    tree.write()
+    rows, issues = bounded(60, lambda: search(tmp_path, "", duckdb=True))
+    [row] = rows
+    assert row.inputs == {"value": body}
+    [issue] = issues
+    assert issue.message == "body kept as text: an integer of more than 4,300 digits"
+
+
+V1_ODDITIES = {
+    "huge integer": b"9" * 5000,
+    "huge float": b"9" * 5000 + b".5",
+    "Latin-1": b"\xe9t\xe9",
+    "NUL": b"a\x00b",
+    "200 kB field": b'"' + b"x" * 200_000 + b'"',
+}
+
+
+@pytest.mark.parametrize("oddity", list(V1_ODDITIES))
+def test_v1_oddities_are_the_same_on_both_paths(
+    tmp_path: Path, used: dict[datetime, bool], oddity: str
+) -> None:
+    """The v1 CSV parser keeps these rows (a number it cannot convert stays text), and
+    DuckDB's rows are the same (held before this module: a guard)."""
+    tree = V1Tree(tmp_path)
+    for day in range(3):
+        for minute in range(3):
+            tree.add(DAY + timedelta(days=day, minutes=minute), {"income": minute, "name": "x"}, {})
+    tree.write()
+    path = v1_path(tmp_path, "inputs", DAY + timedelta(days=1))
+    lines = path.read_bytes().split(b"\n")
+    lines[2] = lines[2].replace(b"1,x", b"1," + V1_ODDITIES[oddity], 1)
+    path.write_bytes(b"\n".join(lines))
+    for query in ("income>=0", "income<0", "name~x", "name~9"):
+        used.clear()
+        python = bounded(60, lambda: search(tmp_path, query, duckdb=False))  # noqa: B023
+        assert bounded(60, lambda: search(tmp_path, query, duckdb=True)) == python  # noqa: B023
+        assert used[DAY + timedelta(days=2)], query  # day 1: DuckDB's, or Python's if refused

@@ -10,7 +10,6 @@ Inputs without an output still give a prediction, with empty outputs and an issu
 
 from __future__ import annotations
 
-import contextlib
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
@@ -18,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from providers.predictions.csv_v1 import ZERO_REQUEST_ID, CsvRow
-from providers.predictions.jsonl_v2 import JsonlRecord
+from providers.predictions.jsonl_v2 import JsonlRecord, Unreadable, decode
 from providers.predictions.layout import Partition
 from providers.records import DataIssue, Prediction, Source
 
@@ -244,8 +243,12 @@ def record_rows(
     data = record.data
     if payload:
         if isinstance(data, str):
-            with contextlib.suppress(json.JSONDecodeError):
-                data = json.loads(data)
+            try:
+                data = decode(data)
+            except json.JSONDecodeError:
+                pass  # a body that is not JSON is shown as text
+            except Unreadable as exc:
+                return [_as_row(data)], DataIssue(where, f"body kept as text: {exc}")
         return [_as_row(data)], None
     if not isinstance(data, list):
         return [_as_row(data)], None

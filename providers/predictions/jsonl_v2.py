@@ -3,13 +3,18 @@
 Each line is a CloudEvents-like record: ``id``, ``source``, ``type``
 (``azureml.inference.<collection>``), ``time``, ``data`` (a list of row objects, or the
 raw JSON body for payload logging), ``correlationid``, ``xrequestid``, ``modelversion``.
-Bad lines are skipped with a :class:`~providers.records.DataIssue` at ``"<file>:<line>"``.
+Bad lines are skipped with a :class:`~providers.records.DataIssue` at ``"<file>:<line>"``,
+among them valid JSON that Python will not hold (:func:`decode`): nested deeper than
+:data:`MAX_JSON_DEPTH`, or an integer longer than ``int()`` converts (4,300 digits).
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import json
+import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +27,16 @@ from providers.records import DataIssue
 _TYPE_PREFIX = "azureml.inference."
 _PREFIX_LENGTH = len(_TYPE_PREFIX)
 _NO_VERSION = ("", "default")
+MAX_JSON_DEPTH = 256
+"""Deeper JSON is refused before it is decoded: decoding, showing or saving a value
+recurses once a level, and Python stops at 1,000 (less what the stack already holds)."""
+_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+class Unreadable(ValueError):
+    """Valid JSON that Python will not hold (too deep, or an integer too long)."""
 
 
 @dataclass(slots=True)
@@ -63,12 +78,14 @@ def parse_lines(name: str, lines: Iterable[RawLine]) -> Iterator[JsonlRecord | D
 def parse_record(name: str, line: RawLine, text: str) -> JsonlRecord | DataIssue:
     """One record from its line's text, or the issue that made it unusable."""
     try:
-        event = _loads(text)
+        event = decode(text)
     except json.JSONDecodeError as exc:
         where = f"{name}:{line.number}"
         if not line.complete:
             return DataIssue(where, f"truncated last line ({exc.msg}); record skipped")
         return DataIssue(where, f"invalid JSON ({exc.msg} at column {exc.colno}); line skipped")
+    except Unreadable as exc:
+        return DataIssue(f"{name}:{line.number}", f"{exc}; line skipped")
     if not isinstance(event, dict):
         what = type(event).__name__
         return DataIssue(f"{name}:{line.number}", f"a JSON {what}, not an object; line skipped")
@@ -96,6 +113,32 @@ def parse_record(name: str, line: RawLine, text: str) -> JsonlRecord | DataIssue
         None if version.lower() in _NO_VERSION else version,
         str(get("datainblob", "")).lower() == "true",
     )
+
+
+def decode(text: str) -> Any:
+    """The JSON value of ``text``, as ``json.loads`` gives it; JSONDecodeError if it is
+    not JSON, :class:`Unreadable` (saying why) if it is nested deeper than
+    :data:`MAX_JSON_DEPTH` or holds an integer longer than ``int()`` converts."""
+    if _too_deep(text):
+        raise Unreadable(f"JSON nested more than {MAX_JSON_DEPTH} levels deep")
+    try:
+        return _loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # int() refused a number's digits (json.loads says no more)
+        digits = sys.get_int_max_str_digits()
+        raise Unreadable(f"an integer of more than {digits:,} digits") from None
+    except RecursionError:  # not at MAX_JSON_DEPTH, unless the stack is nearly full
+        raise Unreadable("JSON nested too deeply to decode here") from None
+
+
+def _too_deep(text: str) -> bool:
+    """True if the JSON text is nested deeper than :data:`MAX_JSON_DEPTH` (brackets in
+    strings do not count); a look at the whole text only if it has enough brackets."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return False
+    brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", text))
+    return max(itertools.accumulate(map(_STEP.__getitem__, brackets)), default=0) > MAX_JSON_DEPTH
 
 
 def _loads(text: str) -> Any:
