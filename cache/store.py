@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from providers.private import private_dir
+
 #: Bump when the envelope below changes; older databases are cleared on open.
 STORE_FORMAT = 1
 _FORMAT_KEY = "__modeltrail_store_format__"
@@ -77,8 +79,7 @@ class RecordStore:
 
         old_umask = os.umask(0o077)
         try:
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            self.directory.chmod(0o700)
+            private_dir(self.directory)
             cache = diskcache.Cache(
                 str(self.directory),
                 disk=diskcache.JSONDisk,

@@ -20,6 +20,10 @@ from pathlib import Path
 PRIVATE_UMASK = 0o077
 
 
+class NotPrivate(PermissionError):
+    """A folder of modeltrail's is open to other users and cannot be made private."""
+
+
 def missing_dirs(folder: Path) -> None:
     """Create ``folder`` and its missing parents, each 0700; existing ones are left as
     they are.  OSError when one cannot be created."""
@@ -35,8 +39,8 @@ def missing_dirs(folder: Path) -> None:
 def private_dir(folder: Path) -> Path:
     """``folder``, a folder of modeltrail's own that only its user can open: created 0700
     (with missing parents), or tightened to 0700 when it exists with access for the group
-    or others (e.g. a cache folder made 0777).  PermissionError, saying so, when it cannot
-    be made private (someone else's folder)."""
+    or others (e.g. a cache folder made 0777).  NotPrivate, saying so, when it cannot be
+    made private (someone else's folder); OSError when it cannot be created."""
     missing_dirs(folder)
     mode = folder.stat().st_mode
     if not stat.S_ISDIR(mode):
@@ -45,7 +49,7 @@ def private_dir(folder: Path) -> Path:
         try:
             folder.chmod(0o700)
         except OSError as exc:
-            raise PermissionError(
+            raise NotPrivate(
                 exc.errno or errno.EPERM,
                 f"{folder} is open to other users ({stat.filemode(mode)}) and cannot be made "
                 f"private ({exc.strerror}): make it 0700 or choose another folder",

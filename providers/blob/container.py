@@ -3,39 +3,45 @@
 This module imports the SDK, so the provider imports it only on first use.  The client
 is built lazily too (credentials from the environment are read then), with a bounded
 retry policy that honours Retry-After, short timeouts, and 4 MiB download chunks.
+
+Each call into the SDK (one listing page, one download chunk, retries included) runs
+under the profile's ``timeout`` as a total deadline (:mod:`providers.http_bounds`), on a
+transport that does not read an answer over 64 MiB (:mod:`providers.http_session`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from azure.core import MatchConditions
 from azure.core.pipeline import PipelineRequest, PipelineResponse
-from azure.core.pipeline.policies import RetryPolicy
 from azure.storage.blob import BlobPrefix, ContainerClient, LocationMode
 
-from providers.blob.failures import Where, translate
+from providers.blob.failures import MAX_RETRY_WAIT, Where, translate
 from providers.blob.mirror import BlobState
 from providers.blob.settings import BlobSettings
-from providers.errors import ConfigError, Unauthorized
+from providers.errors import BadData, ConfigError, Unauthorized
+from providers.http_bounds import bounded, bounded_steps
+from providers.http_session import BoundedRetry as _BoundedRetry
+from providers.http_session import bounded_transport
 from providers.redaction import secret_from_env
 
 CHUNK_BYTES = 4 * 1024 * 1024
 RETRIES = 3
-MAX_RETRY_WAIT = 5.0  # seconds: a longer Retry-After is cut to this
 CONNECTION_TIMEOUT = 10  # seconds
-READ_TIMEOUT = 30  # seconds
-OPERATION_TIMEOUT = 60  # seconds, retries included
+READ_TIMEOUT = 30  # seconds, per read; the profile's timeout bounds a whole request
+_SHAPE_ERRORS = (AttributeError, TypeError, KeyError, ValueError, RecursionError)
 _SDK_LOGGERS = ("azure", "urllib3")
 
 
-class BoundedRetry(RetryPolicy[Any, Any]):
-    """azure-core's retry (429, 408 and 5xx; Retry-After honoured), each wait capped.
+class BoundedRetry(_BoundedRetry):
+    """azure-core's retry (429, 408 and 5xx; Retry-After honoured up to 5 s), bounded.
 
     Used instead of the storage SDK's own retry, which neither retries 429 nor reads
     Retry-After; it takes over the storage pipeline's options that the SDK's policy
@@ -49,11 +55,6 @@ class BoundedRetry(RetryPolicy[Any, Any]):
         for key in self._STORAGE_OPTIONS:
             options.pop(key, None)
         return super().configure_retries(options)
-
-    def get_retry_after(self, response: PipelineResponse[Any, Any]) -> float | None:
-        """The server's Retry-After, at most :data:`MAX_RETRY_WAIT` seconds."""
-        wait = super().get_retry_after(response)
-        return None if wait is None else min(wait, MAX_RETRY_WAIT)
 
     def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
         """Send with retries; tag the response with its location as the storage SDK expects."""
@@ -91,12 +92,17 @@ class BlobContainer:
         )
         self._client: ContainerClient | None = None
         self._lock = threading.Lock()
+        self._host = urlsplit(settings.account_url).netloc
 
     def list_blobs(self, prefix: str) -> Iterator[tuple[str, BlobState]]:
         """Every blob whose name starts with ``prefix``, in name order, with its state."""
+        what = f"the listing of {prefix or '/'!r}"
         try:
-            for blob in self.client().list_blobs(name_starts_with=prefix or None):
+            listing = self.client().list_blobs(name_starts_with=prefix or None)
+            for blob in self._steps(listing, what):
                 yield blob.name, BlobState(blob.size, blob.etag)
+        except _SHAPE_ERRORS as exc:
+            raise self._not_a_listing(what, exc) from None
         except Exception as exc:
             raise translate(exc, self.where) from None
 
@@ -104,12 +110,16 @@ class BlobContainer:
         """The sub-folder prefixes (ending in '/') and the blobs directly under ``prefix``."""
         folders: list[str] = []
         blobs: list[tuple[str, BlobState]] = []
+        what = f"the folders of {prefix or '/'!r}"
         try:
-            for item in self.client().walk_blobs(name_starts_with=prefix or None, delimiter="/"):
+            listing = self.client().walk_blobs(name_starts_with=prefix or None, delimiter="/")
+            for item in self._steps(listing, what):
                 if isinstance(item, BlobPrefix):
                     folders.append(item.name)
                 else:
                     blobs.append((item.name, BlobState(item.size, item.etag)))
+        except _SHAPE_ERRORS as exc:
+            raise self._not_a_listing(what, exc) from None
         except Exception as exc:
             raise translate(exc, self.where) from None
         return folders, blobs
@@ -117,7 +127,8 @@ class BlobContainer:
     def properties(self, blob: str) -> BlobState:
         """The blob's current size and etag; FileNotFoundError if it does not exist."""
         try:
-            found = self.client().get_blob_client(blob).get_blob_properties()
+            with self._bounded(f"the properties of {blob!r}"):
+                found = self.client().get_blob_client(blob).get_blob_properties()
         except Exception as exc:
             raise translate(exc, self.where, blob) from None
         return BlobState(found.size, found.etag)
@@ -129,18 +140,51 @@ class BlobContainer:
         """
         if length <= 0:
             return
+        what = f"blob {blob!r}"
         try:
-            stream = self.client().download_blob(
-                blob,
-                offset=offset,
-                length=length,
-                etag=etag,
-                match_condition=MatchConditions.IfNotModified,
-                max_concurrency=1,
-            )
-            yield from stream.chunks()
+            with self._bounded(what):
+                stream = self.client().download_blob(
+                    blob,
+                    offset=offset,
+                    length=length,
+                    etag=etag,
+                    match_condition=MatchConditions.IfNotModified,
+                    max_concurrency=1,
+                )
+            yield from self._steps(stream.chunks(), what)
+        except _SHAPE_ERRORS as exc:
+            raise BadData(
+                f"{what}: the answer from {self.settings.account_url} is not a blob's content"
+                f" ({type(exc).__name__})",
+                hint="something other than Azure Storage answered (a proxy?); check account_url",
+                provider=self.where.provider,
+            ) from None
         except Exception as exc:
             raise translate(exc, self.where, blob) from None
+
+    def _bounded(self, what: str) -> AbstractContextManager[object]:
+        return bounded(
+            self.settings.timeout, what=what, host=self._host, provider=self.where.provider
+        )
+
+    def _steps(self, items: Iterable[Any], what: str) -> Iterator[Any]:
+        """``items``, each step (a page or a chunk, retries included) under the deadline."""
+        return bounded_steps(
+            iter(items),
+            self.settings.timeout,
+            what=what,
+            host=self._host,
+            provider=self.where.provider,
+        )
+
+    def _not_a_listing(self, what: str, exc: BaseException) -> BadData:
+        return BadData(
+            f"{what} in container {self.settings.container!r} at {self.settings.account_url}"
+            f" is not a blob listing ({type(exc).__name__})",
+            hint="something other than Azure Storage answered (a proxy or login page?);"
+            " check account_url",
+            provider=self.where.provider,
+        )
 
     def close(self) -> None:
         """Close the HTTP session, if one was opened."""
@@ -168,7 +212,13 @@ class BlobContainer:
                 retry_status=RETRIES,
                 retry_backoff_factor=0.5,
                 retry_backoff_max=MAX_RETRY_WAIT,
-                timeout=OPERATION_TIMEOUT,
+                timeout=s.timeout,
+                max_wait=MAX_RETRY_WAIT,
+            ),
+            "transport": bounded_transport(
+                provider=self.where.provider,
+                connection_timeout=CONNECTION_TIMEOUT,
+                read_timeout=READ_TIMEOUT,
             ),
             "connection_timeout": CONNECTION_TIMEOUT,
             "read_timeout": READ_TIMEOUT,

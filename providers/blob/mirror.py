@@ -23,6 +23,9 @@ from pathlib import Path
 
 from platformdirs import user_cache_path
 
+from providers.predictions.store import unsafe_name
+from providers.private import missing_dirs, private_dir
+
 _JSON = ".json"
 
 
@@ -117,14 +120,10 @@ class Mirror:
         _write_atomically(target, [body])
 
     def _folders(self, folder: Path) -> None:
-        """Create ``folder`` and its missing parents, each 0700."""
-        missing = []
-        while not folder.is_dir():
-            missing.append(folder)
-            folder = folder.parent
-        for path in reversed(missing):
-            with suppress(FileExistsError):
-                path.mkdir(mode=0o700)
+        """Make the mirror private (tightened to 0700 if need be), then create ``folder``
+        and its missing parents, each 0700."""
+        private_dir(self.root)
+        missing_dirs(folder)
 
 
 def inside(name: str, folder: str) -> bool:
@@ -152,10 +151,10 @@ def _json_path(base: Path, name: str) -> Path:
 
 
 def _parts(name: str) -> list[str]:
-    parts = name.split("/")
-    if any(p in ("", ".", "..") for p in parts):
-        raise OSError(errno.EINVAL, "blob name cannot be mirrored as a file path", name)
-    return parts
+    why = unsafe_name(name)
+    if why is not None:
+        raise OSError(errno.EINVAL, f"a blob name with {why} cannot be a file path", name)
+    return name.split("/")
 
 
 def _write_atomically(target: Path, chunks: Iterable[bytes]) -> None:

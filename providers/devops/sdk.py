@@ -15,12 +15,14 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from platformdirs import user_cache_path
 
 from providers.devops.linediff import TooLarge
-from providers.errors import Unauthorized
+from providers.errors import ConfigError, Unauthorized
+from providers.private import private_dir
 
 # The Azure DevOps resource in Microsoft Entra ID: tokens for it carry this scope.
 ENTRA_SCOPE = "499b84ac-1321-427f-aa17-267ca6975798/.default"
@@ -37,8 +39,13 @@ def prepare_sdk() -> None:
     """Point the SDK's file cache at our folder and silence it; call before importing it.
 
     Once the SDK is imported its cache folder is fixed, so later calls only re-silence it.
+    The folder is made private first (ConfigError if it cannot be).
     """
     if "azure.devops" not in sys.modules:
+        try:
+            private_dir(Path(sdk_cache_dir()))
+        except OSError as exc:
+            raise ConfigError(f"cannot use the Azure DevOps SDK's cache folder: {exc}") from None
         os.environ["AZURE_DEVOPS_CACHE_DIR"] = sdk_cache_dir()
     for variable in _PRINT_URL_VARIABLES:
         os.environ.pop(variable, None)
