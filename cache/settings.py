@@ -20,6 +20,7 @@ from typing import Any
 
 from platformdirs import user_cache_path
 
+from providers.config import Config
 from providers.errors import ConfigError
 
 DEFAULT_SIZE_LIMIT = 1024**3
@@ -61,7 +62,9 @@ def cache_settings(
     _check(glob, _GLOBAL_KEYS, "[cache]")
     _check(prof, _PROFILE_KEYS, "the profile's cache table")
     merged = {**glob, **prof}
-    directory = Path(str(merged.get("directory", default_cache_dir()))).expanduser()
+    folder = merged.get("directory", default_cache_dir())
+    if not isinstance(folder, str | Path) or not str(folder):
+        raise ConfigError(f"[cache] directory must be a folder's path (a string), not {folder!r}")
     size_mb = _number(merged, "size_limit_mb", DEFAULT_SIZE_LIMIT / 1024**2)
     ttl = _number(merged, "ttl_seconds", DEFAULT_TTL)
     enabled = merged.get("enabled", True)
@@ -72,7 +75,19 @@ def cache_settings(
             "offline mode needs the cache, but it is disabled for this profile",
             hint="set cache.enabled = true",
         )
+    directory = Path(folder).expanduser()
     return CacheSettings(directory, int(size_mb * 1024**2), ttl, enabled, offline)
+
+
+def check_cache_tables(config: Config) -> None:
+    """Validate the ``[cache]`` table and every profile's cache table now, so a bad value
+    is an error naming the file and the key before anything runs."""
+    tables = [("", None), *((f"profile {n!r}: ", p.cache) for n, p in config.profiles.items())]
+    for where, table in tables:
+        try:
+            cache_settings(config.cache, table)
+        except ConfigError as exc:
+            raise ConfigError(f"{config.path}: {where}{exc.message}", hint=exc.hint) from None
 
 
 def _check(table: Mapping[str, Any], allowed: set[str], where: str) -> None:

@@ -17,25 +17,30 @@ Example (``config.toml`` in the user config dir, or ``--config FILE``)::
 
 Secrets are never read from this file: providers take credentials from azure-identity
 or from an environment variable whose *name* the profile gives.  Keys that look like
-secrets are rejected.
+secrets are rejected, at any depth of a provider's table.  Every bad value is an error
+naming the key and the file: a wrong type, a folder or container name that leaves its
+base (``v1_container = "../../etc"``), a document nested too deeply to read.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from platformdirs import user_config_path
 
+from providers.case.settings import case_settings
 from providers.errors import ConfigError
 from providers.protocols import CONCERNS
 
 _TOP_KEYS = {"default_profile", "profiles", "keys", "cache", "case"}
 _PROFILE_KEYS = {"workspace", "description", "cache", *CONCERNS}
 _SECRET_WORDS = ("password", "secret", "token", "pat", "key", "connection_string", "sas")
+# Settings naming a folder or container inside the provider's base: no ".." segment.
+_CONTAINED = ("v1_container", "v2_prefix", "container", "prefix")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +123,13 @@ def load_config(path: Path | None = None) -> Config:
         data = tomllib.loads(target.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{target}: {exc}") from None
+    except RecursionError:
+        raise ConfigError(
+            f"{target}: arrays or tables are nested too deeply to read",
+            hint="a config needs a few levels at most",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {target}: {exc.strerror or exc}") from None
     return parse_config(data, target)
 
 
@@ -139,6 +151,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
     case = data.get("case", {})
     if not isinstance(case, Mapping):
         raise ConfigError(f"{path}: [case] must be a table")
+    case_settings(case, f"{path}: [case]")
     return Config(path, profiles, default, dict(keys), dict(data.get("cache", {})), dict(case))
 
 
@@ -147,6 +160,9 @@ def _profile(name: str, table: Any, path: Path) -> Profile:
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where} must be a table")
     _no_unknown(table, _PROFILE_KEYS, where)
+    for key in ("workspace", "description"):
+        if key in table and not isinstance(table[key], str):
+            raise ConfigError(f"{where}: {key} must be a string, not {table[key]!r}")
     if "workspace" in table:
         base = workspace_profile(Path(str(table["workspace"])), name)
         concerns = dict(base.concerns)
@@ -156,11 +172,13 @@ def _profile(name: str, table: Any, path: Path) -> Profile:
     for concern in CONCERNS:
         if concern in table:
             spec = table[concern]
-            if not isinstance(spec, Mapping) or "provider" not in spec:
+            provider = spec.get("provider") if isinstance(spec, Mapping) else None
+            if not isinstance(provider, str) or not provider:
                 raise ConfigError(f'{where}: [{concern}] needs provider = "NAME"')
             settings = {k: v for k, v in spec.items() if k != "provider"}
             _no_secrets(settings, f"{where} [{concern}]")
-            concerns[concern] = ProviderSpec(str(spec["provider"]), settings)
+            _contained(settings, f"{where} [{concern}]")
+            concerns[concern] = ProviderSpec(provider, settings)
     cache = table.get("cache", {})
     if not isinstance(cache, Mapping):
         raise ConfigError(f"{where}: cache must be a table, e.g. cache = {{ enabled = false }}")
@@ -180,10 +198,37 @@ def looks_secret(key: str) -> bool:
     return not lowered.endswith("_env") and any(w in _SECRET_WORDS for w in words)
 
 
+def _keys(table: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(dotted path, key) of every key of ``table``, in nested tables and lists too."""
+    for key, value in table.items():
+        path = f"{prefix}{key}"
+        yield path, key
+        values = value if isinstance(value, list) else [value]
+        for n, item in enumerate(values):
+            if isinstance(item, Mapping):
+                where = f"{path}[{n}]." if isinstance(value, list) else f"{path}."
+                yield from _keys(item, where)
+
+
 def _no_secrets(settings: Mapping[str, Any], where: str) -> None:
-    for key in settings:
+    for path, key in _keys(settings):
         if looks_secret(key):
             raise ConfigError(
-                f"{where}: {key!r} looks like a secret; secrets are never read from the config",
+                f"{where}: {path!r} looks like a secret; secrets are never read from the config",
                 hint=f'put it in an environment variable and set {key}_env = "VAR_NAME"',
+            )
+
+
+def _contained(settings: Mapping[str, Any], where: str) -> None:
+    """Folder and container names stay inside the provider's base."""
+    for key in _CONTAINED:
+        if key not in settings:
+            continue
+        value = settings[key]
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: {key} must be a string, not {value!r}")
+        if ".." in value.replace("\\", "/").split("/"):
+            raise ConfigError(
+                f"{where}: {key} = {value!r} leaves the folder it names a place in",
+                hint="give a name inside it, without '..'",
             )

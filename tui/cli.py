@@ -172,7 +172,10 @@ def _profile(args: argparse.Namespace) -> Profile:
 
 def _config(args: argparse.Namespace) -> Config:
     if not hasattr(args, "loaded_config"):
+        from cache.settings import check_cache_tables  # noqa: PLC0415
+
         args.loaded_config = load_config(args.config)
+        check_cache_tables(args.loaded_config)
     config: Config = args.loaded_config
     return config
 
@@ -331,6 +334,10 @@ def _run_app(
     keymap: Mapping[str, str] | None = None,
     case: Case | None = None,
 ) -> int:
+    if keymap:
+        from tui.keymap import check_keymap  # noqa: PLC0415
+
+        check_keymap(keymap, str(_config(args).path))
     if not sys.stdout.isatty():
         raise ProviderError("the console needs a terminal", hint="use trace/walk, or --no-tui")
     from tui.launch import build_app, tune_for_terminal  # noqa: PLC0415
