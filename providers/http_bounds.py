@@ -90,7 +90,7 @@ class Overdue(Unavailable):
 def overdue(what: str, host: str, seconds: float, provider: str) -> Overdue:
     """The error for a request that did not finish within its deadline."""
     return Overdue(
-        f"{what}: {host} did not answer in full within {seconds_text(seconds)}",
+        f"{what}: {host} did not answer in full within {seconds_text(seconds)}".lstrip(": "),
         hint=DEADLINE_HINT,
         provider=provider,
     )
@@ -138,7 +138,7 @@ def bounded_steps(
 def too_large(what: str, host: str, limit: int, provider: str) -> BadData:
     """The error for an answer over ``limit`` bytes."""
     return BadData(
-        f"{what}: {host} sent an answer over {limit / 2**20:g} MiB; it was not read",
+        f"{what}: {host} sent an answer over {limit / 2**20:g} MiB; it was not read".lstrip(": "),
         hint="the server answered far more than such a request needs; check the URL",
         provider=provider,
     )

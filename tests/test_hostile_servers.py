@@ -272,3 +272,104 @@ def test_credentials_are_not_sent_over_plain_http(name: str, key: str, tmp_path:
     for loopback in ("http://127.0.0.1:5000", "http://[::1]:5000", "http://localhost:5000"):
         open_provider(name, loopback, tmp_path)
     open_provider(name, "https://models.example.com", tmp_path)
+
+
+# -- Blob (azure-storage-blob on azure-core and requests) ---------------------------------
+
+ACCOUNT = "devstoreaccount1"
+KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+LISTING = (
+    b'<?xml version="1.0" encoding="utf-8"?><EnumerationResults ContainerName="modeldata">'
+    b"<Blobs><Blob><Name>a/b.csv</Name><Properties><Content-Length>100</Content-Length>"
+    b"<Etag>0x1</Etag><BlobType>BlockBlob</BlobType></Properties></Blob></Blobs>"
+    b"<NextMarker /></EnumerationResults>"
+)
+
+
+def blob(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> BlobPredictionsProvider:
+    account = f"{url}/{ACCOUNT}"
+    monkeypatch.setenv(
+        "MT_HOSTILE_BLOB",
+        f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={KEY};"
+        f"BlobEndpoint={account};",
+    )
+    table = {
+        "account_url": account,
+        "container": "modeldata",
+        "connection_string_env": "MT_HOSTILE_BLOB",
+        "timeout": DEADLINE,
+    }
+    return BlobPredictionsProvider.from_settings(table, ProviderContext("t", tmp_path))
+
+
+def test_blob_trickling_listing_fails_at_the_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer = trickle({"Content-Type": "application/xml"}, first=LISTING[:60])
+    with serving(answer) as server:
+        provider = blob(server.url, tmp_path, monkeypatch)
+        with within(DEADLINE + 1.5), pytest.raises(Unavailable) as exc:
+            list(provider.store.list("modeldata"))
+    host = server.url.removeprefix("http://")
+    assert f"{host} did not answer in full within 1s" in str(exc.value)
+
+
+def test_blob_trickling_download_fails_at_the_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        if "comp=list" in handler.path:
+            reply(200, LISTING, {"Content-Type": "application/xml"})(handler)
+        else:
+            ranged = {"Content-Range": "bytes 0-99/100", "ETag": "0x1"}
+            trickle({"Content-Type": "application/octet-stream", **ranged})(handler)
+
+    with serving(answer) as server:
+        provider = blob(server.url, tmp_path, monkeypatch)
+        assert [f.name for f in provider.store.list("modeldata")] == ["modeldata/a/b.csv"]
+        with within(DEADLINE + 1.5), pytest.raises(Unavailable, match="did not answer in full"):
+            provider.store.open("modeldata/a/b.csv")
+
+
+def test_blob_huge_listing_is_not_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for declared in (True, False):
+        box: list[FaultServer] = []
+        with serving(huge(box, declared=declared)) as server:
+            box.append(server)
+            provider = blob(server.url, tmp_path, monkeypatch)
+            with within(10), pytest.raises(BadData, match="over 64 MiB; it was not read"):
+                list(provider.store.list("modeldata"))
+        assert server.sent < HUGE // 2, (declared, server.sent)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html><body>Sign in to continue</body></html>",
+        b'{"value": [{"name": "a"}]}',
+        b'<?xml version="1.0"?><Something><Else/></Something>',
+    ],
+)
+def test_blob_listing_that_is_not_a_listing_is_bad_data(
+    body: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serving(reply(200, body, {"Content-Type": "text/html"})) as server:
+        provider = blob(server.url, tmp_path, monkeypatch)
+        with within(5), pytest.raises(BadData, match="is not a blob listing"):
+            list(provider.store.list("modeldata"))
+        with pytest.raises(BadData, match="is not a blob listing"):
+            provider.store.list_dirs("modeldata")
+
+
+def test_blob_long_retry_after_is_reported_as_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serving(reply(503, b"", {"Retry-After": "99999"})) as server:
+        provider = blob(server.url, tmp_path, monkeypatch)
+        with within(5), pytest.raises(Throttled) as exc:
+            list(provider.store.list("modeldata"))
+    assert "it asks to wait 99999s, longer than the 5s we wait" in str(exc.value)
+    assert exc.value.retry_after == 99999
+    assert len(server.paths) == 1

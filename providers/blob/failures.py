@@ -16,9 +16,11 @@ from providers.errors import (
     Throttled,
     Unauthorized,
     Unavailable,
+    retry_after,
 )
+from providers.http_bounds import wait_text
 
-MAX_REPORTED_WAIT = 3600.0
+MAX_RETRY_WAIT = 5.0  # seconds: a longer Retry-After is not waited for
 
 
 class BlobChanged(OSError):
@@ -75,9 +77,10 @@ def translate(exc: BaseException, where: Where, blob: str = "") -> BaseException
     if isinstance(exc, HttpResponseError) and status in (429, 503):
         wait = _retry_after(exc)
         return Throttled(
-            f"the storage account is throttling requests (HTTP {status}) after retries",
+            f"the storage account is throttling requests (HTTP {status})"
+            + wait_text(wait, MAX_RETRY_WAIT),
             retry_after=wait,
-            hint=f"wait {wait:.0f} s and retry" if wait else "wait a moment and retry",
+            hint="wait and retry",
             provider=name,
         )
     if isinstance(exc, HttpResponseError) and status == 400 and _refused_version(exc, code):
@@ -110,11 +113,7 @@ def translate(exc: BaseException, where: Where, blob: str = "") -> BaseException
 
 def _retry_after(exc: BaseException) -> float | None:
     response = getattr(exc, "response", None)
-    value = response.headers.get("Retry-After") if response is not None else None
-    try:
-        return min(float(value), MAX_REPORTED_WAIT) if value else None
-    except ValueError:
-        return None
+    return retry_after(response.headers.get("Retry-After") if response is not None else None)
 
 
 def _refused_version(exc: BaseException, code: str) -> bool:
