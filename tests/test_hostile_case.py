@@ -271,3 +271,34 @@ def test_case_export_into_a_read_only_folder(tmp_path: Path) -> None:
     out = tmp_path / "reports" / "full.html"
     out.parent.mkdir(mode=0o500)
     _says_in_one_line(_export(tmp_path, out), out)
+
+
+def test_personal_fields_are_masked_by_normalised_name_and_emails_in_text(
+    tmp_path: Path,
+) -> None:
+    inputs = {
+        "e-mail": "ann@example.org",
+        "applicantName": "Ann Lee",
+        "Date Of Birth": "1990-02-03",
+        "comment": "call back on ann.lee+loan@mail.example.co.uk please",
+        "input_data": {"columns": ["Applicant_Name", "income"], "data": [["Bob Roe", 1]]},
+    }
+    tree = V2Tree(tmp_path / "logs")
+    tree.add(WHEN, inputs, {"score": 0.5}, request_id="req-2")
+    tree.write()
+    provider = LocalPredictionsProvider(tmp_path / "logs", index_base=tmp_path / "index")
+    try:
+        (row,) = provider.find("req-2").rows
+    finally:
+        provider.close()
+    store = CaseStore(tmp_path / "cases")
+    recorder = CaseRecorder(store, Case.new("pii"))
+    store.create(recorder.case)
+    recorder.bookmark("prediction", "req-2", "req-2", "", row, [])
+    personal = ("ann@example.org", "Ann Lee", "1990-02-03", "ann.lee+loan@", "Bob Roe")
+    for fmt in FORMATS:
+        masked = export_case(recorder.case, fmt, CaseSettings())
+        assert not [p for p in personal if p in masked], fmt
+        assert "call back on [redacted] please" in masked, fmt
+        shown = export_case(recorder.case, fmt, CaseSettings(), include_personal_data=True)
+        assert all(p in shown for p in personal), fmt

@@ -8,6 +8,7 @@ personal data is asked for.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +16,8 @@ from providers.config import looks_secret
 from providers.redaction import SECRET, redact
 
 MASK = "[redacted]"
+_SEPARATORS = re.compile(r"[\W_]+")
+_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 
 
 def scrub_secrets(value: Any) -> Any:
@@ -32,19 +35,46 @@ def scrub_secrets(value: Any) -> Any:
     return value
 
 
+def field_name(name: str) -> str:
+    """``name`` folded for matching: case, ``-``, ``_``, spaces and camelCase do not count
+    (``e-mail``, ``applicantName``, ``Date Of Birth`` → ``email``, ``applicantname``,
+    ``dateofbirth``)."""
+    return _SEPARATORS.sub("", name).casefold()
+
+
 def mask_fields(value: Any, fields: Iterable[str]) -> Any:
-    """A copy of JSON-ready ``value`` whose keys named in ``fields`` (any case, any depth)
-    have their values replaced by ``[redacted]``."""
-    names = {f.casefold() for f in fields}
+    """A copy of JSON-ready ``value`` whose keys named in ``fields`` (by :func:`field_name`,
+    at any depth, also as the ``columns`` of a ``columns``/``data`` table) have their values
+    replaced by ``[redacted]``, as has every email address inside any string."""
+    names = {field_name(f) for f in fields}
 
     def mask(v: Any) -> Any:
         if isinstance(v, dict):
-            return {k: MASK if k.casefold() in names else mask(x) for k, x in v.items()}
+            masked = {k: MASK if field_name(k) in names else mask(x) for k, x in v.items()}
+            return _mask_columns(masked, names)
         if isinstance(v, list):
             return [mask(x) for x in v]
+        if isinstance(v, str):
+            return _EMAIL.sub(MASK, v)
         return v
 
     return mask(value)
+
+
+def _mask_columns(table: dict[str, Any], names: set[str]) -> dict[str, Any]:
+    """A pandas ``split`` table (``{"columns": [...], "data": [[...], ...]}``, as Azure ML
+    endpoints take it) with the cells of personal columns masked."""
+    columns, rows = table.get("columns"), table.get("data")
+    if not isinstance(columns, list) or not isinstance(rows, list):
+        return table
+    hidden = {i for i, c in enumerate(columns) if isinstance(c, str) and field_name(c) in names}
+    if not hidden:
+        return table
+    table["data"] = [
+        [MASK if i in hidden else x for i, x in enumerate(row)] if isinstance(row, list) else row
+        for row in rows
+    ]
+    return table
 
 
 def mask_prediction(record: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
