@@ -23,7 +23,7 @@ from providers.predictions import duck
 from providers.predictions.layout import Layout
 from providers.predictions.reader import LogReader
 from providers.predictions.store import LocalFolderStore
-from providers.query import parse_query
+from providers.query import PredictionQuery, parse_query
 from providers.records import DataIssue, Prediction
 
 DAY = datetime(2024, 5, 1, tzinfo=UTC)  # long closed
@@ -276,3 +276,48 @@ def test_v1_oddities_are_the_same_on_both_paths(
         python = bounded(60, lambda: search(tmp_path, query, duckdb=False))  # noqa: B023
         assert bounded(60, lambda: search(tmp_path, query, duckdb=True)) == python  # noqa: B023
         assert used[DAY + timedelta(days=2)], query  # day 1: DuckDB's, or Python's if refused
+
+
+# -- symbolic links in a log folder -------------------------------------------------------
+
+LINK = "a symbolic link: not followed (links in a log folder never are); skipped"
+
+
+def test_symbolic_links_are_never_followed(tmp_path: Path) -> None:
+    """A loop, a link to '/', links out of the tree (to a log file, to a folder of logs)
+    and links within it: the search and lookups see the tree as without them, and each
+    link is reported with its path."""
+    root = tmp_path / "logs"
+    v1, v2 = V1Tree(root), V2Tree(root)
+    ids = [v1.add(DAY + timedelta(days=d, hours=9), {"n": d}, {"s": d}) for d in range(2)]
+    ids.append(v2.add(DAY + timedelta(hours=3), [{"n": 9}], [{"s": 9}]))
+    v1.write()
+    v2.write()
+    outside = tmp_path / "elsewhere"
+    stranger = V1Tree(outside)
+    secret = stranger.add(DAY + timedelta(hours=1), {"n": 99}, {"s": 99}, service="x-svc")
+    stranger.write()
+    day = v1_path(root, "inputs", DAY).parent
+    links = {
+        day / "loop": Path(),  # "."
+        day / "outside.csv": v1_path(outside, "inputs", DAY, service="x-svc"),
+        day.parent / "03": day,  # a day folder within the tree
+        root / "modeldata/sub-1/rg-1/slash": Path("/"),
+        root / "modeldata/sub-1/rg-1/ws-1/x-svc": outside / "modeldata/sub-1/rg-1/ws-1/x-svc",
+        root / "modeldata/sub-1/rg-1/ws-1/self": Path("self"),  # a link to itself
+        root / "modelDataCollector/ep-link": Path("churn-ep"),
+    }
+    for link, target in links.items():
+        link.symlink_to(target)
+    p = LocalPredictionsProvider(root, index_base=tmp_path / "index")
+    pages = bounded(60, lambda: list(p.search(PredictionQuery())))
+    assert sorted(r.correlation_id for page in pages for r in page.rows) == sorted(ids)
+    reported = {i.location: i.message for page in pages for i in page.issues}
+    assert reported == {link.relative_to(root).as_posix(): LINK for link in links}
+    for wanted in [*ids, secret]:
+        page = bounded(60, lambda: p.find(wanted))  # noqa: B023
+        assert [r.correlation_id for r in page.rows] == ([] if wanted == secret else [wanted])
+        p.indexer.wait()
+    rows, issues = bounded(60, lambda: search(root, "n>=0", duckdb=True))
+    assert sorted(r.correlation_id for r in rows) == sorted(ids)
+    assert {i.location for i in issues} == {link.relative_to(root).as_posix() for link in links}

@@ -30,7 +30,7 @@ from typing import BinaryIO
 from providers.predictions.csv_v1 import CORRELATION_COLUMNS, ZERO_REQUEST_ID, read_header
 from providers.predictions.index import BLOCK_BYTES, BlockKeys, IdIndex
 from providers.predictions.layout import Partition, day_partitions
-from providers.predictions.store import LogStore, StoredFile
+from providers.predictions.store import LogStore, StoredFile, unsafe_name
 
 log = logging.getLogger(__name__)
 _V2_IDS = re.compile(rb'"(?:correlationid|xrequestid)"\s*:\s*"([^"\\]*)"')
@@ -90,8 +90,8 @@ def revalidate(store: LogStore, index: IdIndex) -> bool:
             listed = [f.name for f in store.list(folder)]
         except OSError:
             continue
-        for name in listed:
-            if name not in files and name.lower().endswith(_LOG_SUFFIXES):
+        for name in listed:  # a name that is no safe path is never indexed: not stale
+            if name not in files and name.lower().endswith(_LOG_SUFFIXES) and not unsafe_name(name):
                 stale.update((folder, name.rsplit("/", 1)[0]))
     if stale:
         index.drop_folders(stale)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from providers.predictions.store import LogStore, StoredFile
+from providers.predictions.store import LogStore, StoredFile, unsafe_name
 from providers.query import PredictionQuery
 
 V1_INPUTS = "inputs"
@@ -94,13 +94,16 @@ class Partition:
         return replace(self, collection=other) if other else None
 
     def files(self, store: LogStore) -> list[StoredFile]:
-        """The log files directly in the folder."""
+        """The log files directly in the folder (a name that is no safe path is noted in
+        the store's ``skipped``)."""
         prefix = self.folder + "/"
         suffix = _SUFFIX[self.format]
         return [
             f
             for f in store.list(self.folder)
-            if "/" not in f.name[len(prefix) :] and f.name.lower().endswith(suffix)
+            if f.name.lower().endswith(suffix)
+            and _safe(store, f.name)
+            and "/" not in f.name[len(prefix) :]
         ]
 
 
@@ -192,12 +195,12 @@ def _same(wanted: str | None, have: str | None) -> bool:
 def _walk_v1(
     store: LogStore, container: str, query: PredictionQuery, skip_day: SkipDay
 ) -> Iterator[Partition]:
-    for sub in store.list_dirs(container):
-        for rg in store.list_dirs(sub):
-            for ws in store.list_dirs(rg):
-                for svc in _matching(store.list_dirs(ws), query.endpoint):
-                    for model in _matching(store.list_dirs(svc), query.model_name):
-                        for version in _matching(store.list_dirs(model), query.model_version):
+    for sub in _dirs(store, container):
+        for rg in _dirs(store, sub):
+            for ws in _dirs(store, rg):
+                for svc in _matching(_dirs(store, ws), query.endpoint):
+                    for model in _matching(_dirs(store, svc), query.model_name):
+                        for version in _matching(_dirs(store, model), query.model_version):
                             names = version.rsplit("/", 3)[1:]
                             template = _v1(version, V1_INPUTS, *names)
                             yield from _dated(store, query, template, skip_day)
@@ -206,9 +209,9 @@ def _walk_v1(
 def _walk_v2(
     store: LogStore, prefix: str, query: PredictionQuery, skip_day: SkipDay
 ) -> Iterator[Partition]:
-    for endpoint in _matching(store.list_dirs(prefix), query.endpoint):
-        for deployment in _matching(store.list_dirs(endpoint), query.deployment):
-            for folder in store.list_dirs(deployment):
+    for endpoint in _matching(_dirs(store, prefix), query.endpoint):
+        for deployment in _matching(_dirs(store, endpoint), query.deployment):
+            for folder in _dirs(store, deployment):
                 collection = _last(folder)
                 if partner_collection("v2", collection) is None:
                     continue
@@ -239,6 +242,21 @@ def _v2(
     hourly: bool = False,
 ) -> Partition:
     return Partition("v2", base, collection, endpoint, deployment, None, None, start, hourly)
+
+
+def _dirs(store: LogStore, folder: str) -> list[str]:
+    """The sub-folders of ``folder`` whose names are safe paths (the others noted)."""
+    return [name for name in store.list_dirs(folder) if _safe(store, name + "/")]
+
+
+def _safe(store: LogStore, name: str) -> bool:
+    """True if ``name`` is a safe path; else note it in the store's ``skipped``."""
+    why = unsafe_name(name.removesuffix("/"))
+    if why is None:
+        return True
+    what = "skipped with everything below it" if name.endswith("/") else "file skipped"
+    store.skipped.note(name, f"a name with {why}, not a safe file path; {what}")
+    return False
 
 
 def _last(name: str) -> str:

@@ -31,7 +31,7 @@ from providers.predictions.join import V1Outputs, V2Outputs, join_v1, join_v2, v
 from providers.predictions.jsonl_v2 import JsonlRecord, parse_jsonl, parse_lines
 from providers.predictions.layout import Layout, Partition, admits, parse_path, walk_inputs
 from providers.predictions.lines import RawLine, iter_lines
-from providers.predictions.store import LogStore, StoredFile
+from providers.predictions.store import LogStore, Skipped, StoredFile
 from providers.protocols import PredictionPage
 from providers.query import PredictionQuery
 from providers.records import DataIssue, Prediction
@@ -52,15 +52,18 @@ _Run = tuple[str, Iterator[Prediction | DataIssue], Callable[[], int] | None]
 
 @dataclass(slots=True)
 class _Pager:
-    """Collects rows and issues of the page being filled."""
+    """Collects rows and issues of the page being filled, and the entries the store's
+    listings left out (each reported once)."""
 
     limit: int | None
+    skipped: Skipped
     rows: list[Prediction] = field(default_factory=list)
     issues: list[DataIssue] = field(default_factory=list)
     files: int = 0
     total: int = 0
     sent: int = 0
     last: float = field(default_factory=time.monotonic)
+    reported: set[str] = field(default_factory=set)
 
     @property
     def full(self) -> bool:
@@ -80,7 +83,15 @@ class _Pager:
         self.rows.append(row)
         self.total += 1
 
+    def skips(self) -> None:
+        """Add an issue for each entry left out of a listing, unless reported already."""
+        for name, why in self.skipped.take():
+            if name not in self.reported:
+                self.reported.add(name)
+                self.issues.append(DataIssue(name, why))
+
     def take(self) -> PredictionPage:
+        self.skips()
         page = PredictionPage(tuple(self.rows), tuple(self.issues), self.files)
         self.rows, self.issues, self.files = [], [], 0
         self.last = time.monotonic()
@@ -165,7 +176,7 @@ class LogReader:
         nothing is found while indexed folders were trusted, the index is checked against
         the store (``recheck``) and the folders it dropped are searched."""
         wanted = request_id.strip()
-        found = _Pager(None)
+        found = _Pager(None, self.store.skipped)
         if not wanted:
             return found.take()
         known = _Known(self.index)
@@ -392,7 +403,7 @@ class LogReader:
         if query.request_id:
             yield from self._search_by_id(query)
             return
-        pager = _Pager(query.limit)
+        pager = _Pager(query.limit, self.store.skipped)
         if pager.done:
             return
         partitions = self._partitions(query)
@@ -462,6 +473,7 @@ class LogReader:
                     yield pager.take()
                     if duck is not None:
                         duck.start()
+        pager.skips()
         if pager.rows or pager.issues or pager.files:
             yield pager.take()
 

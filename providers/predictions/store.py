@@ -1,13 +1,18 @@
 """Read-only access to a tree of log files, kept apart from parsing.
 
 A :class:`LogStore` is a folder tree addressed by '/'-separated names relative to its
-root: a local folder (:class:`LocalFolderStore`) or, later, a blob container.
+root: a local folder (:class:`LocalFolderStore`) or a blob container.  What a listing
+leaves out for being unsafe or unreadable (a symbolic link, a folder it cannot list, a
+blob name that is no safe path) is noted in :attr:`LogStore.skipped`, and the reader
+reports each as an issue of its own: one bad entry never fails a search.
 """
 
 from __future__ import annotations
 
 import builtins
+import functools
 import os
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +23,7 @@ from providers.predictions import scan
 from providers.predictions.lines import MAX_LINE_BYTES, RawLine
 
 _FIRST_READ = 64 * 1024
+_LINK = "a symbolic link: not followed (links in a log folder never are); skipped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +36,45 @@ class StoredFile:
     modified: int = field(default=0, compare=False)
 
 
+def unsafe_name(name: str) -> str | None:
+    """Why ``name`` is not a safe path below a folder (a '..' or '.' segment, or an
+    empty one: a leading '/' or '//'), or None if it is one."""
+    for part in name.split("/"):
+        if part in ("", ".", ".."):
+            return f"a {part!r} segment" if part else "an empty segment (a leading '/' or '//')"
+    return None
+
+
+class Skipped:
+    """Entries that listings left out, each with why, until a reader takes them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._noted: dict[str, str] = {}
+
+    def note(self, name: str, why: str) -> None:
+        """Note that ``name`` was left out of a listing, and why."""
+        with self._lock:
+            self._noted.setdefault(name, why)
+
+    def take(self) -> builtins.list[tuple[str, str]]:
+        """The entries noted since the last call, by name."""
+        with self._lock:
+            noted, self._noted = self._noted, {}
+        return sorted(noted.items())
+
+
 class LogStore(ABC):
     """A read-only tree of files.
 
     Subclasses implement :meth:`list`, :meth:`list_dirs` and :meth:`open`; the other
     methods have generic implementations on top of those that a store may speed up.
     """
+
+    @functools.cached_property
+    def skipped(self) -> Skipped:
+        """What this store's listings left out, for the reader to report."""
+        return Skipped()
 
     @abstractmethod
     def list(self, prefix: str = "") -> Iterator[StoredFile]:
@@ -102,6 +141,9 @@ class LogStore(ABC):
 class LocalFolderStore(LogStore):
     """A folder on disk.
 
+    Symbolic links below the root are never followed: a listing skips them (noting each
+    in :attr:`skipped`), so a link loop, a link to '/' or a link out of the tree is
+    neither walked nor read; a folder that cannot be listed is noted the same way.
     Paths are handled as strings: across thousands of files pathlib costs more than the
     search itself.
     """
@@ -111,10 +153,10 @@ class LocalFolderStore(LogStore):
         self._root = str(root)
 
     def _path(self, name: str) -> str:
-        parts = [p for p in name.split("/") if p]
-        if any(p in (".", "..") for p in parts):
+        base = name.strip("/")
+        if base and unsafe_name(base):
             raise ValueError(f"not a name inside the store: {name!r}")
-        return os.path.join(self._root, *parts)  # noqa: PTH118
+        return os.path.join(self._root, *base.split("/"))  # noqa: PTH118
 
     def list(self, prefix: str = "") -> Iterator[StoredFile]:
         """Every file under ``prefix``, walking folders in name order."""
@@ -122,28 +164,39 @@ class LocalFolderStore(LogStore):
         yield from self._walk(self._path(base), base)
 
     def _walk(self, folder: str, name: str) -> Iterator[StoredFile]:
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except (FileNotFoundError, NotADirectoryError):
-            return
-        for entry in entries:
+        for entry in self._entries(folder, name):
             child = f"{name}/{entry.name}" if name else entry.name
-            if entry.is_dir():
+            if entry.is_dir(follow_symlinks=False):
                 yield from self._walk(entry.path, child)
-            elif entry.is_file():
-                info = entry.stat()
+            elif entry.is_file(follow_symlinks=False):
+                info = entry.stat(follow_symlinks=False)
                 yield StoredFile(child, info.st_size, info.st_mtime_ns)
 
     def list_dirs(self, prefix: str = "") -> builtins.list[str]:
         """The sub-folders of ``prefix``."""
         base = prefix.strip("/")
+        entries = self._entries(self._path(base), base)
+        names = [e.name for e in entries if e.is_dir(follow_symlinks=False)]
+        return [f"{base}/{n}" if base else n for n in names]
+
+    def _entries(self, folder: str, name: str) -> builtins.list[os.DirEntry[str]]:
+        """The entries of a folder in name order, without symbolic links (noted, as is a
+        folder that cannot be listed); none if it does not exist or is a link."""
+        if name and os.path.islink(folder):  # noqa: PTH114
+            self.skipped.note(name, _LINK)
+            return []
         try:
-            entries = os.scandir(self._path(base))
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
         except (FileNotFoundError, NotADirectoryError):
             return []
-        with entries:
-            names = sorted(e.name for e in entries if e.is_dir())
-        return [f"{base}/{n}" if base else n for n in names]
+        except OSError as exc:
+            self.skipped.note(name or ".", f"cannot list this folder: {exc.strerror or exc}")
+            return []
+        for entry in entries:
+            if entry.is_symlink():
+                self.skipped.note(f"{name}/{entry.name}" if name else entry.name, _LINK)
+        return [e for e in entries if not e.is_symlink()]
 
     def open(self, name: str) -> BinaryIO:
         """The file opened for binary reading."""
