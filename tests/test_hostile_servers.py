@@ -373,3 +373,49 @@ def test_blob_long_retry_after_is_reported_as_asked(
     assert "it asks to wait 99999s, longer than the 5s we wait" in str(exc.value)
     assert exc.value.retry_after == 99999
     assert len(server.paths) == 1
+
+
+# -- Azure DevOps (azure-devops SDK on msrest and requests) -------------------------------
+
+
+def devops(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AzureDevOpsProvider:
+    monkeypatch.setenv("MT_HOSTILE_PAT", "hostile-pat")
+    table = {
+        "organization_url": f"{url}/org",
+        "project": "p",
+        "pat_env": "MT_HOSTILE_PAT",
+        "timeout": DEADLINE,
+        "retries": 0,
+    }
+    return AzureDevOpsProvider.from_settings(table, ProviderContext("t", tmp_path))
+
+
+def test_devops_trickling_answer_fails_at_the_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serving(trickle(first=b'{"count": 1, "value": [')) as server:
+        provider = devops(server.url, tmp_path, monkeypatch)
+        with within(DEADLINE + 1.5), pytest.raises(Unavailable) as exc:
+            provider.list_releases()
+    assert "Azure DevOps did not answer within 1 s reading" in str(exc.value)
+    assert "not each read" in exc.value.hint
+
+
+def test_devops_huge_answer_is_not_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for declared in (True, False):
+        box: list[FaultServer] = []
+        with serving(huge(box, declared=declared)) as server:
+            box.append(server)
+            provider = devops(server.url, tmp_path, monkeypatch)
+            with within(10), pytest.raises(BadData, match="over 256 MiB; it was not read"):
+                provider.list_releases()
+        assert server.sent < HUGE, (declared, server.sent)
+
+
+def test_devops_deep_json_is_bad_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with serving(reply(200, DEEP)) as server:
+        provider = devops(server.url, tmp_path, monkeypatch)
+        with within(5), pytest.raises(BadData, match="JSON nested too deeply"):
+            provider.list_releases()

@@ -4,6 +4,9 @@ The SDK's exceptions do not carry the HTTP status or headers, so every SDK clien
 a response hook that remembers the last status, ``Retry-After`` and continuation token
 of the calling thread.  msrest's own retries are switched off: a throttled call is
 retried here, waiting what the server asked for, a bounded number of times.
+
+Each attempt has ``timeout`` as a total deadline (:mod:`providers.http_bounds`), on
+sessions that read no answer over 256 MiB; JSON nested too deeply to parse is BadData.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from providers.errors import (
     Unavailable,
     retry_after,
 )
+from providers.http_bounds import DEADLINE_HINT, Overdue, bounded, nested_too_deeply
 
 T = TypeVar("T")
 
 PROVIDER = "azure-devops"
 RETRIED = frozenset({429, 500, 502, 503, 504})
 _FALLBACK_WAIT = 2.0  # seconds between retries when the server names no Retry-After
+MAX_ANSWER_BYTES = 256 * 1024 * 1024  # above the 64 MiB artifacts are read up to
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +93,12 @@ class Calls:
         timeout: float,
         retries: int,
         max_retry_wait: float,
+        host: str = "",
         secrets: tuple[str, ...] = (),
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.timeout = timeout
+        self.host = host
         self.retries = retries
         self.max_retry_wait = max_retry_wait
         self._secrets = tuple(s for s in secrets if s)
@@ -101,7 +108,10 @@ class Calls:
     # -- SDK clients ---------------------------------------------------------------
 
     def configure(self, client: Any) -> Any:
-        """Set ``client``'s timeout, switch off msrest's retries and hook its responses."""
+        """Set ``client``'s timeout, switch off msrest's retries, hook its responses and
+        bound its sessions (msrest makes one per thread; each is bounded on first use)."""
+        from providers.http_session import BoundedAdapter  # noqa: PLC0415 - loads requests
+
         config = client.config
         config.connection.timeout = self.timeout
         config.retry_policy.retries = 0
@@ -109,6 +119,22 @@ class Calls:
         policy.status_forcelist = []
         policy.read = False  # a read timeout surfaces as itself, not as a connection error
         config.hooks.append(self._remember)
+        configure_session = config.session_configuration_callback
+
+        def bounded_session(session: Any, *args: Any, **kwargs: Any) -> Any:
+            for scheme in ("http://", "https://"):
+                adapter = session.adapters[scheme]
+                if not isinstance(adapter, BoundedAdapter):
+                    retries = adapter.max_retries
+                    session.mount(
+                        scheme,
+                        BoundedAdapter(
+                            provider=PROVIDER, limit=MAX_ANSWER_BYTES, max_retries=retries
+                        ),
+                    )
+            return configure_session(session, *args, **kwargs)
+
+        config.session_configuration_callback = bounded_session
         return client
 
     def _remember(self, response: Any, *_args: Any, **_kwargs: Any) -> None:
@@ -136,9 +162,14 @@ class Calls:
         while True:
             self._local.answer = None
             try:
-                return call()
+                with bounded(self.timeout, what=what, host=self.host, provider=PROVIDER):
+                    return call()
+            except Overdue:
+                error: ProviderError = self._timed_out(what)
             except ProviderError:
                 raise
+            except RecursionError:
+                raise nested_too_deeply(what, self.host or "Azure DevOps", PROVIDER) from None
             except Exception as exc:
                 if not _from_the_sdk(exc):
                     raise  # a bug of ours: not a backend problem, never retried
@@ -218,11 +249,7 @@ class Calls:
         refused = {"NewConnectionError", "ConnectionRefusedError", "NameResolutionError"}
         timeouts = {"Timeout", "TimeoutError", "ReadTimeoutError", "ConnectTimeoutError"}
         if not names & refused and names & timeouts:
-            return Unavailable(
-                f"Azure DevOps did not answer within {self.timeout:g} s reading {what}",
-                hint="check the network or raise 'timeout' in the profile",
-                provider=PROVIDER,
-            )
+            return self._timed_out(what)
         if names & {"ConnectionError", "OSError"}:
             return Unavailable(
                 f"cannot reach Azure DevOps reading {what}",
@@ -233,6 +260,13 @@ class Calls:
         return Unavailable(
             f"Azure DevOps failed reading {what}{code}: {self._clean(exc)}",
             hint="try again; if it persists, check the Azure DevOps status page",
+            provider=PROVIDER,
+        )
+
+    def _timed_out(self, what: str) -> Unavailable:
+        return Unavailable(
+            f"Azure DevOps did not answer within {self.timeout:g} s reading {what}",
+            hint=DEADLINE_HINT,
             provider=PROVIDER,
         )
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any, ClassVar, Self, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from providers.devops.artifacts import read_metadata
 from providers.devops.calls import Calls, parsed
@@ -66,6 +66,7 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
             timeout=settings.timeout,
             retries=settings.retries,
             max_retry_wait=settings.max_retry_wait,
+            host=urlsplit(settings.organization_url).netloc,
             secrets=(pat,) if pat else (),
             sleep=sleep,
         )
