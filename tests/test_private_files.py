@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,14 +56,19 @@ def test_trace_case_export_and_cache_leave_only_private_files(
     (cache / "modeltrail").mkdir(parents=True)
     (cache / "modeltrail").chmod(0o777)  # left so by someone, or an old version
     out = tmp_path / "reports" / "new" / "c1.json"
-    for argv in (
+    commands = (
         ["trace", info.request_id, "--workspace", str(workspace)],
         ["case", "new", "c1", "--workspace", str(workspace)],
         ["case", "export", "c1", "--format", "md"],
         ["case", "export", "c1", "--format", "json", "--out", str(out)],
         ["cache", "info"],
-    ):
-        assert main(argv) == 0, (argv, capsys.readouterr().err)
+    )
+    codes: list[int] = []
+    run = threading.Thread(target=lambda: codes.extend(map(main, commands)), daemon=True)
+    run.start()
+    run.join(timeout=120)  # the deadline of the whole run
+    assert not run.is_alive(), "the commands took over 120 s"
+    assert codes == [0] * len(commands), capsys.readouterr().err
     assert os.umask(0o022) == 0o022  # the run's umask does not outlive it
     assert (cache / "modeltrail" / "records").is_dir()
     assert (data / "modeltrail" / "cases" / "exports" / "c1.md").is_file()
