@@ -90,7 +90,7 @@ class Overdue(Unavailable):
 def overdue(what: str, host: str, seconds: float, provider: str) -> Overdue:
     """The error for a request that did not finish within its deadline."""
     return Overdue(
-        f"{what}: {host} did not answer in full within {seconds_text(seconds)}".lstrip(": "),
+        f"{what}: {host} sent no answer in full within {seconds_text(seconds)}".lstrip(": "),
         hint=DEADLINE_HINT,
         provider=provider,
     )

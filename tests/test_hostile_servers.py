@@ -10,6 +10,7 @@ test asserts how long the client took.
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_azureml import self_signed_tls
 from quietserver import QuietHTTPServer
 
 from providers import http_bounds
@@ -65,6 +67,12 @@ class FaultServer:
         self.http = QuietHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
         self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
+
+    def with_tls(self, context: ssl.SSLContext) -> FaultServer:
+        """Answer over HTTPS (Azure ML's SDK sends its token to https:// only)."""
+        self.http.socket = context.wrap_socket(self.http.socket, server_side=True)
+        self.url = self.url.replace("http://", "https://")
+        return self
 
     def __enter__(self) -> FaultServer:
         self.thread.start()
@@ -311,7 +319,7 @@ def test_blob_trickling_listing_fails_at_the_deadline(
         with within(DEADLINE + 1.5), pytest.raises(Unavailable) as exc:
             list(provider.store.list("modeldata"))
     host = server.url.removeprefix("http://")
-    assert f"{host} did not answer in full within 1s" in str(exc.value)
+    assert f"{host} sent no answer in full within 1s" in str(exc.value)
 
 
 def test_blob_trickling_download_fails_at_the_deadline(
@@ -327,7 +335,7 @@ def test_blob_trickling_download_fails_at_the_deadline(
     with serving(answer) as server:
         provider = blob(server.url, tmp_path, monkeypatch)
         assert [f.name for f in provider.store.list("modeldata")] == ["modeldata/a/b.csv"]
-        with within(DEADLINE + 1.5), pytest.raises(Unavailable, match="did not answer in full"):
+        with within(DEADLINE + 1.5), pytest.raises(Unavailable, match="sent no answer in full"):
             provider.store.open("modeldata/a/b.csv")
 
 
@@ -419,3 +427,40 @@ def test_devops_deep_json_is_bad_data(tmp_path: Path, monkeypatch: pytest.Monkey
         provider = devops(server.url, tmp_path, monkeypatch)
         with within(5), pytest.raises(BadData, match="JSON nested too deeply"):
             provider.list_releases()
+
+
+# -- Azure ML (azure-ai-ml on azure-core and requests) -------------------------------------
+
+
+def azureml(answer: Answer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A provider on a fault server over HTTPS, and the server (a context manager)."""
+    context, cert = self_signed_tls(tmp_path)
+    server = FaultServer(answer).with_tls(context)
+    monkeypatch.setenv("MT_HOSTILE_AZ_TOKEN", "hostile-token")
+    monkeypatch.setenv("AZUREML_CURRENT_CLOUD", "AzureCloud")
+    table = {
+        "subscription_id": "s",
+        "resource_group": "g",
+        "workspace": "w",
+        "credential": "env-token",
+        "token_env": "MT_HOSTILE_AZ_TOKEN",
+        "resource_manager_url": server.url,
+        "ca_bundle": str(cert),
+        "timeout": DEADLINE,
+        "retries": 0,
+    }
+    return AzureMLProvider.from_settings(table, ProviderContext("t", tmp_path)), server
+
+
+def test_azureml_trickling_answer_fails_at_the_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    provider, server = azureml(trickle(first=b'{"value": ['), tmp_path, monkeypatch)
+    with server, within(DEADLINE + 4), pytest.raises(Unavailable, match="sent no answer in full"):
+        provider.list_endpoints()
+
+
+def test_azureml_deep_json_is_bad_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    provider, server = azureml(reply(200, DEEP), tmp_path, monkeypatch)
+    with server, within(DEADLINE + 4), pytest.raises(BadData, match="JSON nested too deeply"):
+        provider.list_endpoints()

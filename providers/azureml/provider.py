@@ -13,10 +13,12 @@ import threading
 import warnings
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+from urllib.parse import urlsplit
 
 from providers.azureml.parse import parse_environment_ref
 from providers.azureml.settings import CREDENTIALS, Workspace
 from providers.errors import ConfigError, NotFound, ProviderError, Unavailable
+from providers.http_bounds import bounded
 from providers.mlflow.runs import RunOptions, read_run, run_options
 from providers.mlflow.settings import (
     CONNECTION_SETTINGS,
@@ -159,14 +161,17 @@ class AzureMLProvider(Provider, DeploymentsProvider, ModelsProvider):
                 from providers.azureml import sdk  # noqa: PLC0415 - imports azure.ai.ml
 
                 self._credential = sdk.credential_for(self.workspace, self.name)
-                self._ml = sdk.build_client(self.workspace, self._credential)
+                self._ml = sdk.build_client(self.workspace, self._credential, self.name)
             return self._ml
 
     def _call(self, what: str, call: Callable[[Any], T]) -> T:
         """Run ``call(ml_client)``; SDK exceptions become typed errors about ``what``."""
         ml = self._client()
+        ws = self.workspace
+        host = urlsplit(ws.resource_manager_url or "https://management.azure.com").netloc
         try:
-            return call(ml)
+            with bounded(ws.timeout, what=what, host=host, provider=self.name):
+                return call(ml)
         except Exception as exc:
             from providers.azureml import sdk  # noqa: PLC0415
 

@@ -23,7 +23,6 @@ from azure.core.exceptions import (
     ServiceRequestError,
     ServiceResponseError,
 )
-from azure.core.pipeline.policies import RetryPolicy
 
 from providers.azureml.settings import Workspace
 from providers.errors import (
@@ -35,6 +34,8 @@ from providers.errors import (
     Unavailable,
     retry_after,
 )
+from providers.http_bounds import nested_too_deeply
+from providers.http_session import BoundedRetry, bounded_transport
 from providers.redaction import secret_from_env
 
 
@@ -57,21 +58,6 @@ class EnvTokenCredential:
         return AccessToken(value, int(time.time()) + 300)
 
 
-class BoundedRetry(RetryPolicy):  # type: ignore[type-arg]
-    """azure-core's retry, but a Retry-After longer than ``max_wait`` is not waited for."""
-
-    def __init__(self, *, max_wait: float, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.max_wait = max_wait
-
-    def is_retry(self, settings: Any, response: Any) -> bool:
-        """Retry as azure-core does unless the server asks for too long a pause."""
-        after = self.get_retry_after(response)
-        if after is not None and after > self.max_wait:
-            return False
-        return bool(super().is_retry(settings, response))
-
-
 def credential_for(ws: Workspace, provider: str) -> Any:
     """The credential object the profile asks for."""
     if ws.credential == "env-token":
@@ -86,8 +72,8 @@ def credential_for(ws: Workspace, provider: str) -> Any:
     return DefaultAzureCredential()
 
 
-def build_client(ws: Workspace, credential: Any) -> MLClient:
-    """An MLClient on the workspace: telemetry off, bounded retries, quiet."""
+def build_client(ws: Workspace, credential: Any, provider: str = "azureml") -> MLClient:
+    """An MLClient on the workspace: telemetry off, bounded retries and answers, quiet."""
     quiet_sdk()
     kwargs: dict[str, Any] = {
         "enable_telemetry": False,
@@ -95,6 +81,12 @@ def build_client(ws: Workspace, credential: Any) -> MLClient:
         "connection_verify": ws.verify,
         "connection_timeout": ws.timeout,
         "read_timeout": ws.timeout,
+        "transport": bounded_transport(
+            provider=provider,
+            connection_verify=ws.verify,
+            connection_timeout=ws.timeout,
+            read_timeout=ws.timeout,
+        ),
         "retry_policy": BoundedRetry(
             max_wait=ws.max_retry_wait, retry_total=ws.retries, retry_backoff_factor=0.5
         ),
@@ -159,6 +151,8 @@ def translate(exc: Exception, what: str, provider: str) -> ProviderError:
     """The typed error for an exception the SDK raised while reading ``what``."""
     if isinstance(exc, ProviderError):
         return exc
+    if isinstance(exc, RecursionError):
+        return nested_too_deeply(what, "Azure ML", provider)
     detail = _detail(exc)
     kw: dict[str, Any] = {"provider": provider}
     status = getattr(exc, "status_code", None)
