@@ -195,3 +195,28 @@ def test_odd_blob_names_are_reported_and_skipped(
     written = {f.relative_to(tmp_path).parts[0] for f in tmp_path.rglob("*")}
     assert "mirror" in written  # and nothing outside the mirror:
     assert written <= {"mirror", "local-index"}
+
+
+def test_a_mirror_that_cannot_be_written_is_reported_per_blob(
+    azurite: Endpoint,
+    service: BlobServiceClient,
+    tree: tuple[Path, list[str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The mirror folder is a file: a search and a lookup say, for each blob, why it could
+    not be read, and the id index turns itself off (once said); nothing crashes."""
+    _, ids = tree
+    (tmp_path / "mirror").write_text("a file where the mirror folder should be")
+    p = provider(azurite, "modeldata", tmp_path, monkeypatch)
+    mirror = str(p.mirror.root)
+    pages = bounded(120, lambda: list(p.search(PredictionQuery())))
+    issues = {i for page in pages for i in page.issues}
+    unreadable = {i for i in issues if i.message == f"cannot read: Not a directory: {mirror}"}
+    assert len(unreadable) == 3 and not any(page.rows for page in pages)  # one a day
+    page = bounded(120, lambda: p.find(ids[0]))
+    assert page.rows == ()
+    [notice] = [i for i in page.issues if "id index" in i.message]
+    assert notice.message.startswith("the id index is off for this session (Not a directory")
+    again = bounded(120, lambda: p.find(ids[0]))
+    assert not [i for i in again.issues if "id index" in i.message]

@@ -321,3 +321,21 @@ def test_symbolic_links_are_never_followed(tmp_path: Path) -> None:
     rows, issues = bounded(60, lambda: search(root, "n>=0", duckdb=True))
     assert sorted(r.correlation_id for r in rows) == sorted(ids)
     assert {i.location for i in issues} == {link.relative_to(root).as_posix() for link in links}
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file modes")
+def test_a_folder_that_cannot_be_listed_is_reported(tmp_path: Path) -> None:
+    root = tmp_path / "logs"
+    ids = v1_days(root, 3)
+    day = v1_path(root, "inputs", DAY + timedelta(days=1)).parent
+    day.chmod(0)
+    try:
+        p = LocalPredictionsProvider(root, index_base=tmp_path / "index")
+        pages = bounded(60, lambda: list(p.search(PredictionQuery())))
+    finally:
+        day.chmod(0o700)
+    assert sorted(r.correlation_id for page in pages for r in page.rows) == sorted([ids[0], ids[2]])
+    location = day.relative_to(root).as_posix()
+    assert DataIssue(location, "cannot list this folder: Permission denied") in {
+        i for page in pages for i in page.issues
+    }

@@ -94,11 +94,14 @@ class Mirror:
             return None
 
     def save_listing(self, folder: str, blobs: list[tuple[str, BlobState]]) -> None:
-        """Keep the listing of a folder whose content no longer changes."""
+        """Keep the listing of a folder whose content no longer changes, if the mirror
+        can be written (else the folder is listed again next time; reading a blob then
+        fails for that blob, saying why)."""
         target = _json_path(self._listings, folder)
-        self._folders(target.parent)
         body = json.dumps([[name, state.size, state.etag] for name, state in blobs])
-        _write_atomically(target, [body.encode()])
+        with suppress(OSError):
+            self._folders(target.parent)
+            _write_atomically(target, [body.encode()])
 
     def forget_listing(self, folder: str) -> None:
         """Drop the saved listing of ``folder``, if any."""

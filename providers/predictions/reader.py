@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from providers.predictions import duck_sql
@@ -263,7 +264,7 @@ class LogReader:
                 else:
                     lines = self._lines_holding(name, needles, found.issues)
             except OSError as exc:
-                found.issues.append(DataIssue(name, f"cannot read: {exc.strerror or exc}"))
+                found.issues.append(_unreadable(name, exc))
                 continue
             if lines:
                 yield name, lines
@@ -296,7 +297,7 @@ class LogReader:
         try:
             return self.store.find_lines(name, needle)
         except OSError as exc:
-            issues.append(DataIssue(name, f"cannot read: {exc.strerror or exc}"))
+            issues.append(_unreadable(name, exc))
             return []
 
     def _find_v1(
@@ -540,10 +541,18 @@ class LogReader:
         try:
             stream = self.store.open(name)
         except OSError as exc:
-            yield DataIssue(name, f"cannot read: {exc.strerror or exc}")
+            yield _unreadable(name, exc)
             return
         with stream:
             yield from parse(stream, name)
+
+
+def _unreadable(name: str, exc: OSError) -> DataIssue:
+    """The issue of a file that could not be read, naming the local path that failed
+    (the file's, or a mirror folder's)."""
+    local = isinstance(exc.filename, str) and Path(exc.filename).is_absolute()
+    where = f": {exc.filename}" if exc.strerror and local else ""
+    return DataIssue(name, f"cannot read: {exc.strerror or exc}{where}")
 
 
 def _unchanged(store: LogStore, indexed: StoredFile) -> bool:
