@@ -12,7 +12,10 @@ e.g. ``azureml-blobstore-<guid>/modelDataCollector``).
 
 Lookups of closed days go through an id index (:mod:`providers.predictions.index`) in
 ``log-index`` of the cache directory (``[cache] directory``, else the user cache dir),
-filled in the background after the first lookup that had to scan them.
+filled in the background after the first lookup that had to scan them; where it cannot
+be written it turns itself off, and lookups search the files.  Symbolic links below
+``path`` are never followed, each reported as skipped with its path (a link loop, a link
+to '/' or out of the tree is neither walked nor read).
 """
 
 from __future__ import annotations
