@@ -5,6 +5,7 @@ State and handlers live on the panes that own them; this module only connects th
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -28,6 +29,7 @@ from tui.panes.models import ModelsPane
 from tui.panes.predictions import PredictionsPane
 from tui.panes.releases import ReleasesPane
 from tui.plain import safe_text
+from tui.quitting import DaemonExecutor
 from tui.session import Session
 
 PANES: tuple[type[Pane], ...] = (
@@ -87,6 +89,9 @@ class ModeltrailApp(App[None]):
             for pane in PANES:
                 yield pane(self.session)
         yield Footer()
+
+    def on_load(self) -> None:
+        asyncio.get_running_loop().set_default_executor(DaemonExecutor())
 
     def on_mount(self) -> None:
         if self._keymap:

@@ -362,7 +362,9 @@ def _run_app(
     )
     app.session.notice = notice
     app.run()
-    return 0
+    from tui.quitting import leave  # noqa: PLC0415
+
+    return leave(app.return_code or 0)
 
 
 if __name__ == "__main__":
