@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,8 @@ import pytest
 
 from providers.blob.mirror import BlobState, Mirror
 from providers.demo.workspace import DemoCase
+from providers.predictions.duck import DuckSearch
+from providers.predictions.store import LocalFolderStore
 from providers.private import NotPrivate, private_dir
 from tui.cli import main
 
@@ -105,3 +108,21 @@ def test_a_folder_that_cannot_be_made_private_is_refused(tmp_path: Path) -> None
     shared = Path("/tmp")  # someone else's (root's), open to all
     with pytest.raises(NotPrivate, match="open to other users"):
         private_dir(shared)
+
+
+def test_duckdb_spills_into_a_private_folder_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, umask_022: None
+) -> None:
+    """Spilled rows hold payloads: never in a fixed-name folder of the shared temp folder,
+    which someone else may have made first (open to all, or a link)."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    planted = tmp_path / "modeltrail-duckdb"
+    planted.mkdir()
+    planted.chmod(0o777)
+    search = DuckSearch(LocalFolderStore(tmp_path), "t")
+    found = search._connection().execute("select current_setting('temp_directory')").fetchone()
+    spill = Path(found[0])
+    assert spill.parent == tmp_path and spill != planted
+    assert stat.S_IMODE(spill.stat().st_mode) == 0o700
+    search.close()
+    assert not spill.exists()

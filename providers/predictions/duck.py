@@ -30,6 +30,7 @@ import functools
 import itertools
 import logging
 import operator
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -101,15 +102,27 @@ class DuckSearch:
         self.provider = provider
         self._connections: dict[int, Any] = {}  # by threads
         self._cursors: list[Any] = []
+        self._spill: Path | None = None
 
     def close(self) -> None:
-        """Close the connection, if one was opened."""
+        """Close the connection, if one was opened, and remove what it spilled to disk."""
         for cursor in self._cursors:
             cursor.close()
         self._cursors.clear()
         for connection in self._connections.values():
             connection.close()
         self._connections.clear()
+        if self._spill is not None:
+            shutil.rmtree(self._spill, ignore_errors=True)
+            self._spill = None
+
+    def _spill_folder(self) -> Path:
+        """Where DuckDB may spill (payloads hold personal data): a folder of this search's
+        own, created 0700 under a name no one could have made beforehand (a fixed name in
+        the shared temp folder could be someone else's folder, or a link)."""
+        if self._spill is None:
+            self._spill = Path(tempfile.mkdtemp(prefix="modeltrail-duckdb-"))
+        return self._spill
 
     def interrupt(self) -> None:
         """Stop the queries running, if any (from another thread)."""
@@ -127,12 +140,11 @@ class DuckSearch:
         if threads not in self._connections:
             import duckdb  # noqa: PLC0415  (never on the console's start path)
 
-            spill = Path(tempfile.gettempdir()) / "modeltrail-duckdb"
             self._connections[threads] = duckdb.connect(
                 config={
                     "threads": threads,
                     "memory_limit": MEMORY_LIMIT,
-                    "temp_directory": str(spill),
+                    "temp_directory": str(self._spill_folder()),
                     "preserve_insertion_order": True,
                 }
             )
