@@ -268,6 +268,7 @@ class FakeDevOps:
         self.pat = pat
         self.token = token  # accepted as "Bearer <token>" (an Entra ID token)
         self.page_limit = page_limit  # the server's own cap on list sizes (continuation)
+        self.stuck_continuation: str | None = None  # a broken server's one and only token
         self.list_parents = list_parents  # whether commit lists carry parents
         self.release_area = release_area  # serve releases from their own area URL
         self.latency = 0.0  # seconds added to every GET (for benchmarks)
@@ -669,7 +670,8 @@ class _Handler(BaseHTTPRequestHandler):
         start = int(query.get("continuationtoken") or 0)
         top = min(int(query.get("$top", fake.page_limit)), fake.page_limit)
         more = start + top < len(items)
-        headers = {"X-MS-ContinuationToken": str(start + top)} if more else {}
+        token = fake.stuck_continuation or str(start + top)
+        headers = {"X-MS-ContinuationToken": token} if more else {}
         self._list(items[start : start + top], headers)
 
     def _release(self, segments: list[str], query: dict[str, str]) -> None:

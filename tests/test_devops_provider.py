@@ -341,6 +341,20 @@ def test_list_releases_pages_newest_first(fake: FakeDevOps, sleeps: Sleeps) -> N
     assert {r.query["$expand"] for r in listed} == {"environments,artifacts,variables"}
 
 
+def test_a_repeated_continuation_token_is_bad_data_not_duplicates(
+    fake: FakeDevOps, sleeps: Sleeps
+) -> None:
+    fake.page_limit = 4
+    fake.stuck_continuation = "4"
+    build = fake.add_build(1, "b" * 40)
+    for release_id in range(1, 11):
+        fake.add_release(release_id, build=build)
+    ado = make_provider(fake, sleeps)
+
+    with pytest.raises(BadData, match="sent the same page token twice"):
+        ado.list_releases(top=9)  # was [10, 9, 8, 7, 6, 5, 4, 3, 6]: a page read twice
+
+
 def test_release_definition_filter(fake: FakeDevOps, sleeps: Sleeps) -> None:
     build = fake.add_build(1, "b" * 40)
     fake.add_release(1, build=build, definition=(1, "deploy-model"))

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from providers.devops.calls import parsed
 from providers.devops.gitparse import Change, parse_changes, parse_commit
@@ -21,6 +22,7 @@ from providers.devops.linediff import MAX_FILE_BYTES, Content, file_change, unre
 from providers.devops.sdk import as_rest_dict, read_limited
 from providers.devops.settings import PROVIDER, DevOpsSettings
 from providers.errors import Ambiguous, ConfigError, NotFound
+from providers.http_bounds import PageGuard
 from providers.records import Commit, FileChange
 
 T = TypeVar("T")
@@ -111,11 +113,14 @@ class RepositoryCommits:
             changes = found.changes or []
             return [c if isinstance(c, Mapping) else as_rest_dict(c) for c in changes]
 
+        what = f"the changes of commit {sha}"
+        guard = PageGuard(what, urlsplit(self._settings.organization_url).netloc, PROVIDER)
         while True:
-            page = self._run(f"the changes of commit {sha}", fetch)
+            page = self._run(what, fetch)
             entries += page
             if len(page) < CHANGES_PAGE:
                 break
+            guard.next(str(len(entries)))
         return parsed(f"changes of commit {sha}", lambda: parse_changes(entries))
 
     def _content(self, path: str, sha: str) -> Content:

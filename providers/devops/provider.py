@@ -30,6 +30,7 @@ from providers.devops.sdk import (
 from providers.devops.settings import PROVIDER, DevOpsSettings, parse_settings
 from providers.devops.timeline import BuildStep, parse_timeline
 from providers.errors import BadData, ConfigError, NotFound
+from providers.http_bounds import PageGuard
 from providers.protocols import CommitsProvider, Provider, ProviderContext, ReleasesProvider
 from providers.records import Build, BuildArtifact, Commit, Release, ReleaseTarget
 from providers.redaction import secret_from_env
@@ -138,6 +139,7 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
         """Up to ``top`` items of a list, following the X-MS-ContinuationToken header."""
         items: list[Any] = []
         token: Any = None
+        guard = PageGuard(what, urlsplit(self.settings.organization_url).netloc, PROVIDER)
         while len(items) < top:
             size = min(LIST_PAGE, top - len(items))
 
@@ -150,6 +152,7 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
             items += found
             if not found or not token:
                 break
+            guard.next(str(token))
         return items[:top]
 
     def _definition_id(self, kind: str, name: str | None) -> int | None:
