@@ -6,17 +6,16 @@ searched and indexed, and nothing is written outside the mirror.  Against a real
 from __future__ import annotations
 
 import http.client
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
 from urllib.parse import quote
 
 import pytest
 from azure.storage.blob import BlobServiceClient, ContainerSasPermissions, generate_container_sas
 from azurite import ACCOUNT, KEY, Endpoint, azurite
 from logtree import V1Tree, V2Tree
+from timebox import bounded
 
 from providers.blob.provider import BlobPredictionsProvider
 from providers.local.predictions import LocalPredictionsProvider
@@ -32,7 +31,6 @@ ENV = "MODELTRAIL_TEST_ODD_BLOBS"
 V1_DAY = "sub-1/rg-1/ws-1/churn-svc/churn/3/inputs/2024/05"
 V2_HOUR = "modelDataCollector/churn-ep/blue/model_inputs/2024/05/01"
 SAFE_PATH = "not a safe file path"
-T = TypeVar("T")
 
 # blob name -> (the reported location below the container, the end of the message)
 ODD = {
@@ -58,27 +56,6 @@ ODD = {
         ),
     },
 }
-
-
-def bounded(seconds: float, work: Callable[[], T]) -> T:
-    """``work()``, failing the test if it has not returned within ``seconds``."""
-    outcome: list[Any] = []
-
-    def run() -> None:
-        try:
-            outcome.append((True, work()))
-        except BaseException as exc:
-            outcome.append((False, exc))
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if not outcome:
-        pytest.fail(f"did not finish within {seconds} s")
-    done, value = outcome[0]
-    if not done:
-        raise value
-    return value  # type: ignore[no-any-return]
 
 
 def put_raw(endpoint: Endpoint, container: str, name: str, body: bytes) -> None:

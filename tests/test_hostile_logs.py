@@ -10,13 +10,13 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from logtree import V1Tree, V2Tree, v1_path, v2_path
+from timebox import bounded
 
 from providers.local.predictions import LocalPredictionsProvider
 from providers.predictions import duck
@@ -28,28 +28,6 @@ from providers.records import DataIssue, Prediction
 
 DAY = datetime(2024, 5, 1, tzinfo=UTC)  # long closed
 ROOT = Path(__file__).resolve().parent.parent
-T = TypeVar("T")
-
-
-def bounded(seconds: float, work: Callable[[], T]) -> T:
-    """``work()``, failing the test if it has not returned within ``seconds``."""
-    outcome: list[Any] = []
-
-    def run() -> None:
-        try:
-            outcome.append((True, work()))
-        except BaseException as exc:
-            outcome.append((False, exc))
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if not outcome:
-        pytest.fail(f"did not finish within {seconds} s")
-    done, value = outcome[0]
-    if not done:
-        raise value
-    return value  # type: ignore[no-any-return]
 
 
 def v1_days(root: Path, days: int) -> list[str]:
