@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from providers.demo.workspace import ensure_demo
+from tui.demo.workspace import ensure_demo
 
 HELLO = """
 import sys, time

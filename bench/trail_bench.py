@@ -27,9 +27,9 @@ from cache.proxies import cached_backends
 from cache.settings import CacheSettings
 from providers.backends import Backends, open_backends
 from providers.config import workspace_profile
-from providers.demo.workspace import ensure_demo
 from providers.protocols import CONCERNS
-from providers.trail import TrailResolver
+from providers.trail.resolver import TrailResolver
+from tui.demo.workspace import ensure_demo
 
 DEPENDENT_CALLS = 4
 

@@ -32,7 +32,6 @@ from typing import Any
 
 from platformdirs import user_config_path
 
-from providers.case.settings import case_settings
 from providers.errors import ConfigError
 from providers.protocols import CONCERNS
 
@@ -71,7 +70,7 @@ class Config:
     default_profile: str | None = None
     keys: Mapping[str, str] = field(default_factory=dict)
     cache: Mapping[str, Any] = field(default_factory=dict)
-    case: Mapping[str, Any] = field(default_factory=dict)  # see providers.case.settings
+    case: Mapping[str, Any] = field(default_factory=dict)  # see providers.config
 
     def profile(self, name: str | None) -> Profile:
         """The named profile, else the default, else the only one; ConfigError otherwise."""
@@ -232,3 +231,45 @@ def _contained(settings: Mapping[str, Any], where: str) -> None:
                 f"{where}: {key} = {value!r} leaves the folder it names a place in",
                 hint="give a name inside it, without '..'",
             )
+
+
+# -- the [case] table ---------------------------------------------------------------------
+# [case]
+# # Fields of prediction payloads (inputs and outputs, any depth, any letter case)
+# # masked in every evidence export unless --include-personal-data is given.
+# personal_fields = ["applicant_name", "email", "ssn"]
+
+DEFAULT_PERSONAL_FIELDS = (
+    "name",
+    "applicant_name",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "ssn",
+    "national_id",
+    "date_of_birth",
+    "address",
+    "postcode",
+    "zip_code",
+    "applicant_age",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSettings:
+    """Settings of case files and evidence exports."""
+
+    personal_fields: tuple[str, ...] = DEFAULT_PERSONAL_FIELDS
+
+
+def case_settings(table: Mapping[str, Any] | None, where: str = "[case]") -> CaseSettings:
+    """Validate the ``[case]`` table (missing: the defaults)."""
+    table = table or {}
+    unknown = sorted(set(table) - {"personal_fields"})
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    fields = table.get("personal_fields", DEFAULT_PERSONAL_FIELDS)
+    if not isinstance(fields, list | tuple) or not all(isinstance(f, str) for f in fields):
+        raise ConfigError(f'{where}: personal_fields is a list of field names, e.g. ["email"]')
+    return CaseSettings(tuple(fields))

@@ -8,11 +8,11 @@ from functools import cache
 from pathlib import Path
 
 from providers.backends import open_backends
-from providers.case.model import Bookmark, Case
-from providers.case.snapshot import case_trail, snapshot_of
 from providers.config import workspace_profile
-from providers.demo.workspace import DemoCase
-from providers.trail import TrailResolver
+from providers.trail.resolver import TrailResolver
+from tui.cases.model import Bookmark, Case
+from tui.cases.snapshot import case_trail, snapshot_of
+from tui.demo.workspace import DemoCase
 
 NOW = datetime(2026, 8, 28, 9, 30, tzinfo=UTC)
 NASTY = "<script>alert(1)</script> [link](http://evil.example) ``` `code` *bold* | pipe"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from providers.demo.workspace import DemoCase, ensure_demo
+from tui.demo.workspace import DemoCase, ensure_demo
 
 
 @pytest.fixture(autouse=True)

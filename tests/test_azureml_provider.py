@@ -27,15 +27,15 @@ from fake_azureml import (
 from fake_mlflow import FakeServer, MlflowStore, Reply, make_runs_realistic
 
 from providers.azureml.provider import AzureMLProvider
-from providers.azureml.served import served_by
 from providers.backends import Backends
-from providers.demo.workspace import DemoCase
 from providers.errors import ConfigError, NotFound, Throttled, Unauthorized, Unavailable
 from providers.local.documents import LocalDocumentsProvider
 from providers.protocols import ProviderContext
 from providers.records import Deployment, Endpoint, ModelVersion, Prediction, Source, TrainingRun
 from providers.serialize import from_jsonable, to_jsonable
-from providers.trail import RESOLVED, UNRESOLVED, TrailResolver
+from providers.trail.resolver import RESOLVED, UNRESOLVED, TrailResolver
+from providers.trail.served import served_by
+from tui.demo.workspace import DemoCase
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.fake-aad-token-for-tests"

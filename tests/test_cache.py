@@ -25,7 +25,6 @@ from cache.settings import CacheSettings, cache_settings
 from cache.store import Entry, RecordStore
 from providers.backends import Backends, open_backends
 from providers.config import ConfigError, workspace_profile
-from providers.demo.workspace import DemoCase
 from providers.errors import ProviderError, Unavailable
 from providers.protocols import (
     CONCERNS,
@@ -48,8 +47,9 @@ from providers.records import (
     Release,
     TrainingRun,
 )
-from providers.trail import RESOLVED, UNRESOLVED, TrailResolver
+from providers.trail.resolver import RESOLVED, UNRESOLVED, TrailResolver
 from tui.cli import main
+from tui.demo.workspace import DemoCase
 
 SECRET = "s3cr3t-PAT-do-not-store-9f2c"
 

@@ -14,9 +14,9 @@ from textual.widgets import DataTable, Static
 from cache.open import open_cached
 from cache.proxies import CachedProvider
 from providers.config import workspace_profile
-from providers.demo.workspace import DemoCase
 from providers.errors import Unavailable
 from tui.app import ModeltrailApp
+from tui.demo.workspace import DemoCase
 from tui.launch import build_app
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from case_demo import traced_case
 
-from providers.case.store import CaseStore
-from providers.demo.workspace import DemoCase
+from tui.cases.store import CaseStore
+from tui.demo.workspace import DemoCase
 
 BIN = Path(sys.executable).parent / "modeltrail"
 

@@ -10,13 +10,13 @@ from pathlib import Path
 from consoleapp import settle
 from textual.pilot import Pilot
 
-from providers.case.model import BAD, GOOD, Case
-from providers.case.store import CaseStore
-from providers.case.verify import verify_file
 from providers.config import workspace_profile
-from providers.demo.workspace import DemoCase
 from tui.app import ModeltrailApp
-from tui.caserecorder import CaseRecorder
+from tui.cases.model import BAD, GOOD, Case
+from tui.cases.recorder import CaseRecorder
+from tui.cases.store import CaseStore
+from tui.cases.verify import verify_file
+from tui.demo.workspace import DemoCase
 from tui.launch import build_app
 
 NOTE = "the [b]threshold[/b] change"  # typed text is data, never markup

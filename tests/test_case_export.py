@@ -11,17 +11,16 @@ from pathlib import Path
 import pytest
 from case_demo import NASTY, NOW, traced_case
 
-from providers.case.embed import embedded_text
-from providers.case.evidence import canonical_json, item_sha256
-from providers.case.exports import FORMATS, export_case
-from providers.case.model import Bookmark, Case
-from providers.case.settings import DEFAULT_PERSONAL_FIELDS, CaseSettings, case_settings
-from providers.case.snapshot import snapshot_of
-from providers.case.verify import verify_text
-from providers.config import load_config
-from providers.demo.workspace import DemoCase
+from providers.config import DEFAULT_PERSONAL_FIELDS, CaseSettings, case_settings, load_config
 from providers.errors import BadData, ConfigError
 from providers.records import Commit, FileChange, Person, Prediction, Source
+from tui.cases.embed import embedded_text
+from tui.cases.evidence import canonical_json, item_sha256
+from tui.cases.exports import FORMATS, export_case
+from tui.cases.model import Bookmark, Case
+from tui.cases.snapshot import snapshot_of
+from tui.cases.verify import verify_text
+from tui.demo.workspace import DemoCase
 
 SETTINGS = CaseSettings()
 WHEN = datetime(2026, 8, 27, 14, 0, tzinfo=UTC)

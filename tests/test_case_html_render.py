@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from case_demo import NOW, traced_case
 
-from providers.case.exports import export_case
-from providers.case.settings import CaseSettings
-from providers.demo.workspace import DemoCase, ensure_demo
+from providers.config import CaseSettings
+from tui.cases.exports import export_case
+from tui.demo.workspace import DemoCase, ensure_demo
 
 WINDOW = (1250, 1600)
 

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from case_demo import NOW, traced_case
 
-from providers.case.availability import missing_objects
-from providers.case.model import SCHEMA_VERSION, Case
-from providers.case.snapshot import trail_from_case
-from providers.case.store import CaseStore, check_name, default_cases_dir
 from providers.config import workspace_profile
-from providers.demo.workspace import DemoCase
 from providers.errors import BadData, ConfigError, NotFound, Unavailable
+from tui.cases.availability import missing_objects
+from tui.cases.model import SCHEMA_VERSION, Case
+from tui.cases.snapshot import trail_from_case
+from tui.cases.store import CaseStore, check_name, default_cases_dir
+from tui.demo.workspace import DemoCase
 
 
 def test_round_trip_keeps_every_field_and_the_typed_trail(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from providers.demo.workspace import DemoCase
+from tui.demo.workspace import DemoCase
 
 BIN = Path(sys.executable).parent / "modeltrail"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from logtree import V2Tree
 
-from providers.case.exports import export_case, write_report
-from providers.case.model import Case
-from providers.case.settings import CaseSettings
+from providers.config import CaseSettings
+from tui.cases.exports import export_case, write_report
+from tui.cases.model import Case
 from tui.cli import main
 
 HOSTILE = "\x1b]0;owned\x07\x1b[2J\x9b31m\u202egnp.exe\ud800"

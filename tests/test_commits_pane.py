@@ -20,7 +20,7 @@ from providers.errors import NotFound, Unavailable
 from providers.git.provider import GitCommitsProvider
 from providers.protocols import CommitsProvider
 from providers.records import Commit, FileChange, Person
-from providers.trail import Hop, Trail
+from providers.trail.resolver import Hop, Trail
 from tui import commitview
 from tui.commitview import Marks
 from tui.history import Location

@@ -10,12 +10,12 @@ from pathlib import Path
 from consoleapp import demo_app, settle
 
 from providers.backends import Backends
-from providers.demo.workspace import DemoCase
 from providers.errors import ProviderError, Throttled, Unauthorized, Unavailable
 from providers.local.predictions import LocalPredictionsProvider
 from providers.protocols import PredictionPage, PredictionsProvider
 from providers.query import PredictionQuery
 from tui.app import ModeltrailApp
+from tui.demo.workspace import DemoCase
 from tui.session import Session
 
 

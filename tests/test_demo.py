@@ -6,7 +6,7 @@ import dataclasses
 import subprocess
 from pathlib import Path
 
-from providers.demo.workspace import DemoCase, generate_demo, load_case
+from tui.demo.workspace import DemoCase, generate_demo, load_case
 
 
 def git(repo: Path, *args: str) -> str:

@@ -14,11 +14,11 @@ from fake_devops import FakeDevOps
 
 from providers.backends import Backends, open_backends
 from providers.config import workspace_profile
-from providers.demo.workspace import DemoCase
 from providers.devops.provider import AzureDevOpsProvider
 from providers.devops.settings import parse_settings
 from providers.records import Commit
-from providers.trail import TrailResolver
+from providers.trail.resolver import TrailResolver
+from tui.demo.workspace import DemoCase
 
 
 @pytest.fixture(scope="module")

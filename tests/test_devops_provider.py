@@ -46,7 +46,7 @@ from providers.git.provider import GitCommitsProvider
 from providers.protocols import ProviderContext
 from providers.records import Build, Commit, Release
 from providers.serialize import from_jsonable, to_jsonable
-from providers.trail import RESOLVED, TrailResolver
+from providers.trail.resolver import RESOLVED, TrailResolver
 
 ROOT = Path(__file__).resolve().parent.parent
 PAT = "fake-pat-do-not-log"

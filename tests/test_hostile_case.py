@@ -18,16 +18,15 @@ from consoleapp import settle
 from logtree import V2Tree
 from textual.pilot import Pilot
 
-from providers.case.exports import FORMATS, SUFFIX, export_case, write_report
-from providers.case.model import Case
-from providers.case.settings import CaseSettings
-from providers.case.store import CaseStore
-from providers.case.verify import verify_file
-from providers.config import Profile, ProviderSpec
+from providers.config import CaseSettings, Profile, ProviderSpec
 from providers.local.predictions import LocalPredictionsProvider
 from providers.records import Prediction
 from tui.app import ModeltrailApp
-from tui.caserecorder import CaseRecorder
+from tui.cases.exports import FORMATS, SUFFIX, export_case, write_report
+from tui.cases.model import Case
+from tui.cases.recorder import CaseRecorder
+from tui.cases.store import CaseStore
+from tui.cases.verify import verify_file
 from tui.launch import build_app
 
 ROOT = Path(__file__).resolve().parents[1]

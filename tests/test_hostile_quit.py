@@ -23,7 +23,7 @@ from pathlib import Path
 
 from faultserver import FaultServer, trickle
 
-from providers.demo.workspace import DemoCase
+from tui.demo.workspace import DemoCase
 
 STUCK_FOR = 40.0  # how long the server trickles, and the request's deadline
 QUIT_WITHIN = 6.0

@@ -32,16 +32,16 @@ from fake_devops import FakeDevOps
 from fake_mlflow import FakeServer, MlflowStore, Reply, make_runs_realistic
 
 from cache.open import open_cached
-from providers.case.model import Case
-from providers.case.store import CaseStore
 from providers.config import load_config
-from providers.demo.workspace import DemoCase
 from providers.devops.provider import AzureDevOpsProvider
 from providers.errors import ProviderError
 from providers.protocols import ProviderContext
 from providers.redaction import SECRET, redact, remember_secret
-from providers.trail import TrailResolver
-from tui.caserecorder import CaseRecorder
+from providers.trail.resolver import TrailResolver
+from tui.cases.model import Case
+from tui.cases.recorder import CaseRecorder
+from tui.cases.store import CaseStore
+from tui.demo.workspace import DemoCase
 
 TOKEN = "echoed-t0ken-9f8e7d6c5b4a3210"
 SAS = "sv=2024-08-04&sr=c&sp=rl&se=2030-01-01T00%3A00%3A00Z&sig=S1gnatureB4se64Value%2Bx%3D"

@@ -21,15 +21,25 @@ def _modules_after(code: str) -> set[str]:
     return set(json.loads(out.splitlines()[-1]))
 
 
-def test_providers_and_cache_never_import_textual_or_tui() -> None:
+# The headless packages: never Textual, and of the console only what is headless too.
+HEADLESS = ("providers", "cache", "tui/cases", "tui/demo")
+HEADLESS_TUI = ("tui.cases", "tui.demo", "tui.history")
+
+
+def test_headless_packages_never_import_textual_or_the_console() -> None:
     packages = sorted(
         str(p.relative_to(ROOT).with_suffix("")).replace("/", ".").removesuffix(".__init__")
-        for top in ("providers", "cache")
+        for top in HEADLESS
         for p in (ROOT / top).rglob("*.py")
     )
     loaded = _modules_after("\n".join(f"import {m}" for m in packages))
-    leaked = {m for m in loaded if m.split(".")[0] in {"textual", "tui"}}
-    assert not leaked, f"providers/cache import UI modules: {sorted(leaked)[:5]}"
+    leaked = {
+        m
+        for m in loaded
+        if m.split(".")[0] == "textual"
+        or (m.startswith("tui.") and not m.startswith(HEADLESS_TUI))
+    }
+    assert not leaked, f"headless packages import UI modules: {sorted(leaked)[:5]}"
 
 
 def test_our_top_level_packages_come_from_this_repository() -> None:

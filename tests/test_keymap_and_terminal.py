@@ -11,7 +11,7 @@ from consoleapp import settle
 from textual.widgets import ContentSwitcher
 
 from providers.config import load_config, workspace_profile
-from providers.demo.workspace import DemoCase
+from tui.demo.workspace import DemoCase
 from tui.launch import build_app, tune_for_terminal
 
 

@@ -15,12 +15,12 @@ from textual.pilot import Pilot
 from textual.widgets import ContentSwitcher, DataTable, Static
 
 from providers.backends import Backends
-from providers.demo.workspace import DemoCase
 from providers.errors import BadData, NotFound
 from providers.local.documents import LocalDocumentsProvider
 from providers.protocols import ModelsProvider
 from providers.records import ModelVersion, TrainingRun
-from providers.trail import RESOLVED, Hop, Trail
+from providers.trail.resolver import RESOLVED, Hop, Trail
+from tui.demo.workspace import DemoCase
 from tui.history import Location
 from tui.panes.models import ModelsPane
 from tui.session import Session

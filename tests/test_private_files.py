@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from providers.blob.mirror import BlobState, Mirror
-from providers.demo.workspace import DemoCase
 from providers.predictions.duck import DuckSearch
 from providers.predictions.store import LocalFolderStore
 from providers.private import NotPrivate, private_dir
 from tui.cli import main
+from tui.demo.workspace import DemoCase
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,7 +9,7 @@ import pytest
 from consoleapp import demo_app, quiet
 from textual.pilot import Pilot
 
-from providers.demo.workspace import DemoCase
+from tui.demo.workspace import DemoCase
 
 PANE_KEYS = {"predictions": "1", "deployments": "2", "models": "3", "releases": "4", "commits": "5"}
 

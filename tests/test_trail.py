@@ -14,9 +14,9 @@ import pytest
 
 from providers.backends import Backends, open_backends
 from providers.config import Profile, ProviderSpec, workspace_profile
-from providers.demo.workspace import DemoCase
 from providers.errors import Ambiguous, NotFound
-from providers.trail import HOP_KINDS, RESOLVED, UNCERTAIN, UNRESOLVED, TrailResolver
+from providers.trail.resolver import HOP_KINDS, RESOLVED, UNCERTAIN, UNRESOLVED, TrailResolver
+from tui.demo.workspace import DemoCase
 
 
 def backends_for(workspace: Path, **overrides: ProviderSpec) -> Backends:

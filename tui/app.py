@@ -17,7 +17,7 @@ from textual.widgets import ContentSwitcher, Footer, Static
 
 from cache.context import Observation
 from providers.records import Prediction
-from providers.trail import Trail
+from providers.trail.resolver import Trail
 from tui.breadcrumb import PANE_OF_HOP, TrailBar
 from tui.casecontrol import CaseControl
 from tui.commands import ConsoleCommands

@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from providers.trail import RESOLVED, UNCERTAIN, Trail
+from providers.trail.resolver import RESOLVED, UNCERTAIN, Trail
 from tui.plain import safe_text
 
 PANE_OF_HOP = {

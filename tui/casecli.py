@@ -11,13 +11,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from providers.case.exports import SUFFIX, export_case, write_report
-from providers.case.model import Case
-from providers.case.settings import case_settings
-from providers.case.store import CaseStore
-from providers.case.verify import verify_file
-from providers.config import Config, Profile, workspace_profile
+from providers.config import Config, Profile, case_settings, workspace_profile
 from providers.errors import ProviderError
+from tui.cases.exports import SUFFIX, export_case, write_report
+from tui.cases.model import Case
+from tui.cases.store import CaseStore
+from tui.cases.verify import verify_file
 from tui.launch import workspace_of
 from tui.plain import echo
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from providers.case.availability import Missing, missing_objects
-from providers.case.model import BAD, GOOD, Case, utc_now
-from providers.case.snapshot import trail_from_case
 from providers.errors import ProviderError
-from providers.trail import Trail
+from providers.trail.resolver import Trail
 from tui.caseexport import FormatChoice
 from tui.caseobjects import Fetched, Target, current_target
-from tui.caserecorder import CaseRecorder, history_of
+from tui.cases.availability import Missing, missing_objects
+from tui.cases.model import BAD, GOOD, Case, utc_now
+from tui.cases.recorder import CaseRecorder, history_of
+from tui.cases.snapshot import trail_from_case
 from tui.history import Location
 from tui.notemodal import NoteModal
 from tui.plain import safe_text

@@ -23,7 +23,7 @@ from tui.plain import echo
 from tui.report import commit_text, trail_text
 
 if TYPE_CHECKING:
-    from providers.case.model import Case
+    from tui.cases.model import Case
 
 EXIT_USAGE = 2
 
@@ -158,7 +158,7 @@ def _profile(args: argparse.Namespace) -> Profile:
         return workspace_profile(args.workspace)
     config = _config(args)
     if args.profile is None and config.default_profile is None and not config.profiles:
-        from providers.demo.workspace import default_demo_path, load_case  # noqa: PLC0415
+        from tui.demo.workspace import default_demo_path, load_case  # noqa: PLC0415
 
         demo = default_demo_path()
         if load_case(demo) is not None:
@@ -193,7 +193,7 @@ def _open(args: argparse.Namespace) -> Backends:
 
 
 def _trace(args: argparse.Namespace) -> int:
-    from providers.trail import TrailResolver  # noqa: PLC0415
+    from providers.trail.resolver import TrailResolver  # noqa: PLC0415
 
     backends = _open(args)
     try:
@@ -249,7 +249,7 @@ def _walk(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from providers.demo.workspace import (  # noqa: PLC0415
+    from tui.demo.workspace import (  # noqa: PLC0415
         default_demo_path,
         ensure_demo,
         generate_demo,
@@ -285,7 +285,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _screenshots(args: argparse.Namespace) -> int:
-    from providers.demo.workspace import default_demo_path, ensure_demo  # noqa: PLC0415
+    from tui.demo.workspace import default_demo_path, ensure_demo  # noqa: PLC0415
     from tui.screenshots import main as take  # noqa: PLC0415
 
     path = (args.path or default_demo_path()).expanduser().resolve()
@@ -345,9 +345,9 @@ def _run_app(
     tune_for_terminal()
     recorder = None
     if case is not None:
-        from providers.case.settings import case_settings  # noqa: PLC0415
-        from providers.case.store import CaseStore  # noqa: PLC0415
-        from tui.caserecorder import CaseRecorder  # noqa: PLC0415
+        from providers.config import case_settings  # noqa: PLC0415
+        from tui.cases.recorder import CaseRecorder  # noqa: PLC0415
+        from tui.cases.store import CaseStore  # noqa: PLC0415
 
         recorder = CaseRecorder(CaseStore(), case, case_settings(_config(args).case))
     app = build_app(

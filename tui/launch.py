@@ -11,7 +11,7 @@ from providers.config import Profile, workspace_profile
 
 if TYPE_CHECKING:
     from tui.app import ModeltrailApp
-    from tui.caserecorder import CaseRecorder
+    from tui.cases.recorder import CaseRecorder
 
 
 def tune_for_terminal(environ: Mapping[str, str] | None = None) -> None:
@@ -44,7 +44,7 @@ def build_app(
     ``cache`` and ``case_table`` are the config file's ``[cache]`` and ``[case]`` tables;
     ``case`` is a case to restore (panes, trail, history) and record into.
     """
-    from providers.case.settings import case_settings  # noqa: PLC0415
+    from providers.config import case_settings  # noqa: PLC0415
     from tui.app import ModeltrailApp  # noqa: PLC0415 - Textual loads only when the app runs
     from tui.session import Session  # noqa: PLC0415
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from providers.records import Commit, FileChange
-from providers.trail import RESOLVED, UNCERTAIN, Trail
+from providers.trail.resolver import RESOLVED, UNCERTAIN, Trail
 from tui.plain import safe_text
 
 MARKS = {RESOLVED: "✓", UNCERTAIN: "~", "unresolved": "✗"}

@@ -12,8 +12,8 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from providers.config import workspace_profile
-from providers.demo.workspace import DemoCase
 from tui.app import PANES, ModeltrailApp
+from tui.demo.workspace import DemoCase
 from tui.launch import build_app
 
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 from cache.layer import ProviderCache
 from providers.backends import Backends
-from providers.case.settings import CaseSettings
-from providers.case.store import CaseStore
-from providers.trail import Trail, TrailResolver
-from tui.caserecorder import CaseRecorder
+from providers.config import CaseSettings
+from providers.trail.resolver import Trail, TrailResolver
+from tui.cases.recorder import CaseRecorder
+from tui.cases.store import CaseStore
 from tui.history import History
 
 

@@ -14,7 +14,7 @@ from textual.widgets import ContentSwitcher, Static
 from cache.context import REFRESH, STALE_OK, VERIFY, Observation, using
 from providers.errors import NotFound, ProviderError, Throttled
 from providers.redaction import redact
-from providers.trail import Trail
+from providers.trail.resolver import Trail
 from tui.history import Location
 from tui.plain import safe_text
 

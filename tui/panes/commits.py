@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from providers.protocols import CommitsProvider
 from providers.records import Commit
-from providers.trail import Trail
+from providers.trail.resolver import Trail
 from tui.commitview import (
     BAD,
     GOOD,

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from providers.records import Deployment, Endpoint
-from providers.trail import Trail
+from providers.trail.resolver import Trail
 from tui.history import Location
 from tui.panes.base import Pane
 from tui.plain import safe_text

@@ -22,7 +22,7 @@ from textual.widgets import ContentSwitcher, DataTable, Static
 
 from providers.protocols import ModelsProvider
 from providers.records import ConfusionCounts, Curve, ModelVersion, TrainingRun
-from providers.trail import Trail
+from providers.trail.resolver import Trail
 from tui.compare import CompareRow, Side, compare, format_delta, format_value
 from tui.history import Location
 from tui.panes.base import Pane

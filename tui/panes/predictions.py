@@ -24,7 +24,7 @@ from providers.protocols import PredictionPage
 from providers.query import parse_query
 from providers.records import Prediction
 from providers.serialize import to_jsonable
-from providers.trail import Trail
+from providers.trail.resolver import Trail
 from tui.history import Location
 from tui.panes.base import Pane
 from tui.plain import safe_text

@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Input, Log, Static
 
 from providers.records import Build, Release, ReleaseTask
-from providers.trail import Trail
+from providers.trail.resolver import Trail
 from tui.history import Location
 from tui.panes.base import Pane
 from tui.plain import safe_text

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from providers.case.model import Bookmark, Case, Snapshot
-from providers.case.redact import mask_prediction, scrub_secrets
 from providers.safetext import json_text
+from tui.cases.model import Bookmark, Case, Snapshot
+from tui.cases.redact import mask_prediction, scrub_secrets
 
 FORMAT = "modeltrail-evidence"
 FORMAT_VERSION = 1

@@ -6,15 +6,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from providers.case.atomic import write_atomic
-from providers.case.evidence import Redaction, build_evidence
-from providers.case.layout import Segment
-from providers.case.model import Case, utc_now
-from providers.case.report_html import html_segments
-from providers.case.report_markdown import markdown_segments
-from providers.case.settings import CaseSettings
+from providers.config import CaseSettings
 from providers.errors import Unavailable
 from providers.safetext import json_text
+from tui.cases.atomic import write_atomic
+from tui.cases.evidence import Redaction, build_evidence
+from tui.cases.layout import Segment
+from tui.cases.model import Case, utc_now
+from tui.cases.report_html import html_segments
+from tui.cases.report_markdown import markdown_segments
 
 FORMATS = ("md", "json", "html")
 SUFFIX = {"md": ".md", "json": ".json", "html": ".html"}

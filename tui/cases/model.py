@@ -1,6 +1,6 @@
 """The case records: what an investigation saw, marked and wrote down.
 
-A case file is the JSON of :class:`Case` (see :mod:`providers.case.codec`)::
+A case file is the JSON of :class:`Case` (see :mod:`tui.cases.codec`)::
 
     {
       "schema_version": 1,

@@ -7,8 +7,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from providers.case.embed import html_block
-from providers.case.layout import (
+from tui.cases.embed import html_block
+from tui.cases.layout import (
     STATUS_MARK,
     Segment,
     diff_of,

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from providers.case.model import CaseHop, CaseTrail, Snapshot
-from providers.case.redact import scrub_secrets
 from providers.errors import BadData
 from providers.records import (
     Build,
@@ -21,7 +19,9 @@ from providers.records import (
     TrainingRun,
 )
 from providers.serialize import from_jsonable, to_jsonable
-from providers.trail import Hop, Trail
+from providers.trail.resolver import Hop, Trail
+from tui.cases.model import CaseHop, CaseTrail, Snapshot
+from tui.cases.redact import scrub_secrets
 
 RECORD_TYPES: dict[str, type[Any]] = {
     cls.__name__: cls

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from platformdirs import user_data_path
 
-from providers.case.atomic import write_atomic
-from providers.case.codec import decode_case, encode_case
-from providers.case.model import Case
 from providers.errors import ConfigError, NotFound, ProviderError, Unavailable
 from providers.private import private_dir
+from tui.cases.atomic import write_atomic
+from tui.cases.codec import decode_case, encode_case
+from tui.cases.model import Case
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from providers.case.embed import embedded_text
-from providers.case.evidence import FORMAT, FORMAT_VERSION, item_sha256, manifest_sha256, sha256_of
-from providers.case.exports import report_segments
 from providers.errors import BadData, NotFound
+from tui.cases.embed import embedded_text
+from tui.cases.evidence import FORMAT, FORMAT_VERSION, item_sha256, manifest_sha256, sha256_of
+from tui.cases.exports import report_segments
 
 _SEGMENT_NAMES = {
     "header": "the case header (report text)",

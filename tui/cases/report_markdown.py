@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from providers.case.embed import markdown_block
-from providers.case.layout import (
+from tui.cases.embed import markdown_block
+from tui.cases.layout import (
     STATUS_MARK,
     Segment,
     diff_of,

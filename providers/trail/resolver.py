@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
-from providers.azureml.served import ServedBy, served_by
 from providers.backends import Backends
 from providers.errors import Ambiguous, NotFound, ProviderError
 from providers.records import (
@@ -29,6 +28,7 @@ from providers.records import (
     TrainingRun,
 )
 from providers.redaction import redact
+from providers.trail.served import ServedBy, served_by
 
 HOP_KINDS = ("prediction", "deployment", "model", "run", "release", "build", "data", "commit")
 RUN_COMMIT_TAGS = ("mlflow.source.git.commit", "git_commit")

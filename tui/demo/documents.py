@@ -10,8 +10,8 @@ from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
-from providers.demo.repo import RepoResult
-from providers.demo.scenario import (
+from tui.demo.repo import RepoResult
+from tui.demo.scenario import (
     ACR,
     AUTHORS,
     ENDPOINT_KINDS,

@@ -9,11 +9,11 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-from providers.case.model import SCHEMA_VERSION, Case
 from providers.errors import BadData
 from providers.redaction import redact_strings
 from providers.safetext import json_text
 from providers.serialize import from_jsonable, to_jsonable
+from tui.cases.model import SCHEMA_VERSION, Case
 
 LEFT_AS_IS = "the file was left as it is"
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from providers.demo import files
-from providers.demo.scenario import AUTHORS, FIX_AT, HISTORY_END, HISTORY_START, SUSPICIOUS_AT
+from tui.demo import files
+from tui.demo.scenario import AUTHORS, FIX_AT, HISTORY_END, HISTORY_START, SUSPICIOUS_AT
 
 MERGER = ("Azure DevOps", "devops@contoso-bank.example")
 

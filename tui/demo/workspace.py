@@ -21,10 +21,10 @@ from pathlib import Path
 
 from platformdirs import user_data_path
 
-from providers.demo.documents import nightly_builds, write_documents
-from providers.demo.logs import write_logs
-from providers.demo.repo import generate_repo
-from providers.demo.scenario import CASE_APPLICATION, CASE_QUESTION, CASE_TIME, data_snapshot
+from tui.demo.documents import nightly_builds, write_documents
+from tui.demo.logs import write_logs
+from tui.demo.repo import generate_repo
+from tui.demo.scenario import CASE_APPLICATION, CASE_QUESTION, CASE_TIME, data_snapshot
 
 GENERATOR_VERSION = 1
 SEED = 20260827

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from providers.demo.scenario import (
+from tui.demo.scenario import (
     CASE_APPLICATION,
     CASE_TIME,
     MODEL,

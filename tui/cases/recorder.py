@@ -1,6 +1,6 @@
 """The case being investigated in the console: every change is applied and saved at once.
 
-No Textual here.  Saving is atomic (see :mod:`providers.case.store`).  A change that
+No Textual here.  Saving is atomic (see :mod:`tui.cases.store`).  A change that
 cannot be written at all (BadData) is refused and the case stays as it was.  When writing
 fails (Unavailable: disk full, folder unwritable) a recorded change (trail, objects
 opened, console, marks) stays in memory and is saved with the next change, while a typed
@@ -14,14 +14,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from providers.case.codec import encode_case
-from providers.case.exports import SUFFIX, export_case, write_report
-from providers.case.model import Bookmark, Case, ConsoleState, LookedAt, Place, utc_now
-from providers.case.settings import CaseSettings
-from providers.case.snapshot import case_trail, snapshot_of
-from providers.case.store import CaseStore
+from providers.config import CaseSettings
 from providers.errors import Unavailable
-from providers.trail import Trail
+from providers.trail.resolver import Trail
+from tui.cases.codec import encode_case
+from tui.cases.exports import SUFFIX, export_case, write_report
+from tui.cases.model import Bookmark, Case, ConsoleState, LookedAt, Place, utc_now
+from tui.cases.snapshot import case_trail, snapshot_of
+from tui.cases.store import CaseStore
 from tui.history import History, Location
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from providers.backends import Backends
-from providers.case.model import Case, Snapshot
 from providers.errors import NotFound, ProviderError
+from tui.cases.model import Case, Snapshot
 
 # The concern that serves each kind of object, and how to fetch one from its record.
 _FETCH: dict[str, tuple[str, Callable[[Any, dict[str, Any]], object]]] = {
