@@ -1,15 +1,18 @@
 """Providers behind the cache: one proxy class per concern, combined per provider.
 
-A proxy implements the concern's interface by asking :class:`~cache.layer.ProviderCache`
-with the right kind, settledness rule and record type; anything else (attributes a
-pane may read) is passed through to the provider unchanged.
+Each proxy method is one line of a table: :func:`_fetched` or :func:`_paged` builds it
+from the concern's own method, the record kind, the type to rebuild from JSON, the words
+naming the object (``str.format`` over the call's arguments) and the settledness rule.
+The call goes to the wrapped provider through :class:`~cache.layer.ProviderCache`;
+anything else (attributes a pane may read) is passed through to the provider unchanged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import inspect
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
-from typing import Any, Self
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 from cache.layer import ProviderCache
 from cache.policy import (
@@ -32,7 +35,6 @@ from providers.protocols import (
     ProviderContext,
     ReleasesProvider,
 )
-from providers.query import PredictionQuery
 from providers.records import (
     Build,
     Commit,
@@ -42,6 +44,10 @@ from providers.records import (
     Release,
     TrainingRun,
 )
+
+C = TypeVar("C")
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def _always(_answer: object) -> bool:
@@ -76,251 +82,177 @@ class CachedProvider(Provider):
         return getattr(self.inner, name)
 
 
+def _asked(
+    proxy: object,
+    method: Callable[..., T],
+    signature: inspect.Signature,
+    what: str,
+    args: Any,
+    kwargs: Any,
+) -> tuple[ProviderCache, Provider, Callable[[], T], dict[str, Any]]:
+    """The cache, the wrapped provider, its call and the key words of the cache's ask:
+    the method's name, its arguments in the signature's order with the defaults filled in
+    (the cache key's) and ``what`` formatted with them."""
+    assert isinstance(proxy, CachedProvider)
+    bound = signature.bind(proxy, *args, **kwargs)
+    bound.apply_defaults()
+    inner: Callable[..., T] = getattr(proxy.inner, method.__name__)
+    values = tuple(bound.arguments.values())[1:]
+    ask = {"method": method.__name__, "args": values, "what": what.format(*values)}
+    return proxy.cache, proxy.inner, lambda: inner(*bound.args[1:], **bound.kwargs), ask
+
+
+def _fetched(
+    method: Callable[Concatenate[C, P], T],
+    kind: str,
+    result: Any,
+    what: str,
+    settled: Callable[[T], bool] = _never,
+) -> Callable[Concatenate[C, P], T]:
+    """A proxy method asking the cache for ``method``'s answer (``result`` the type to
+    rebuild; ``what``, formatted with the arguments, names it; ``settled(answer)`` says
+    whether it can never change)."""
+
+    signature = inspect.signature(method)
+
+    def proxy(self: C, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        cache, inner, call, ask = _asked(self, method, signature, what, args, kwargs)
+        return cache.fetch(inner, call, kind=kind, result=result, settled=settled, **ask)
+
+    proxy.__name__ = proxy.__qualname__ = method.__name__
+    return proxy
+
+
+def _paged(
+    method: Callable[Concatenate[C, P], Iterator[T]],
+    kind: str,
+    result: Any,
+    what: str,
+    settled: Callable[..., bool],
+    max_pages: int = 10,
+) -> Callable[Concatenate[C, P], Iterator[T]]:
+    """A proxy method streaming ``method``'s pages through the cache; ``settled(*args)``
+    says whether the pages can never change."""
+
+    signature = inspect.signature(method)
+
+    def proxy(self: C, /, *args: P.args, **kwargs: P.kwargs) -> Iterator[T]:
+        cache, inner, call, ask = _asked(self, method, signature, what, args, kwargs)
+        done = settled(*ask["args"])
+        return cache.pages(
+            inner, call, kind=kind, result=result, settled=done, max_pages=max_pages, **ask
+        )
+
+    proxy.__name__ = proxy.__qualname__ = method.__name__
+    return proxy
+
+
+def _range_settled(old: str, new: str, _page_size: int) -> bool:
+    return is_full_sha(old) and is_full_sha(new)
+
+
 class CachedPredictions(CachedProvider, PredictionsProvider):
     """Predictions: closed days are cached for good, today's answers for the TTL."""
 
-    def find(self, request_id: str) -> PredictionPage:
-        inner: PredictionsProvider = self.inner  # type: ignore[assignment]
-        return self.cache.fetch(
-            self.inner,
-            lambda: inner.find(request_id),
-            kind="prediction",
-            method="find",
-            args=(request_id,),
-            result=PredictionPage,
-            settled=page_closed,
-            what=f"request {request_id}",
-        )
-
-    def search(self, query: PredictionQuery) -> Iterator[PredictionPage]:
-        inner: PredictionsProvider = self.inner  # type: ignore[assignment]
-        return self.cache.pages(
-            self.inner,
-            lambda: inner.search(query),
-            kind="search",
-            method="search",
-            args=(query,),
-            result=PredictionPage,
-            settled=query_closed(query),
-            what="the prediction search",
-            max_pages=5,
-        )
+    find = _fetched(
+        PredictionsProvider.find, "prediction", PredictionPage, "request {0}", page_closed
+    )
+    search = _paged(
+        PredictionsProvider.search,
+        "search",
+        PredictionPage,
+        "the prediction search",
+        query_closed,
+        max_pages=5,
+    )
 
 
 class CachedDeployments(CachedProvider, DeploymentsProvider):
     """Endpoints and deployments change (traffic, image): cached for the TTL only."""
 
-    def list_endpoints(self) -> list[Endpoint]:
-        inner: DeploymentsProvider = self.inner  # type: ignore[assignment]
-        return self.cache.fetch(
-            self.inner,
-            inner.list_endpoints,
-            kind="endpoints",
-            method="list_endpoints",
-            args=(),
-            result=list[Endpoint],
-            settled=_never,
-            what="the endpoint list",
-        )
-
-    def list_deployments(self, endpoint: str) -> list[Deployment]:
-        inner: DeploymentsProvider = self.inner  # type: ignore[assignment]
-        return self.cache.fetch(
-            self.inner,
-            lambda: inner.list_deployments(endpoint),
-            kind="deployments",
-            method="list_deployments",
-            args=(endpoint,),
-            result=list[Deployment],
-            settled=_never,
-            what=f"the deployments of {endpoint}",
-        )
-
-    def get_deployment(self, endpoint: str, name: str) -> Deployment:
-        inner: DeploymentsProvider = self.inner  # type: ignore[assignment]
-        return self.cache.fetch(
-            self.inner,
-            lambda: inner.get_deployment(endpoint, name),
-            kind="deployment",
-            method="get_deployment",
-            args=(endpoint, name),
-            result=Deployment,
-            settled=_never,
-            what=f"deployment {endpoint}/{name}",
-        )
+    list_endpoints = _fetched(
+        DeploymentsProvider.list_endpoints, "endpoints", list[Endpoint], "the endpoint list"
+    )
+    list_deployments = _fetched(
+        DeploymentsProvider.list_deployments,
+        "deployments",
+        list[Deployment],
+        "the deployments of {0}",
+    )
+    get_deployment = _fetched(
+        DeploymentsProvider.get_deployment, "deployment", Deployment, "deployment {0}/{1}"
+    )
 
 
 class CachedModels(CachedProvider, ModelsProvider):
     """Model versions are immutable; a run is once it has ended; listings use the TTL."""
 
-    def list_models(self) -> list[str]:
-        inner: ModelsProvider = self.inner  # type: ignore[assignment]
-        return self.cache.fetch(
-            self.inner,
-            inner.list_models,
-            kind="models",
-            method="list_models",
-            args=(),
-            result=list[str],
-            settled=_never,
-            what="the model list",
-        )
-
-    def list_versions(self, name: str) -> list[ModelVersion]:
-        inner: ModelsProvider = self.inner  # type: ignore[assignment]
-        return self.cache.fetch(
-            self.inner,
-            lambda: inner.list_versions(name),
-            kind="model-versions",
-            method="list_versions",
-            args=(name,),
-            result=list[ModelVersion],
-            settled=_never,
-            what=f"the versions of model {name}",
-        )
-
-    def get_version(self, name: str, version: str) -> ModelVersion:
-        inner: ModelsProvider = self.inner  # type: ignore[assignment]
-        return self.cache.fetch(
-            self.inner,
-            lambda: inner.get_version(name, version),
-            kind="model-version",
-            method="get_version",
-            args=(name, version),
-            result=ModelVersion,
-            settled=_always,
-            what=f"model {name}:{version}",
-        )
-
-    def get_run(self, run_id: str) -> TrainingRun:
-        inner: ModelsProvider = self.inner  # type: ignore[assignment]
-        return self.cache.fetch(
-            self.inner,
-            lambda: inner.get_run(run_id),
-            kind="run",
-            method="get_run",
-            args=(run_id,),
-            result=TrainingRun,
-            settled=run_settled,
-            what=f"run {run_id}",
-        )
+    list_models = _fetched(ModelsProvider.list_models, "models", list[str], "the model list")
+    list_versions = _fetched(
+        ModelsProvider.list_versions,
+        "model-versions",
+        list[ModelVersion],
+        "the versions of model {0}",
+    )
+    get_version = _fetched(
+        ModelsProvider.get_version, "model-version", ModelVersion, "model {0}:{1}", _always
+    )
+    get_run = _fetched(ModelsProvider.get_run, "run", TrainingRun, "run {0}", run_settled)
 
 
 class CachedReleases(CachedProvider, ReleasesProvider):
     """Settled releases, completed builds and their task logs are cached for good."""
 
-    def list_releases(self, top: int = 100) -> list[Release]:
-        inner: ReleasesProvider = self.inner  # type: ignore[assignment]
-        return self.cache.fetch(
-            self.inner,
-            lambda: inner.list_releases(top=top),
-            kind="releases",
-            method="list_releases",
-            args=(top,),
-            result=list[Release],
-            settled=_never,
-            what="the release list",
-        )
-
-    def get_release(self, release_id: int) -> Release:
-        inner: ReleasesProvider = self.inner  # type: ignore[assignment]
-        return self.cache.fetch(
-            self.inner,
-            lambda: inner.get_release(release_id),
-            kind="release",
-            method="get_release",
-            args=(release_id,),
-            result=Release,
-            settled=release_settled,
-            what=f"release {release_id}",
-        )
-
-    def list_builds(self, top: int = 100) -> list[Build]:
-        inner: ReleasesProvider = self.inner  # type: ignore[assignment]
-        return self.cache.fetch(
-            self.inner,
-            lambda: inner.list_builds(top=top),
-            kind="builds",
-            method="list_builds",
-            args=(top,),
-            result=list[Build],
-            settled=_never,
-            what="the build list",
-        )
-
-    def get_build(self, build_id: int) -> Build:
-        inner: ReleasesProvider = self.inner  # type: ignore[assignment]
-        return self.cache.fetch(
-            self.inner,
-            lambda: inner.get_build(build_id),
-            kind="build",
-            method="get_build",
-            args=(build_id,),
-            result=Build,
-            settled=build_settled,
-            what=f"build {build_id}",
-        )
+    list_releases = _fetched(
+        ReleasesProvider.list_releases, "releases", list[Release], "the release list"
+    )
+    get_release = _fetched(
+        ReleasesProvider.get_release, "release", Release, "release {0}", release_settled
+    )
+    list_builds = _fetched(ReleasesProvider.list_builds, "builds", list[Build], "the build list")
+    get_build = _fetched(ReleasesProvider.get_build, "build", Build, "build {0}", build_settled)
 
     def get_task_log(self, release_id: int, env_id: int, phase_id: int, task_id: int) -> str:
-        inner: ReleasesProvider = self.inner  # type: ignore[assignment]
+        """A task's log, cached for good once its release is settled."""
         release = self.get_release(release_id)
-        return self.cache.fetch(
-            self.inner,
-            lambda: inner.get_task_log(release_id, env_id, phase_id, task_id),
-            kind="task-log",
-            method="get_task_log",
-            args=(release_id, env_id, phase_id, task_id),
-            result=str,
-            settled=lambda _log: release_settled(release),
-            what=f"the log of task {task_id} of release {release_id}",
+        log = _fetched(
+            ReleasesProvider.get_task_log,
+            "task-log",
+            str,
+            "the log of task {3} of release {0}",
+            lambda _log: release_settled(release),
         )
+        return log(self, release_id, env_id, phase_id, task_id)
 
 
 class CachedCommits(CachedProvider, CommitsProvider):
     """A commit named by its sha never changes; histories from a full sha neither."""
 
     def get_commit(self, sha: str, *, with_diff: bool = True) -> Commit:
-        inner: CommitsProvider = self.inner  # type: ignore[assignment]
-        return self.cache.fetch(
-            self.inner,
-            lambda: inner.get_commit(sha, with_diff=with_diff),
-            kind="commit",
-            method="get_commit",
-            args=(sha, with_diff),
-            result=Commit,
-            settled=lambda commit: commit.sha.startswith(sha.lower()),
-            what=f"commit {sha[:12]}",
+        """A commit, cached for good when ``sha`` is its sha or a prefix of it (not a ref)."""
+        ask = _fetched(
+            CommitsProvider.get_commit,
+            "commit",
+            Commit,
+            "commit {0:.12}",
+            lambda found: found.sha.startswith(sha.lower()),
         )
+        return ask(self, sha, with_diff=with_diff)
 
-    def history(
-        self, start: str, *, first_parent: bool = False, page_size: int = 300, stats: bool = False
-    ) -> Iterator[list[Commit]]:
-        inner: CommitsProvider = self.inner  # type: ignore[assignment]
-        return self.cache.pages(
-            self.inner,
-            lambda: inner.history(
-                start, first_parent=first_parent, page_size=page_size, stats=stats
-            ),
-            kind="history",
-            method="history",
-            args=(start, first_parent, page_size, stats),
-            result=list[Commit],
-            settled=is_full_sha(start),
-            what=f"the history of {start[:12]}",
-        )
-
-    def between(self, old: str, new: str, *, page_size: int = 300) -> Iterator[list[Commit]]:
-        inner: CommitsProvider = self.inner  # type: ignore[assignment]
-        return self.cache.pages(
-            self.inner,
-            lambda: inner.between(old, new, page_size=page_size),
-            kind="history",
-            method="between",
-            args=(old, new, page_size),
-            result=list[Commit],
-            settled=is_full_sha(old) and is_full_sha(new),
-            what=f"the commits between {old[:12]} and {new[:12]}",
-        )
+    history = _paged(
+        CommitsProvider.history,
+        "history",
+        list[Commit],
+        "the history of {0:.12}",
+        lambda start, *_options: is_full_sha(start),
+    )
+    between = _paged(
+        CommitsProvider.between,
+        "history",
+        list[Commit],
+        "the commits between {0:.12} and {1:.12}",
+        _range_settled,
+    )
 
 
 _BY_CONCERN: dict[str, type[CachedProvider]] = {
