@@ -25,17 +25,10 @@ from azure.core.exceptions import (
 )
 
 from providers.azureml.settings import Workspace
-from providers.errors import (
-    BadData,
-    NotFound,
-    ProviderError,
-    Throttled,
-    Unauthorized,
-    Unavailable,
-    retry_after,
-)
+from providers.errors import BadData, ProviderError, Unauthorized, Unavailable, retry_after
 from providers.http_bounds import nested_too_deeply
 from providers.http_session import BoundedRetry, bounded_transport
+from providers.http_status import Words, status_error
 from providers.redaction import secret_from_env
 
 
@@ -156,30 +149,33 @@ def translate(exc: Exception, what: str, provider: str) -> ProviderError:
     detail = _detail(exc)
     kw: dict[str, Any] = {"provider": provider}
     status = getattr(exc, "status_code", None)
-    if isinstance(exc, ResourceNotFoundError) or status == 404:
-        return NotFound(f"{what} not found ({detail})", **kw)
-    if isinstance(exc, ClientAuthenticationError) or status in (401, 403):
-        hint = (
-            "the identity lacks read access to the workspace (Reader or AzureML Data "
-            "Scientist role)"
-            if status == 403
-            else "sign in (az login) or check the credential settings of the profile"
-        )
-        return Unauthorized(f"{what}: {detail}", hint=hint, **kw)
-    if isinstance(exc, HttpResponseError) and status is not None:
-        headers = getattr(exc.response, "headers", None) or {}
+    if isinstance(exc, ResourceNotFoundError):
+        status = 404
+    elif isinstance(exc, ClientAuthenticationError) and status not in (401, 403, 404):
+        status = 401
+    if status in (401, 403, 404) or (isinstance(exc, HttpResponseError) and status is not None):
+        headers = getattr(getattr(exc, "response", None), "headers", None) or {}
         after = retry_after(headers.get("Retry-After"))
-        if status == 429 or (status == 503 and after is not None):
-            wait = f"; it asks to wait {after:g}s" if after is not None else ""
-            return Throttled(
-                f"{what}: Azure ML is rate limiting (HTTP {status}){wait}",
-                retry_after=after,
-                hint="try again later",
-                **kw,
-            )
-        if status >= 500:
-            return Unavailable(f"{what}: HTTP {status} ({detail})", hint="try again later", **kw)
-        return ProviderError(f"{what}: HTTP {status} ({detail})", **kw)
+        wait = f"; it asks to wait {after:g}s" if after is not None else ""
+        later = "try again later"
+        error = status_error(
+            status,
+            after,
+            provider,
+            refused=Words(
+                f"{what}: {detail}",
+                "sign in (az login) or check the credential settings of the profile",
+            ),
+            forbidden=Words(
+                f"{what}: {detail}",
+                "the identity lacks read access to the workspace (Reader or AzureML Data "
+                "Scientist role)",
+            ),
+            not_found=Words(f"{what} not found ({detail})"),
+            throttled=Words(f"{what}: Azure ML is rate limiting (HTTP {status}){wait}", later),
+            unavailable=Words(f"{what}: HTTP {status} ({detail})", later),
+        )
+        return error or ProviderError(f"{what}: HTTP {status} ({detail})", **kw)
     if isinstance(exc, ServiceResponseError):
         return Unavailable(
             f"{what}: no answer from Azure ML ({detail})", hint="try again later", **kw

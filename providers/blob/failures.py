@@ -9,16 +9,9 @@ from __future__ import annotations
 import errno
 from dataclasses import dataclass
 
-from providers.errors import (
-    ConfigError,
-    NotFound,
-    ProviderError,
-    Throttled,
-    Unauthorized,
-    Unavailable,
-    retry_after,
-)
+from providers.errors import ConfigError, NotFound, ProviderError, Unavailable, retry_after
 from providers.http_bounds import wait_text
+from providers.http_status import Words, status_error
 
 MAX_RETRY_WAIT = 5.0  # seconds: a longer Retry-After is not waited for
 
@@ -70,19 +63,25 @@ def translate(exc: BaseException, where: Where, blob: str = "") -> BaseException
         )
     if isinstance(exc, ResourceModifiedError):
         return BlobChanged(errno.EAGAIN, "blob changed while it was read", blob)
-    if isinstance(exc, ClientAuthenticationError) or status in (401, 403):
-        told = f" (HTTP {status} {code})".rstrip() if status else ""
-        what = f"access to {at} refused{told}" if status else f"no usable credential for {at}"
-        return Unauthorized(f"{what}; using {where.auth}", hint=where.auth_hint, provider=name)
-    if isinstance(exc, HttpResponseError) and status in (429, 503):
+    told = f" (HTTP {status} {code})".rstrip() if status else ""
+    refused = f"access to {at} refused{told}" if status else f"no usable credential for {at}"
+    routed = 403 if status == 403 else 401 if isinstance(exc, ClientAuthenticationError) else status
+    if routed is not None:
         wait = _retry_after(exc)
-        return Throttled(
-            f"the storage account is throttling requests (HTTP {status})"
-            + wait_text(wait, MAX_RETRY_WAIT),
-            retry_after=wait,
-            hint="wait and retry",
-            provider=name,
+        error = status_error(
+            routed,
+            wait,
+            name,
+            refused=Words(f"{refused}; using {where.auth}", where.auth_hint),
+            throttled=Words(
+                f"the storage account is throttling requests (HTTP {status})"
+                + wait_text(wait, MAX_RETRY_WAIT),
+                "wait and retry",
+            ),
+            throttling=(429, 503),
         )
+        if error is not None:
+            return error
     if isinstance(exc, HttpResponseError) and status == 400 and _refused_version(exc, code):
         return ConfigError(
             f"the storage service at {where.account_url} refuses API version {where.api_version}",

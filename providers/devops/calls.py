@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 
 from providers.errors import (
     BadData,
-    NotFound,
     ProviderError,
     Throttled,
     Unauthorized,
@@ -27,6 +26,7 @@ from providers.errors import (
     retry_after,
 )
 from providers.http_bounds import DEADLINE_HINT, Overdue, bounded, nested_too_deeply
+from providers.http_status import Words, status_error
 
 T = TypeVar("T")
 
@@ -207,42 +207,40 @@ class Calls:
                 hint="the server may run an API version this SDK does not know",
                 provider=PROVIDER,
             )
-        if status == 401 or kind == "AzureDevOpsAuthenticationError":
-            return Unauthorized(
+        if kind == "AzureDevOpsAuthenticationError":
+            status = 401
+        if status is None:
+            return self._transport_error(what, status, exc)
+        wait = answer.retry_after if answer else None
+        busy = f"Azure DevOps is throttling or unavailable reading {what} (HTTP {status})"
+        error = status_error(
+            status,
+            wait,
+            PROVIDER,
+            refused=Words(
                 f"Azure DevOps rejected the credentials reading {what} (HTTP 401)",
-                hint=(
-                    f"the PAT may have expired or been revoked: create one with the {scope} scope"
-                    if self._secrets
-                    else "the Entra ID token was refused: run 'az login' again, or set pat_env "
-                    f"to a PAT with the {scope} scope"
-                ),
-                provider=PROVIDER,
-            )
-        if status == 403:
-            return Unauthorized(
+                f"the PAT may have expired or been revoked: create one with the {scope} scope"
+                if self._secrets
+                else "the Entra ID token was refused: run 'az login' again, or set pat_env "
+                f"to a PAT with the {scope} scope",
+            ),
+            forbidden=Words(
                 f"not allowed to read {what} (HTTP 403)",
-                hint=f"the PAT or account needs the {scope} scope on this project",
-                provider=PROVIDER,
-            )
-        if status == 404:
-            return NotFound(
+                f"the PAT or account needs the {scope} scope on this project",
+            ),
+            not_found=Words(
                 f"{what} not found (HTTP 404): {self._clean(exc)}",
-                hint="check the id and the organization, project and repository in the profile",
-                provider=PROVIDER,
-            )
-        if status in RETRIED:
-            wait = answer.retry_after if answer else None
-            after = f"; retry after {wait:.0f} s" if wait is not None else ""
-            message = f"Azure DevOps is throttling or unavailable reading {what} (HTTP {status})"
-            if status == 429 or wait is not None:
-                return Throttled(
-                    message + after,
-                    retry_after=wait,
-                    hint="wait and refresh; reduce how often the console polls",
-                    provider=PROVIDER,
-                )
-            return Unavailable(message, hint="try again in a minute", provider=PROVIDER)
-        return self._transport_error(what, status, exc)
+                "check the id and the organization, project and repository in the profile",
+            ),
+            throttled=Words(
+                busy + (f"; retry after {wait:.0f} s" if wait is not None else ""),
+                "wait and refresh; reduce how often the console polls",
+            ),
+            unavailable=Words(busy, "try again in a minute"),
+            busy=RETRIED,
+            failing=RETRIED,
+        )
+        return error or self._transport_error(what, status, exc)
 
     def _transport_error(self, what: str, status: int | None, exc: Exception) -> ProviderError:
         names = {c.__name__ for cause in _causes(exc) for c in type(cause).__mro__}

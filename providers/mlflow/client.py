@@ -24,15 +24,7 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
-from providers.errors import (
-    BadData,
-    NotFound,
-    ProviderError,
-    Throttled,
-    Unauthorized,
-    Unavailable,
-    retry_after,
-)
+from providers.errors import BadData, ProviderError, Unavailable, retry_after
 from providers.http_bounds import (
     DEADLINE_HINT,
     MAX_ANSWER_BYTES,
@@ -46,6 +38,7 @@ from providers.http_bounds import (
     wait_text,
     watch_socket,
 )
+from providers.http_status import Words, status_error
 from providers.mlflow.settings import Connection
 
 API = "api/2.0/mlflow"
@@ -232,32 +225,27 @@ class MlflowClient:
         status = response.status_code
         detail = _server_message(body)
         where = f"{self.host} answered HTTP {status}" + (f": {detail}" if detail else "")
-        kw: dict[str, Any] = {"provider": self.provider}
-        if status in (401, 403):
-            return Unauthorized(
-                f"{what}: {where}",
-                hint="the token is missing, expired or lacks read permission on this "
-                "server; check the environment variable the profile names",
-                **kw,
-            )
-        if status == 404:
-            return NotFound(f"{what} not found ({where})", **kw)
         after = retry_after(response.headers.get("Retry-After"))
-        if status == 429 or (status == 503 and after is not None):
-            return Throttled(
-                f"{what}: {where} after {attempts} attempt(s)"
-                + wait_text(after, self.retry.max_wait),
-                retry_after=after,
-                hint="the server is rate limiting; try again later",
-                **kw,
-            )
-        if status >= 500:
-            return Unavailable(
-                f"{what}: {where} after {attempts} attempt(s)",
-                hint="the tracking server has a problem; try again later",
-                **kw,
-            )
-        return ProviderError(f"{what}: {where}", hint="the server rejected the request", **kw)
+        tries = f"{what}: {where} after {attempts} attempt(s)"
+        error = status_error(
+            status,
+            after,
+            self.provider,
+            refused=Words(
+                f"{what}: {where}",
+                "the token is missing, expired or lacks read permission on this server; "
+                "check the environment variable the profile names",
+            ),
+            not_found=Words(f"{what} not found ({where})"),
+            throttled=Words(
+                tries + wait_text(after, self.retry.max_wait),
+                "the server is rate limiting; try again later",
+            ),
+            unavailable=Words(tries, "the tracking server has a problem; try again later"),
+        )
+        return error or ProviderError(
+            f"{what}: {where}", hint="the server rejected the request", provider=self.provider
+        )
 
 
 def _server_message(body: bytes) -> str:
