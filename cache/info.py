@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Callable
 
 from cache.keys import key_kind
+from cache.record_store import RecordStore
 from cache.settings import CacheSettings
-from cache.store import RecordStore
 
 #: Folders beside the record store that hold copies of immutable data (blob mirror,
 #: log index, the Azure DevOps SDK's own cache); cleared with every profile's entries.

@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 
 from cache.context import REFRESH, STALE_OK, Served, current_mode, record
 from cache.keys import entry_key
+from cache.record_store import Entry, RecordStore
 from cache.settings import CacheSettings
-from cache.store import Entry, RecordStore
 from providers.errors import ProviderError, Throttled, Unavailable
 from providers.protocols import Provider
 from providers.serialize import from_jsonable, to_jsonable

@@ -21,8 +21,8 @@ from cache.context import STALE_OK, VERIFY, using
 from cache.layer import ProviderCache
 from cache.open import open_cached
 from cache.proxies import cached_backends
+from cache.record_store import Entry, RecordStore
 from cache.settings import CacheSettings, cache_settings
-from cache.store import Entry, RecordStore
 from providers.backends import Backends, open_backends
 from providers.config import ConfigError, workspace_profile
 from providers.errors import ProviderError, Unavailable

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from case_demo import traced_case
 
-from tui.cases.store import CaseStore
+from tui.cases.case_folder import CaseStore
 from tui.demo.workspace import DemoCase
 
 BIN = Path(sys.executable).parent / "modeltrail"

@@ -12,9 +12,9 @@ from textual.pilot import Pilot
 
 from providers.config import workspace_profile
 from tui.app import ModeltrailApp
+from tui.cases.case_folder import CaseStore
 from tui.cases.model import BAD, GOOD, Case
 from tui.cases.recorder import CaseRecorder
-from tui.cases.store import CaseStore
 from tui.cases.verify import verify_file
 from tui.demo.workspace import DemoCase
 from tui.launch import build_app

@@ -13,9 +13,9 @@ from case_demo import NOW, traced_case
 from providers.config import workspace_profile
 from providers.errors import BadData, ConfigError, NotFound, Unavailable
 from tui.cases.availability import missing_objects
+from tui.cases.case_folder import CaseStore, check_name, default_cases_dir
 from tui.cases.model import SCHEMA_VERSION, Case
 from tui.cases.snapshot import trail_from_case
-from tui.cases.store import CaseStore, check_name, default_cases_dir
 from tui.demo.workspace import DemoCase
 
 

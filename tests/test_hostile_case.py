@@ -22,10 +22,10 @@ from providers.config import CaseSettings, Profile, ProviderSpec
 from providers.local.predictions import LocalPredictionsProvider
 from providers.records import Prediction
 from tui.app import ModeltrailApp
+from tui.cases.case_folder import CaseStore
 from tui.cases.exports import FORMATS, SUFFIX, export_case, write_report
 from tui.cases.model import Case
 from tui.cases.recorder import CaseRecorder
-from tui.cases.store import CaseStore
 from tui.cases.verify import verify_file
 from tui.launch import build_app
 

@@ -38,9 +38,9 @@ from providers.errors import ProviderError
 from providers.protocols import ProviderContext
 from providers.redaction import SECRET, redact, remember_secret
 from providers.trail.resolver import TrailResolver
+from tui.cases.case_folder import CaseStore
 from tui.cases.model import Case
 from tui.cases.recorder import CaseRecorder
-from tui.cases.store import CaseStore
 from tui.demo.workspace import DemoCase
 
 TOKEN = "echoed-t0ken-9f8e7d6c5b4a3210"

@@ -36,8 +36,7 @@ def test_headless_packages_never_import_textual_or_the_console() -> None:
     leaked = {
         m
         for m in loaded
-        if m.split(".")[0] == "textual"
-        or (m.startswith("tui.") and not m.startswith(HEADLESS_TUI))
+        if m.split(".")[0] == "textual" or (m.startswith("tui.") and not m.startswith(HEADLESS_TUI))
     }
     assert not leaked, f"headless packages import UI modules: {sorted(leaked)[:5]}"
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from providers.config import Config, Profile, case_settings, workspace_profile
 from providers.errors import ProviderError
+from tui.cases.case_folder import CaseStore
 from tui.cases.exports import SUFFIX, export_case, write_report
 from tui.cases.model import Case
-from tui.cases.store import CaseStore
 from tui.cases.verify import verify_file
 from tui.launch import workspace_of
 from tui.plain import echo

@@ -346,8 +346,8 @@ def _run_app(
     recorder = None
     if case is not None:
         from providers.config import case_settings  # noqa: PLC0415
+        from tui.cases.case_folder import CaseStore  # noqa: PLC0415
         from tui.cases.recorder import CaseRecorder  # noqa: PLC0415
-        from tui.cases.store import CaseStore  # noqa: PLC0415
 
         recorder = CaseRecorder(CaseStore(), case, case_settings(_config(args).case))
     app = build_app(

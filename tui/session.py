@@ -12,8 +12,8 @@ from cache.layer import ProviderCache
 from providers.backends import Backends
 from providers.config import CaseSettings
 from providers.trail.resolver import Trail, TrailResolver
+from tui.cases.case_folder import CaseStore
 from tui.cases.recorder import CaseRecorder
-from tui.cases.store import CaseStore
 from tui.history import History
 
 

@@ -15,7 +15,7 @@ store is a folder under ``<user cache>/log-index/`` (folders 0700, files 0600):
 
 Appending packed entries costs ~0.1 µs an id, where a B-tree (sqlite) costs 3-4 µs on
 this machine once it outgrows the page cache.  The index never fails a query.  Its
-faults are told apart by the record cache's rule (:func:`cache.store._is_corruption`): a
+faults are told apart by the record cache's rule (:func:`cache.record_store._is_corruption`): a
 corrupt index is deleted and starts again empty; any other failure (a read-only or full
 disk, a file where its folder should be) turns it off for the session, as the record cache
 turns itself off: lookups then search the files, and :meth:`IdIndex.notice` says why once.
@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cache.store import _is_corruption as is_corruption
+from cache.record_store import _is_corruption as is_corruption
 from providers.predictions.store import StoredFile
 
 BLOCK_BYTES = 256 * 1024

@@ -11,9 +11,9 @@ from providers.errors import Unavailable
 from providers.safetext import json_text
 from tui.cases.atomic import write_atomic
 from tui.cases.evidence import Redaction, build_evidence
-from tui.cases.layout import Segment
 from tui.cases.model import Case, utc_now
 from tui.cases.report_html import html_segments
+from tui.cases.report_layout import Segment
 from tui.cases.report_markdown import markdown_segments
 
 FORMATS = ("md", "json", "html")

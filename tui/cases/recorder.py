@@ -1,6 +1,6 @@
 """The case being investigated in the console: every change is applied and saved at once.
 
-No Textual here.  Saving is atomic (see :mod:`tui.cases.store`).  A change that
+No Textual here.  Saving is atomic (see :mod:`tui.cases.case_folder`).  A change that
 cannot be written at all (BadData) is refused and the case stays as it was.  When writing
 fails (Unavailable: disk full, folder unwritable) a recorded change (trail, objects
 opened, console, marks) stays in memory and is saved with the next change, while a typed
@@ -17,11 +17,11 @@ from typing import Any
 from providers.config import CaseSettings
 from providers.errors import Unavailable
 from providers.trail.resolver import Trail
+from tui.cases.case_folder import CaseStore
 from tui.cases.codec import encode_case
 from tui.cases.exports import SUFFIX, export_case, write_report
 from tui.cases.model import Bookmark, Case, ConsoleState, LookedAt, Place, utc_now
 from tui.cases.snapshot import case_trail, snapshot_of
-from tui.cases.store import CaseStore
 from tui.history import History, Location
 
 

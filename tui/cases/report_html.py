@@ -8,7 +8,7 @@ from html import escape
 from typing import Any
 
 from tui.cases.embed import html_block
-from tui.cases.layout import (
+from tui.cases.report_layout import (
     STATUS_MARK,
     Segment,
     diff_of,

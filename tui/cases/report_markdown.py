@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from tui.cases.embed import markdown_block
-from tui.cases.layout import (
+from tui.cases.report_layout import (
     STATUS_MARK,
     Segment,
     diff_of,

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from platformdirs import user_data_path
 
-from tui.demo.documents import nightly_builds, write_documents
 from tui.demo.logs import write_logs
 from tui.demo.repo import generate_repo
+from tui.demo.rest_documents import nightly_builds, write_documents
 from tui.demo.scenario import CASE_APPLICATION, CASE_QUESTION, CASE_TIME, data_snapshot
 
 GENERATOR_VERSION = 1
