@@ -17,8 +17,8 @@ from functools import cache
 from typing import Any
 
 from providers import records
-from providers.config import looks_secret
 from providers.serialize import to_jsonable
+from providers.settings_check import looks_secret
 
 
 @cache

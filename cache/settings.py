@@ -22,11 +22,12 @@ from platformdirs import user_cache_path
 
 from providers.config import Config
 from providers.errors import ConfigError
+from providers.settings_check import check_table, unchecked
 
 DEFAULT_SIZE_LIMIT = 1024**3
 DEFAULT_TTL = 300.0
-_GLOBAL_KEYS = {"directory", "size_limit_mb", "ttl_seconds", "enabled"}
-_PROFILE_KEYS = {"ttl_seconds", "enabled"}
+_PROFILE_KEYS = unchecked("ttl_seconds", "enabled")  # checked below
+_GLOBAL_KEYS = unchecked("directory", "size_limit_mb") | _PROFILE_KEYS
 
 
 def default_cache_dir() -> Path:
@@ -59,8 +60,8 @@ def cache_settings(
     """Validate the two tables (profile wins) into settings; ConfigError if invalid."""
     glob = dict(global_table or {})
     prof = dict(profile_table or {})
-    _check(glob, _GLOBAL_KEYS, "[cache]")
-    _check(prof, _PROFILE_KEYS, "the profile's cache table")
+    check_table(glob, _GLOBAL_KEYS, "[cache]")
+    check_table(prof, _PROFILE_KEYS, "the profile's cache table")
     merged = {**glob, **prof}
     folder = merged.get("directory", default_cache_dir())
     if not isinstance(folder, str | Path) or not str(folder):
@@ -88,12 +89,6 @@ def check_cache_tables(config: Config) -> None:
             cache_settings(config.cache, table)
         except ConfigError as exc:
             raise ConfigError(f"{config.path}: {where}{exc.message}", hint=exc.hint) from None
-
-
-def _check(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
 
 
 def _number(table: Mapping[str, Any], key: str, default: float) -> float:

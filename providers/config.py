@@ -25,7 +25,7 @@ base (``v1_container = "../../etc"``), a document nested too deeply to read.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,10 +34,15 @@ from platformdirs import user_config_path
 
 from providers.errors import ConfigError
 from providers.protocols import CONCERNS
+from providers.settings_check import Key, check_table, no_secrets, unchecked
 
-_TOP_KEYS = {"default_profile", "profiles", "keys", "cache", "case"}
-_PROFILE_KEYS = {"workspace", "description", "cache", *CONCERNS}
-_SECRET_WORDS = ("password", "secret", "token", "pat", "key", "connection_string", "sas")
+_TOP_KEYS = unchecked("default_profile", "profiles", "keys", "cache", "case")
+_PROFILE_KEYS = {
+    "workspace": Key(),
+    "description": Key(),
+    **unchecked("cache", *CONCERNS),
+}
+_CASE_KEYS = unchecked("personal_fields")
 # Settings naming a folder or container inside the provider's base: no ".." segment.
 _CONTAINED = ("v1_container", "v2_prefix", "container", "prefix")
 
@@ -134,7 +139,7 @@ def load_config(path: Path | None = None) -> Config:
 
 def parse_config(data: Mapping[str, Any], path: Path) -> Config:
     """Validate a parsed TOML document; unknown keys are errors naming key and file."""
-    _no_unknown(data, _TOP_KEYS, str(path))
+    check_table(data, _TOP_KEYS, str(path))
     profiles: dict[str, Profile] = {}
     raw_profiles = data.get("profiles", {})
     if not isinstance(raw_profiles, Mapping):
@@ -158,10 +163,7 @@ def _profile(name: str, table: Any, path: Path) -> Profile:
     where = f"{path}: profile {name!r}"
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where} must be a table")
-    _no_unknown(table, _PROFILE_KEYS, where)
-    for key in ("workspace", "description"):
-        if key in table and not isinstance(table[key], str):
-            raise ConfigError(f"{where}: {key} must be a string, not {table[key]!r}")
+    check_table(table, _PROFILE_KEYS, where)
     if "workspace" in table:
         base = workspace_profile(Path(str(table["workspace"])), name)
         concerns = dict(base.concerns)
@@ -175,47 +177,13 @@ def _profile(name: str, table: Any, path: Path) -> Profile:
             if not isinstance(provider, str) or not provider:
                 raise ConfigError(f'{where}: [{concern}] needs provider = "NAME"')
             settings = {k: v for k, v in spec.items() if k != "provider"}
-            _no_secrets(settings, f"{where} [{concern}]")
+            no_secrets(settings, f"{where} [{concern}]")
             _contained(settings, f"{where} [{concern}]")
             concerns[concern] = ProviderSpec(provider, settings)
     cache = table.get("cache", {})
     if not isinstance(cache, Mapping):
         raise ConfigError(f"{where}: cache must be a table, e.g. cache = {{ enabled = false }}")
     return Profile(name, base_dir, concerns, str(table.get("description", "")), dict(cache))
-
-
-def _no_unknown(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
-
-
-def looks_secret(key: str) -> bool:
-    """True for a settings key that names a secret itself (``*_env`` names are fine)."""
-    lowered = key.lower()
-    words = lowered.replace("-", "_").split("_")
-    return not lowered.endswith("_env") and any(w in _SECRET_WORDS for w in words)
-
-
-def _keys(table: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
-    """(dotted path, key) of every key of ``table``, in nested tables and lists too."""
-    for key, value in table.items():
-        path = f"{prefix}{key}"
-        yield path, key
-        values = value if isinstance(value, list) else [value]
-        for n, item in enumerate(values):
-            if isinstance(item, Mapping):
-                where = f"{path}[{n}]." if isinstance(value, list) else f"{path}."
-                yield from _keys(item, where)
-
-
-def _no_secrets(settings: Mapping[str, Any], where: str) -> None:
-    for path, key in _keys(settings):
-        if looks_secret(key):
-            raise ConfigError(
-                f"{where}: {path!r} looks like a secret; secrets are never read from the config",
-                hint=f'put it in an environment variable and set {key}_env = "VAR_NAME"',
-            )
 
 
 def _contained(settings: Mapping[str, Any], where: str) -> None:
@@ -266,9 +234,7 @@ class CaseSettings:
 def case_settings(table: Mapping[str, Any] | None, where: str = "[case]") -> CaseSettings:
     """Validate the ``[case]`` table (missing: the defaults)."""
     table = table or {}
-    unknown = sorted(set(table) - {"personal_fields"})
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    check_table(table, _CASE_KEYS, where)
     fields = table.get("personal_fields", DEFAULT_PERSONAL_FIELDS)
     if not isinstance(fields, list | tuple) or not all(isinstance(f, str) for f in fields):
         raise ConfigError(f'{where}: personal_fields is a list of field names, e.g. ["email"]')

@@ -26,20 +26,20 @@ from providers.mlflow.settings import (
     Connection,
     RetryPolicy,
     connection,
-    reject_unknown,
     retry_policy,
     timeout,
     tls_verify,
 )
 from providers.protocols import DeploymentsProvider, ModelsProvider, Provider, ProviderContext
 from providers.records import Deployment, Endpoint, ModelVersion, Source, TrainingRun
+from providers.settings_check import check_table, unchecked
 
 if TYPE_CHECKING:
     from providers.mlflow.client import MlflowClient
 
 T = TypeVar("T")
 _REQUIRED = ("subscription_id", "resource_group", "workspace")
-_SETTINGS = {
+_SETTINGS = unchecked(
     *_REQUIRED,
     "credential",
     "token_env",
@@ -48,9 +48,8 @@ _SETTINGS = {
     "tracking_uri",
     "tracking_scope",
     "run_id_tag",
-    *CONNECTION_SETTINGS,
-    *RUN_SETTINGS,
-}
+)
+_SETTINGS |= CONNECTION_SETTINGS | RUN_SETTINGS
 _JOB_TAG_PREFIXES = ("mlflow.", "azureml.git.")
 
 
@@ -88,7 +87,7 @@ class AzureMLProvider(Provider, DeploymentsProvider, ModelsProvider):
         ``ca_bundle``, ``timeout``, ``retries``, ``max_retry_wait``, ``run_id_tag`` and the
         curve settings (``curve_source``, ``[[curves]]``, ``history_metrics``,
         ``confusion_artifact``)."""
-        reject_unknown(settings, _SETTINGS, cls.name)
+        check_table(settings, _SETTINGS, provider=cls.name)
         missing = [k for k in _REQUIRED if not settings.get(k)]
         if missing:
             raise ConfigError(f"{cls.name} needs setting(s) {', '.join(missing)}")

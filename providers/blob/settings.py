@@ -31,20 +31,21 @@ from urllib.parse import urlsplit
 from providers.errors import ConfigError
 from providers.mlflow.settings import refuse_plain_http
 from providers.protocols import ProviderContext
+from providers.settings_check import Key, check_table, unchecked
 
 V1_CONTAINER = "modeldata"
 V2_PREFIX = "modelDataCollector"
 TIMEOUT = 60.0  # seconds, the default deadline of one request, retries included
-_STRINGS = (
-    "account_url",
-    "container",
-    "prefix",
-    "format",
-    "connection_string_env",
-    "sas_env",
-    "api_version",
-    "mirror_dir",
-)
+_KEYS = {
+    "account_url": Key(required=True, filled=True),
+    "container": Key(required=True, filled=True),
+    "prefix": Key(),
+    **dict.fromkeys(
+        ("format", "connection_string_env", "sas_env", "api_version", "mirror_dir"),
+        Key(filled=True),
+    ),
+    **unchecked("timeout"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,16 +106,7 @@ def parse_settings(
     def fail(message: str, hint: str = "") -> ConfigError:
         return ConfigError(message, hint=hint, provider=provider)
 
-    for key, value in settings.items():
-        if key == "timeout":
-            continue
-        if key not in _STRINGS:
-            raise fail(f"unknown setting {key!r}", f"use {', '.join((*_STRINGS, 'timeout'))}")
-        if not isinstance(value, str) or (key != "prefix" and not value):
-            raise fail(f"{key} must be a non-empty string")
-    for key in ("account_url", "container"):
-        if key not in settings:
-            raise fail(f"{key} is required")
+    check_table(settings, _KEYS, provider=provider, unknown="unknown setting {first!r}")
     if "connection_string_env" in settings and "sas_env" in settings:
         raise fail("set connection_string_env or sas_env, not both")
     account_url = _account_url(settings["account_url"], fail)

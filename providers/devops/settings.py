@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 from providers.devops.parse import LogRule, MetadataKeys, TargetRule
 from providers.errors import ConfigError
 from providers.mlflow.settings import refuse_plain_http
+from providers.settings_check import check_table, unchecked
 
 PROVIDER = "azure-devops"
 
@@ -41,7 +42,7 @@ _REQUIRED = ("organization_url", "project")
 _OPTIONAL_TEXT = ("repository", "release_definition", "build_definition", "pat_env")
 _NUMBERS = {"timeout": (30.0, 1.0, 600.0), "retries": (3, 0, 10), "max_retry_wait": (60.0, 0, 600)}
 _TABLES = ("release_variables", "artifact_metadata", "release_log")
-_KNOWN = {*_REQUIRED, *_OPTIONAL_TEXT, *_NUMBERS, *_TABLES, "metadata_artifacts"}
+_KNOWN = unchecked(*_REQUIRED, *_OPTIONAL_TEXT, *_NUMBERS, *_TABLES, "metadata_artifacts")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,11 +112,7 @@ def _table(settings: Mapping[str, Any], key: str, cls: type[Any]) -> Any:
 
 def parse_settings(settings: Mapping[str, Any]) -> DevOpsSettings:
     """Validate a profile table; ConfigError naming the key for anything wrong or unknown."""
-    unknown = sorted(set(settings) - _KNOWN - {"provider"})
-    if unknown:
-        raise _error(
-            f"unknown setting(s): {', '.join(unknown)}", hint=f"known: {', '.join(sorted(_KNOWN))}"
-        )
+    check_table({k: v for k, v in settings.items() if k != "provider"}, _KNOWN, provider=PROVIDER)
     for key in _REQUIRED:
         if _text(settings, key) is None:
             raise _error(f"the {PROVIDER} provider needs {key!r}")

@@ -56,8 +56,9 @@ from providers.protocols import (
     ReleasesProvider,
 )
 from providers.records import Build, Curve, Deployment, Endpoint, ModelVersion, Release, TrainingRun
+from providers.settings_check import check_table, unchecked
 
-_SETTINGS = {"path", "provider", "release_variables", "artifact_metadata"}
+_SETTINGS = unchecked("path", "provider", "release_variables", "artifact_metadata")
 
 
 class LocalDocumentsProvider(Provider, DeploymentsProvider, ModelsProvider, ReleasesProvider):
@@ -82,9 +83,7 @@ class LocalDocumentsProvider(Provider, DeploymentsProvider, ModelsProvider, Rele
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], context: ProviderContext) -> Self:
         """Settings: ``path``; optional tables ``release_variables`` and ``artifact_metadata``."""
-        unknown = set(settings) - _SETTINGS
-        if unknown:
-            raise ConfigError(f"unknown setting(s) for {cls.name}: {', '.join(sorted(unknown))}")
+        check_table(settings, _SETTINGS, provider=cls.name)
         if "path" not in settings:
             raise ConfigError(f"{cls.name} needs a 'path' setting")
         root = (context.base_dir / Path(str(settings["path"])).expanduser()).resolve()

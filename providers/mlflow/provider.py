@@ -22,15 +22,16 @@ from providers.mlflow.settings import (
     Connection,
     connection,
     env_token,
-    reject_unknown,
 )
 from providers.protocols import ModelsProvider, Provider, ProviderContext
 from providers.records import ModelVersion, TrainingRun
+from providers.settings_check import check_table, unchecked
 
 if TYPE_CHECKING:
     from providers.mlflow.client import MlflowClient
 
-_SETTINGS = {"tracking_uri", "token_env", "run_id_tag", *CONNECTION_SETTINGS, *RUN_SETTINGS}
+_SETTINGS = unchecked("tracking_uri", "token_env", "run_id_tag")
+_SETTINGS |= CONNECTION_SETTINGS | RUN_SETTINGS
 
 
 class MlflowModelsProvider(Provider, ModelsProvider):
@@ -67,7 +68,7 @@ class MlflowModelsProvider(Provider, ModelsProvider):
         """Settings: ``tracking_uri``; optional ``token_env``, ``ca_bundle``, ``timeout``,
         ``retries``, ``max_retry_wait``, ``run_id_tag`` and the curve settings
         (``curve_source``, ``[[curves]]``, ``history_metrics``, ``confusion_artifact``)."""
-        reject_unknown(settings, _SETTINGS, cls.name)
+        check_table(settings, _SETTINGS, provider=cls.name)
         uri = str(settings.get("tracking_uri") or "")
         parts = urlsplit(uri)
         if parts.scheme not in ("http", "https") or not parts.netloc:

@@ -17,11 +17,13 @@ from urllib.parse import urlsplit
 from providers.errors import ConfigError, Unauthorized
 from providers.protocols import ProviderContext
 from providers.redaction import secret_from_env
+from providers.settings_check import unchecked
 
 TokenSource = Callable[[], str]
 
-CONNECTION_SETTINGS = {"ca_bundle", "timeout", "retries", "max_retry_wait"}
-RUN_SETTINGS = {"curves", "curve_source", "history_metrics", "confusion_artifact"}
+# Keys of the tables of the HTTP providers (checked where they are read).
+CONNECTION_SETTINGS = unchecked("ca_bundle", "timeout", "retries", "max_retry_wait")
+RUN_SETTINGS = unchecked("curves", "curve_source", "history_metrics", "confusion_artifact")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,16 +93,6 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def reject_unknown(settings: Mapping[str, Any], allowed: set[str], provider: str) -> None:
-    """ConfigError naming every setting ``provider`` does not know."""
-    unknown = sorted(set(settings) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"unknown setting(s) for {provider}: {', '.join(unknown)}",
-            hint=f"known: {', '.join(sorted(allowed))}",
-        )
 
 
 def env_token(variable: str, provider: str) -> TokenSource:

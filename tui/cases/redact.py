@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from providers.config import looks_secret
 from providers.redaction import SECRET, redact
+from providers.settings_check import looks_secret
 
 MASK = "[redacted]"
 _SEPARATORS = re.compile(r"[\W_]+")
