@@ -86,8 +86,8 @@ class Host(App[None]):
     def on_mount(self) -> None:
         self.query_one(CommitsPane).focus_body()
 
-    def visit(self, location: Location) -> None:
-        self.visits.append(location)
+    def on_pane_visited(self, message: CommitsPane.Visited) -> None:
+        self.visits.append(message.location)
 
 
 Scenario = Callable[[Pilot[None], CommitsPane], Awaitable[None]]

@@ -77,8 +77,8 @@ class Bare(App[None]):
 class Host(Bare):
     """The models pane with a history that records visits."""
 
-    def visit(self, location: Location) -> None:
-        self.visits.append(location)
+    def on_pane_visited(self, message: ModelsPane.Visited) -> None:
+        self.visits.append(message.location)
 
 
 Scenario = Callable[[Bare, Pilot[None], ModelsPane], Coroutine[Any, Any, None]]

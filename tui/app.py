@@ -1,4 +1,5 @@
-"""The console: wires the five panes, the trail breadcrumb, history and key bindings.
+"""The console: wires the panes of the registry, the trail breadcrumb, history and key
+bindings, and routes what the panes say (visits, trails, ranges, marks) to where it goes.
 
 State and handlers live on the panes that own them; this module only connects them.
 """
@@ -12,41 +13,20 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.widgets import ContentSwitcher, Footer, Static
 
-from cache.context import Observation
-from providers.records import Prediction
 from providers.trail.resolver import Trail
-from tui.breadcrumb import PANE_OF_HOP, TrailBar
+from tui.breadcrumb import TrailBar
 from tui.casecontrol import CaseControl
 from tui.commands import ConsoleCommands
 from tui.history import Location
 from tui.panes.base import Pane
 from tui.panes.commits import CommitsPane
-from tui.panes.deployments import DeploymentsPane
-from tui.panes.models import ModelsPane
-from tui.panes.predictions import PredictionsPane
+from tui.panes.registry import PANE_OF_HOP, PANES, stylesheets
 from tui.panes.releases import ReleasesPane
 from tui.plain import safe_text
 from tui.quitting import DaemonExecutor
 from tui.session import Session
-
-PANES: tuple[type[Pane], ...] = (
-    PredictionsPane,
-    DeploymentsPane,
-    ModelsPane,
-    ReleasesPane,
-    CommitsPane,
-)
-
-
-class TraceRequested(Message):
-    """A pane asks for the trail of a prediction."""
-
-    def __init__(self, prediction: Prediction) -> None:
-        super().__init__()
-        self.prediction = prediction
 
 
 class ModeltrailApp(App[None]):
@@ -54,7 +34,7 @@ class ModeltrailApp(App[None]):
 
     TITLE = "modeltrail"
     AUTO_FOCUS = "#prediction-table"
-    CSS_PATH: ClassVar = ["app.tcss", "panes/models.tcss", "panes/commits.tcss"]
+    CSS_PATH: ClassVar = ["app.tcss", *stylesheets()]
     COMMANDS: ClassVar = App.COMMANDS | {ConsoleCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
@@ -141,7 +121,7 @@ class ModeltrailApp(App[None]):
     def action_help(self) -> None:
         from tui.help import HelpScreen  # noqa: PLC0415 - only built when asked for
 
-        self.push_screen(HelpScreen(self.current_pane))
+        self.push_screen(HelpScreen(self.current_pane, self.BINDINGS))
 
     def update_topbar(self) -> None:
         """Show the panes (the current one highlighted), the case and the profile."""
@@ -169,10 +149,10 @@ class ModeltrailApp(App[None]):
         self._update_banner()
         self.current_pane.reload()
 
-    def cache_fallback(self, seen: Observation) -> None:
+    def on_pane_fell_back(self, message: Pane.FellBack) -> None:
         """A backend failed and cached answers stood in: say so in the banner."""
-        if seen.fallback != "offline":
-            self._fallback = seen.fallback
+        if message.seen.fallback != "offline":
+            self._fallback = message.seen.fallback
             self._update_banner()
 
     def _update_banner(self) -> None:
@@ -191,6 +171,9 @@ class ModeltrailApp(App[None]):
         banner.display = bool(text)
 
     # -- history -------------------------------------------------------------------
+
+    def on_pane_visited(self, message: Pane.Visited) -> None:
+        self.visit(message.location)
 
     def visit(self, location: Location) -> None:
         """Record a jump (drill-down, trace hop, parent step) in the history (and the case)."""
@@ -215,24 +198,13 @@ class ModeltrailApp(App[None]):
 
     # -- trail ---------------------------------------------------------------------
 
-    def on_trace_requested(self, message: TraceRequested) -> None:
-        self.trace(message.prediction)
-
-    def trace(self, prediction: Prediction) -> None:
-        """Resolve the trail of ``prediction`` in a worker, then fill every pane."""
-        self.notify(f"Tracing {safe_text(prediction.request_id)} …", timeout=2)
-        self.query_one("#predictions", Pane).call_provider(
-            lambda: self.session.resolver.from_prediction(prediction),
-            self.show_trail,
-            group="trace",
-        )
-
     def trace_id(self, request_id: str) -> None:
         """Find the prediction logged for ``request_id`` and trace it (command palette)."""
         self.action_show_pane("predictions")
-        pane = self.pane("predictions")
-        resolver = self.session.resolver
-        pane.call_provider(lambda: resolver.trace(request_id), self.show_trail, group="trace")
+        self.pane("predictions").resolve_trail(lambda resolver: resolver.trace(request_id))
+
+    def on_pane_trail_resolved(self, message: Pane.TrailResolved) -> None:
+        self.show_trail(message.trail)
 
     def show_trail(self, trail: Trail) -> None:
         """Show a trail just resolved and keep it in the case."""
@@ -257,11 +229,16 @@ class ModeltrailApp(App[None]):
         if hop is not None:
             self.visit(Location(pane_id, f"{hop.kind}:{hop.label}", hop.label))
 
+    def on_releases_pane_range_requested(self, message: ReleasesPane.RangeRequested) -> None:
+        """Show the commits between two releases' builds in the commits pane."""
+        self.action_show_pane(CommitsPane.pane_id)
+        self.query_one(CommitsPane).show_range(message.good, message.bad)
+
     # -- case ----------------------------------------------------------------------
 
-    def record_marks(self, good: str | None, bad: str | None) -> None:
-        """The commits pane's walk marks changed (kept in the case)."""
-        self.cases.marks_changed(good, bad)
+    def on_commits_pane_marks_changed(self, message: CommitsPane.MarksChanged) -> None:
+        """The commit walk's marks changed (kept in the case)."""
+        self.cases.marks_changed(message.good, message.bad)
 
     def action_bookmark(self) -> None:
         self.cases.bookmark()

@@ -13,16 +13,6 @@ from textual.widget import Widget
 from providers.trail.resolver import RESOLVED, UNCERTAIN, Trail
 from tui.plain import safe_text
 
-PANE_OF_HOP = {
-    "prediction": "predictions",
-    "deployment": "deployments",
-    "model": "models",
-    "run": "models",
-    "release": "releases",
-    "build": "releases",
-    "data": "releases",
-    "commit": "commits",
-}
 _STYLE = {RESOLVED: "bold", UNCERTAIN: "bold yellow", "unresolved": "dim strike"}
 _MARK = {RESOLVED: "✓", UNCERTAIN: "~", "unresolved": "✗"}
 

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING
 
 from textual.command import Hit, Matcher
 
-if TYPE_CHECKING:
-    from tui.app import ModeltrailApp
+from tui.casecontrol import CaseControl
 
 
-def case_hits(app: ModeltrailApp, matcher: Matcher, query: str) -> Iterator[Hit]:
+def case_hits(cases: CaseControl, matcher: Matcher, query: str) -> Iterator[Hit]:
     """Hits for ``query``: ``case new NAME [QUESTION]``, ``case open NAME``, and fixed ones."""
-    cases = app.cases
     words = query.split(maxsplit=3)
     if len(words) >= 3 and words[0].lower() == "case":
         verb, name = words[1].lower(), words[2]
@@ -30,7 +27,8 @@ def case_hits(app: ModeltrailApp, matcher: Matcher, query: str) -> Iterator[Hit]
         ("Case: export the evidence report", cases.export),
     ]
     fixed += [
-        (f"Case: open {name}", partial(cases.open, name)) for name in app.session.case_store.names()
+        (f"Case: open {name}", partial(cases.open, name))
+        for name in cases.app.session.case_store.names()
     ]
     for title, run in fixed:
         if (score := matcher.match(title)) > 0:

@@ -4,22 +4,45 @@ export (``e``), open or start a case, and restore one (panes, trail, history).""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from providers.errors import ProviderError
 from providers.trail.resolver import Trail
 from tui.caseexport import FormatChoice
-from tui.caseobjects import Fetched, Target, current_target
 from tui.cases.availability import Missing, missing_objects
 from tui.cases.model import BAD, GOOD, Case, utc_now
 from tui.cases.recorder import CaseRecorder, history_of
 from tui.cases.snapshot import trail_from_case
 from tui.history import Location
 from tui.notemodal import NoteModal
+from tui.panes.base import Evidence, Fetched, Pane
+from tui.panes.commits import CommitsPane
 from tui.plain import safe_text
+from tui.session import Session
 
-if TYPE_CHECKING:
-    from tui.app import ModeltrailApp
+
+class Console(Protocol):
+    """What the case behaviour needs of the console (the app, which owns it)."""
+
+    @property
+    def session(self) -> Session: ...
+    @property
+    def current_pane(self) -> Pane: ...
+    def pane(self, pane_id: str) -> Pane: ...
+    def action_show_pane(self, pane_id: str) -> None: ...
+    def display_trail(self, trail: Trail) -> None: ...
+    def update_topbar(self) -> None: ...
+
+    # Textual's own
+    @property
+    def notify(self) -> Callable[..., None]: ...
+    @property
+    def push_screen(self) -> Callable[..., Any]: ...
+    @property
+    def run_worker(self) -> Callable[..., Any]: ...
+    @property
+    def call_from_thread(self) -> Callable[..., Any]: ...
+
 
 EXPORTER = "modeltrail console"
 
@@ -27,7 +50,7 @@ EXPORTER = "modeltrail console"
 class CaseControl:
     """Everything the console does with the current case; the app delegates to it."""
 
-    def __init__(self, app: ModeltrailApp) -> None:
+    def __init__(self, app: Console) -> None:
         self.app = app
 
     @property
@@ -153,7 +176,9 @@ class CaseControl:
         app.session.history = history_of(case.console)
         current = app.session.history.current
         walked = current.key if current is not None and current.pane == "commits" else None
-        app.pane("commits").restore(case.mark_of(GOOD), case.mark_of(BAD), walked)  # type: ignore[attr-defined]
+        commits = app.pane(CommitsPane.pane_id)
+        if isinstance(commits, CommitsPane):
+            commits.restore(case.mark_of(GOOD), case.mark_of(BAD), walked)
         app.action_show_pane(case.console.pane)
         if current is not None and current.pane == case.console.pane != "commits":
             app.pane(current.pane).go_to(current)
@@ -187,7 +212,7 @@ class CaseControl:
     def bookmark(self) -> None:
         """``m``: mark the selected object as evidence, with a note."""
         pane = self.app.current_pane
-        target = current_target(pane, self.app.session.backends)
+        target = pane.evidence()
         if target is None:
             self.app.notify("Nothing selected to bookmark.", timeout=3)
             return
@@ -202,13 +227,13 @@ class CaseControl:
         )
 
     @staticmethod
-    def _bookmark_prompt(target: Target) -> str:
+    def _bookmark_prompt(target: Evidence) -> str:
         return safe_text(f"Bookmark {target.kind} {target.label} as evidence. Note:")
 
     def _case_for(self, _text: str) -> CaseRecorder:
         return self._ensure_case()
 
-    def _bookmarked(self, target: Target, note: str, fetched: Fetched) -> None:
+    def _bookmarked(self, target: Evidence, note: str, fetched: Fetched) -> None:
         """Keep the fetched object; if saving fails, the note comes back in its dialog,
         with the error, to be saved again (Enter) or dropped (Escape)."""
         record, related = fetched

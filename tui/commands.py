@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol, cast
 
 from textual.command import Hit, Hits, Provider
 
 from tui.casecommands import case_hits
+from tui.casecontrol import CaseControl
+from tui.panes.base import Pane
+from tui.panes.registry import PANES
 
-if TYPE_CHECKING:
-    from tui.app import ModeltrailApp
+
+class Console(Protocol):
+    """What the palette needs of the console (the app)."""
+
+    @property
+    def current_pane(self) -> Pane: ...
+    @property
+    def cases(self) -> CaseControl: ...
+    def action_show_pane(self, pane_id: str) -> None: ...
+    def trace_id(self, request_id: str) -> None: ...
 
 
 class ConsoleCommands(Provider):
     """The console's own commands."""
 
     async def search(self, query: str) -> Hits:
-        app: ModeltrailApp = self.app  # type: ignore[assignment]
+        app = cast(Console, self.app)
         matcher = self.matcher(query)
-        from tui.app import PANES  # noqa: PLC0415 - avoid a circular import
-
         for pane in PANES:
             title = f"Go to {pane.title}"
             if (score := matcher.match(title)) > 0:
@@ -33,5 +42,5 @@ class ConsoleCommands(Provider):
         if len(words) == 2 and words[0].lower() == "trace":
             request_id = words[1]
             yield Hit(100, f"Trace request {request_id}", lambda: app.trace_id(request_id))
-        for hit in case_hits(app, matcher, query):
+        for hit in case_hits(app.cases, matcher, query):
             yield hit

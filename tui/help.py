@@ -1,4 +1,4 @@
-"""The ``?`` help screen: every binding of the app and of the current pane."""
+"""The ``?`` help screen: the current pane's keys and those of the whole console."""
 
 from __future__ import annotations
 
@@ -45,17 +45,16 @@ class HelpScreen(ModalScreen[None]):
         Binding("question_mark,q,enter,escape", "dismiss", "Close"),
     ]
 
-    def __init__(self, pane: Pane) -> None:
+    def __init__(self, pane: Pane, everywhere: list[BindingType]) -> None:
         super().__init__()
         self.pane = pane
+        self.everywhere = everywhere
 
     def compose(self) -> ComposeResult:
-        from tui.app import ModeltrailApp  # noqa: PLC0415 - circular at import time
-
         with VerticalScroll(id="help"):
             yield Static(Text(f"{self.pane.title} — {self.pane.help_text}"), markup=False)
             yield Static(bindings_table(f"{self.pane.title} keys", list(self.pane.BINDINGS)))
-            yield Static(bindings_table("Everywhere", list(ModeltrailApp.BINDINGS)))
+            yield Static(bindings_table("Everywhere", list(self.everywhere)))
             yield Static(
                 Text(
                     "Ctrl+P opens the command palette (trace by id, jump to a pane, refresh, "

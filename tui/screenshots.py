@@ -12,9 +12,10 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from providers.config import workspace_profile
-from tui.app import PANES, ModeltrailApp
+from tui.app import ModeltrailApp
 from tui.demo.workspace import DemoCase
 from tui.launch import build_app
+from tui.panes.registry import PANES
 
 
 async def settle(pilot: Pilot[None], rounds: int = 20) -> None:

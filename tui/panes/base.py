@@ -1,28 +1,48 @@
-"""The base of every pane: provider calls in thread workers, a busy indicator, and one place
-that turns errors into a message in the pane with what to do."""
+"""The base of every pane: provider calls and streams in thread workers, a busy indicator,
+one place that turns errors into a message in the pane with what to do, and the messages a
+pane sends the console (it never calls the app or another pane)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import ContentSwitcher, Static
+from textual.worker import get_current_worker
 
 from cache.context import REFRESH, STALE_OK, VERIFY, Observation, using
 from providers.errors import NotFound, ProviderError, Throttled
 from providers.redaction import redact
-from providers.trail.resolver import Trail
+from providers.runtime_tuning import freeze_heap, short_switches, thaw_heap
+from providers.trail.resolver import Trail, TrailResolver
 from tui.history import Location
 from tui.plain import safe_text
 
 if TYPE_CHECKING:
-    from tui.app import ModeltrailApp
     from tui.session import Session
 
 T = TypeVar("T")
+
+USER_PAUSE = 0.3  # s: a stream waits between pages while the user moves the cursor
+Fetched = tuple[Any, list[Any]]  # a record, and related records (a model's run)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What a pane has selected, to bookmark: ``fetch`` runs in a worker and returns its
+    full record (a commit with its diff, a model version with its training run)."""
+
+    kind: str
+    key: str
+    label: str
+    fetch: Callable[[], Fetched]
+
 
 ACTIONS = {
     "not found": "check the id, or pick another profile",
@@ -77,12 +97,35 @@ def error_text(exc: BaseException) -> Text:
 
 
 class Pane(Vertical):
-    """A pane of the console.  Subclasses set ``pane_id``/``title`` and implement ``reload``."""
+    """A pane of the console.  Subclasses set ``pane_id``/``title``/``hops`` and implement
+    ``reload``; they tell the console what happened with the messages below."""
 
     pane_id: ClassVar[str] = ""
     title: ClassVar[str] = ""
     help_text: ClassVar[str] = ""
+    hops: ClassVar[tuple[str, ...]] = ()  # the trail hops (kinds) this pane shows
     BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "reload", "Refresh")]
+
+    class Visited(Message):
+        """The user opened an object: a jump to record in the history (and the case)."""
+
+        def __init__(self, location: Location) -> None:
+            super().__init__()
+            self.location = location
+
+    class TrailResolved(Message):
+        """A trail was resolved in this pane's worker: to show in every pane."""
+
+        def __init__(self, trail: Trail) -> None:
+            super().__init__()
+            self.trail = trail
+
+    class FellBack(Message):
+        """A backend failed and cached answers stood in (``seen.fallback`` says why)."""
+
+        def __init__(self, seen: Observation) -> None:
+            super().__init__()
+            self.seen = seen
 
     def __init__(self, session: Session) -> None:
         super().__init__(id=self.pane_id, classes="pane")
@@ -90,11 +133,6 @@ class Pane(Vertical):
         self._calls: dict[str, int] = {}
         self._busy_groups: set[str] = set()
         self._refreshing = False  # True while `r` reloads: calls bypass the cache
-
-    @property
-    def console(self) -> ModeltrailApp:
-        """The app, typed."""
-        return self.app  # type: ignore[return-value]
 
     def compose_error(self) -> Vertical:
         """The lines every pane shows above its body: the error of a failed call, and how
@@ -144,19 +182,45 @@ class Pane(Vertical):
     def go_to(self, location: Location) -> None:
         """Show the object a history entry points at (default: nothing)."""
 
-    def call_provider(
-        self, work: Callable[[], T], then: Callable[[T], Any], *, group: str = "load"
-    ) -> None:
-        """Run ``work`` in a thread worker; ``then(result)`` runs on the UI thread.
+    def evidence(self) -> Evidence | None:
+        """The object selected in this pane, as evidence to bookmark (default: none)."""
+        return None
 
-        A newer call supersedes an older one of the same group; errors land in the pane.
-        A stale cached answer is shown at once, marked with its age, then fetched again
-        in the same worker and shown once more.
-        """
+    def resolve_trail(self, resolve: Callable[[TrailResolver], Trail]) -> None:
+        """Resolve a trail in this pane's worker (a failure is shown here), then post it."""
+        resolver = self.session.resolver
+        self.call_provider(
+            lambda: resolve(resolver),
+            lambda trail: self.post_message(self.TrailResolved(trail)),
+            group="trace",
+        )
+
+    # -- workers ---------------------------------------------------------------------
+
+    def _begin(self, group: str) -> int:
+        """A new call of ``group``: it supersedes the older ones; the pane shows it is busy."""
         generation = self._calls[group] = self._calls.get(group, 0) + 1
         self.set_error(None)
         self._busy_groups.add(group)
         self.loading = True
+        return generation
+
+    def call_provider(
+        self,
+        work: Callable[[], T],
+        then: Callable[[T], Any],
+        *,
+        group: str = "load",
+        discard: Callable[[T], Any] | None = None,
+    ) -> None:
+        """Run ``work`` in a thread worker; ``then(result)`` runs on the UI thread.
+
+        A newer call of the same group supersedes an older one: the older result goes to
+        ``discard`` (if given) instead; errors land in the pane.  A stale cached answer is
+        shown at once, marked with its age, then fetched again in the same worker and
+        shown once more.
+        """
+        generation = self._begin(group)
         mode = self.cache_mode()
 
         def attempt(mode: str, last: bool) -> Observation | None:
@@ -167,7 +231,7 @@ class Pane(Vertical):
                 self.app.call_from_thread(self._finish, group, generation, None, exc)
                 return None
             self.app.call_from_thread(
-                self._finish, group, generation, lambda: then(result), None, seen, last
+                self._deliver, group, generation, then, discard, result, seen, last
             )
             return seen
 
@@ -180,6 +244,70 @@ class Pane(Vertical):
                 self.app.call_from_thread(self._settle, group, generation)
 
         self.run_worker(job, thread=True, group=f"{self.pane_id}.{group}", exit_on_error=False)
+
+    def stream_provider(
+        self,
+        pages: Callable[[], Iterable[T]],
+        each: Callable[[T], Any],
+        then: Callable[[], Any],
+        *,
+        group: str = "load",
+        moved_at: Callable[[], float] = lambda: 0.0,
+    ) -> None:
+        """Read ``pages`` in a thread worker; ``each(page)`` runs on the UI thread as each
+        arrives (the pane is uncovered at the first), ``then()`` after the last.
+
+        A newer stream of the group cancels this one between pages; while the user moves
+        the cursor (``moved_at()``, a ``time.monotonic()``, less than USER_PAUSE ago) the
+        worker waits before reading on.  The pages kept leave the garbage collector's view
+        (see :mod:`providers.runtime_tuning`), and the UI thread gets the GIL back promptly.
+        """
+        generation = self._begin(group)
+        mode = self.cache_mode()
+
+        def job() -> None:
+            worker = get_current_worker()
+            try:
+                with using(mode) as seen, short_switches():
+                    for page in pages():
+                        if worker.is_cancelled or generation != self._calls[group]:
+                            return
+                        self.app.call_from_thread(self._page, group, generation, each, page)
+                        freeze_heap()
+                        while time.monotonic() - moved_at() < USER_PAUSE:
+                            if worker.is_cancelled:  # the user is scrolling: read on later
+                                return
+                            time.sleep(0.02)
+            except Exception as exc:
+                self.app.call_from_thread(self._finish, group, generation, None, exc)
+                return
+            self.app.call_from_thread(self._finish, group, generation, then, None, seen)
+
+        thaw_heap()  # what the last stream kept is dropped or replaced
+        self.run_worker(
+            job, thread=True, group=f"{self.pane_id}.{group}", exclusive=True, exit_on_error=False
+        )
+
+    def _deliver(
+        self,
+        group: str,
+        generation: int,
+        then: Callable[[T], Any],
+        discard: Callable[[T], Any] | None,
+        result: T,
+        seen: Observation,
+        last: bool,
+    ) -> None:
+        if generation != self._calls.get(group):
+            if discard is not None:
+                discard(result)
+            return
+        self._finish(group, generation, lambda: then(result), None, seen, last)
+
+    def _page(self, group: str, generation: int, each: Callable[[T], Any], page: T) -> None:
+        if generation == self._calls.get(group):
+            self.loading = False
+            each(page)
 
     def _finish(
         self,
@@ -199,7 +327,7 @@ class Pane(Vertical):
         elif apply is not None:
             try:
                 apply()
-            except ProviderError as error:
+            except Exception as error:  # showing a result failed: said in the pane too
                 self.set_error(error)
         if seen is not None:
             self.show_freshness(seen, refreshing=not last)
@@ -209,6 +337,8 @@ class Pane(Vertical):
             self._busy_groups.discard(group)
             self.loading = bool(self._busy_groups)
 
+    # -- what the pane says -------------------------------------------------------------
+
     def show_freshness(self, seen: Observation, *, refreshing: bool = False) -> None:
         """Say how old the cached answers on show are (hidden when they are fresh)."""
         line = self.query_one(f"#{self.pane_id}-cached", Static)
@@ -216,7 +346,7 @@ class Pane(Vertical):
         line.update(text)
         line.display = bool(text)
         if seen.fallback:
-            self.console.cache_fallback(seen)
+            self.post_message(self.FellBack(seen))
 
     def report_missing(self, concern: str) -> None:
         """Say in the pane why the profile has no provider for ``concern``."""

@@ -4,9 +4,9 @@ bisect-style good/bad marks with the range between them, search and sha copy."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -36,14 +36,12 @@ from tui.commitview import (
     row_cells,
 )
 from tui.history import Location
-from tui.panes.base import Pane
+from tui.panes.base import Evidence, Pane
 from tui.plain import safe_text
 from tui.report import stat_line
 
 if TYPE_CHECKING:
     from tui.session import Session
-
-T = TypeVar("T")
 
 PAGE_SIZE = 300
 PRELOAD_ROWS = 50  # the next page is loaded when the cursor is this close to the end
@@ -82,7 +80,7 @@ def _close(pages: Pages) -> None:
 
 
 def _ignore(_result: object) -> None:
-    """The ``then`` of calls that apply their result themselves."""
+    """The ``then`` of the page reads, which add their page themselves, even on error."""
 
 
 class CommitTable(DataTable[Text]):
@@ -157,6 +155,7 @@ class CommitsPane(Pane):
 
     pane_id = "commits"
     title = "Commits"
+    hops = ("commit",)
     help_text = (
         "The history from the traced commit (or HEAD), newest first; the highlighted commit's "
         "detail and diff against its first parent below.  j/k move, Home/End first/last, "
@@ -178,6 +177,14 @@ class CommitsPane(Pane):
         Binding("y", "copy_sha", "Copy sha", id="commits.copy"),
         Binding("r", "reload", "Refresh", id="commits.refresh"),
     ]
+
+    class MarksChanged(Message):
+        """The walk's good/bad marks changed."""
+
+        def __init__(self, good: str | None, bad: str | None) -> None:
+            super().__init__()
+            self.good = good
+            self.bad = bad
 
     def __init__(self, session: Session) -> None:
         super().__init__(session)
@@ -250,20 +257,6 @@ class CommitsPane(Pane):
         if self.is_mounted:
             self._update_status()
 
-    def _call(self, work: Callable[[], T], apply: Callable[[T], object], group: str) -> None:
-        """Run ``work`` via ``call_provider`` and hand its result to ``apply`` on the UI thread.
-
-        ``call_provider`` drops a result once any newer call started; here the list, its
-        pages, the detail and the range load side by side, so each ``apply`` checks itself
-        whether its result is still wanted.
-        """
-
-        def deliver() -> None:
-            result = work()
-            self.app.call_from_thread(apply, result)
-
-        self.call_provider(deliver, _ignore, group=group)
-
     def _provider(self) -> CommitsProvider | None:
         """The commits provider; None (with the reason shown in the pane) if there is none."""
         provider = self.session.backends.commits
@@ -278,7 +271,11 @@ class CommitsPane(Pane):
         if provider is None:
             return
         start = self._start
-        self._call(lambda: _open_history(provider, start), self._history_loaded, "load")
+        self.call_provider(
+            lambda: _open_history(provider, start),
+            self._history_loaded,
+            discard=lambda loaded: _close(loaded[0]),
+        )
 
     def show_trail(self, trail: Trail) -> None:
         hop = trail.hop("commit")
@@ -412,7 +409,9 @@ class CommitsPane(Pane):
         if provider is None:
             return
         self._wanted, self._record = sha, record
-        self._call(lambda: provider.get_commit(sha), partial(self._display, sha), "detail")
+        self.call_provider(
+            lambda: provider.get_commit(sha), partial(self._display, sha), group="detail"
+        )
 
     def _display(self, requested: str, commit: Commit) -> None:
         if requested != self._wanted:
@@ -433,9 +432,16 @@ class CommitsPane(Pane):
         self.query_one("#commits-detail", ScrollableContainer).scroll_home(animate=False)
 
     def _visit(self, commit: Commit) -> None:
-        visit = getattr(self.app, "visit", None)  # a host app without history is fine
-        if callable(visit):
-            visit(Location(self.pane_id, commit.sha, safe_text(commit.subject)))
+        self.post_message(
+            self.Visited(Location(self.pane_id, commit.sha, safe_text(commit.subject)))
+        )
+
+    def evidence(self) -> Evidence | None:
+        commit, provider = self._shown, self.session.backends.commits
+        if commit is None or provider is None:
+            return None
+        sha = commit.sha
+        return Evidence("commit", sha, commit.subject, lambda: (provider.get_commit(sha), []))
 
     def go_to(self, location: Location) -> None:
         self._jump(location.key.removeprefix("commit:"), record=False)
@@ -461,10 +467,10 @@ class CommitsPane(Pane):
             self._jump(commit.parents[0])
         else:
             parents = commit.parents
-            self._call(
+            self.call_provider(
                 lambda: [provider.get_commit(p, with_diff=False) for p in parents],
                 partial(self._choose_parent, commit),
-                "parents",
+                group="parents",
             )
 
     def _choose_parent(self, commit: Commit, parents: list[Commit]) -> None:
@@ -497,10 +503,8 @@ class CommitsPane(Pane):
         self._narrow()
 
     def _marks_changed(self) -> None:
-        """Tell a host app that records the walk (a case) about the marks."""
-        record = getattr(self.app, "record_marks", None)
-        if callable(record):
-            record(self._marks.good, self._marks.bad)
+        """Tell the console (which keeps the walk in a case) about the marks."""
+        self.post_message(self.MarksChanged(self._marks.good, self._marks.bad))
 
     def _narrow(self) -> None:
         """Load the commits between the marks, once both are set."""
@@ -508,8 +512,10 @@ class CommitsPane(Pane):
         if marks.good is None or marks.bad is None or provider is None:
             return
         good, bad = marks.good, marks.bad
-        self._call(
-            lambda: _collect_range(provider, good, bad), partial(self._range_loaded, marks), "range"
+        self.call_provider(
+            lambda: _collect_range(provider, good, bad),
+            partial(self._range_loaded, marks),
+            group="range",
         )
 
     def _range_loaded(self, marks: Marks, found: Range) -> None:
@@ -530,10 +536,10 @@ class CommitsPane(Pane):
             return
         order = diff_order(found.commits, found.good, found.bad)
         shas = [c.sha for c in order[:MAX_RANGE_DIFF]]
-        self._call(
+        self.call_provider(
             lambda: [provider.get_commit(sha) for sha in shas],
             partial(self._show_range_diff, found, len(order)),
-            "range-diff",
+            group="range-diff",
         )
 
     def _show_range_diff(self, found: Range, total: int, commits: list[Commit]) -> None:

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 from providers.records import Deployment, Endpoint
 from providers.trail.resolver import Trail
 from tui.history import Location
-from tui.panes.base import Pane
+from tui.panes.base import Evidence, Pane
 from tui.plain import safe_text
 from tui.rows import deployment_cells, when
 
@@ -34,6 +34,7 @@ class DeploymentsPane(Pane):
 
     pane_id = "deployments"
     title = "Deployments"
+    hops = ("deployment",)
     help_text = "Enter shows a deployment's details; the one that served the trace is marked ▶."
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reload", "Refresh", id="deployments.refresh"),
@@ -99,7 +100,15 @@ class DeploymentsPane(Pane):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if 0 <= event.cursor_row < len(self.rows):
             ep, dep = self.rows[event.cursor_row]
-            self.console.visit(Location("deployments", f"{ep.name}/{dep.name}"))
+            self.post_message(self.Visited(Location("deployments", f"{ep.name}/{dep.name}")))
+
+    def evidence(self) -> Evidence | None:
+        row = self.query_one(DataTable).cursor_row
+        if not 0 <= row < len(self.rows):
+            return None
+        endpoint, deployment = self.rows[row]
+        key = f"{endpoint.name}/{deployment.name}"
+        return Evidence("deployment", key, key, lambda: (deployment, []))
 
     def _detail(self, ep: Endpoint, dep: Deployment) -> None:
         text = Text()

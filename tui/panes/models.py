@@ -25,7 +25,7 @@ from providers.records import ConfusionCounts, Curve, ModelVersion, TrainingRun
 from providers.trail.resolver import Trail
 from tui.compare import CompareRow, Side, compare, format_delta, format_value
 from tui.history import Location
-from tui.panes.base import Pane
+from tui.panes.base import Evidence, Fetched, Pane
 from tui.plain import safe_text
 from tui.plots import FIRST_CURVE, REFERENCE, Plot, render_curves
 from tui.session import Session
@@ -193,6 +193,7 @@ class ModelsPane(Pane):
 
     pane_id = "models"
     title = "Models"
+    hops = ("model", "run")
     help_text = (
         "Registered model versions. Moving the cursor shows the version's training run: "
         "tags, parameters, metrics, the confusion matrix and the ROC and PR curves. "
@@ -375,9 +376,19 @@ class ModelsPane(Pane):
         self._close_compare()
         self._show_version(key)
         self.query_one("#models-detail", DetailScroll).focus()
-        visit = getattr(self.app, "visit", None)
-        if callable(visit):
-            visit(Location(self.pane_id, key, key))
+        self.post_message(self.Visited(Location(self.pane_id, key, key)))
+
+    def evidence(self) -> Evidence | None:
+        key, models = self.selected_key, self.provider
+        if key is None or models is None:
+            return None
+        name, _, version = key.rpartition(":")
+
+        def fetch() -> Fetched:
+            model = models.get_version(name, version)
+            return model, [models.get_run(model.run_id)] if model.run_id else []
+
+        return Evidence("model", key, key, fetch)
 
     def action_back(self) -> None:
         """Close the compare view, else go back from the detail to the list."""

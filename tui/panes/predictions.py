@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-import sys
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import ClassVar
 
 from rich.json import JSON
@@ -16,53 +11,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Static
-from textual.worker import get_current_worker
 
-from cache.context import using
 from providers.errors import BadData
-from providers.protocols import PredictionPage
-from providers.query import parse_query
+from providers.protocols import PredictionPage, PredictionsProvider
+from providers.query import PredictionQuery, parse_query
 from providers.records import Prediction
 from providers.serialize import to_jsonable
 from providers.trail.resolver import Trail
 from tui.history import Location
-from tui.panes.base import Pane
+from tui.panes.base import Evidence, Pane
 from tui.plain import safe_text
 from tui.virtual_table import PredictionTable
 
 MAX_ROWS = 200_000  # rows kept in memory; the query bar narrows beyond that
-# While a search parses in its thread, the UI thread waits for the GIL at most this long
-# each time it wants it back (default 5 ms; a frame needs it several times: bench/pagedown_bench.py)
-SEARCH_SWITCH_INTERVAL = 0.0002
-USER_PAUSE = 0.3  # s: a streaming search waits between pages while the user moves the cursor
-
-
-class _ShortSwitches:
-    """Shortens the interpreter's thread switch interval while any search thread runs."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.lock = threading.Lock()
-        self.running = 0
-        self.saved = sys.getswitchinterval()
-
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        with self.lock:
-            if not self.running:
-                self.saved = sys.getswitchinterval()
-                sys.setswitchinterval(self.seconds)
-            self.running += 1
-        try:
-            yield
-        finally:
-            with self.lock:
-                self.running -= 1
-                if not self.running:
-                    sys.setswitchinterval(self.saved)
-
-
-_SEARCHING = _ShortSwitches(SEARCH_SWITCH_INTERVAL)
 
 
 class PredictionsPane(Pane):
@@ -70,6 +31,7 @@ class PredictionsPane(Pane):
 
     pane_id = "predictions"
     title = "Predictions"
+    hops = ("prediction",)
     help_text = (
         "/ query: request id, from:/to: times, endpoint:/deployment:/model:, and field filters "
         "such as income<40000 decision=rejected.  Enter or t traces the selected prediction."
@@ -124,44 +86,16 @@ class PredictionsPane(Pane):
         table = self.query_one(PredictionTable)
         table.clear()
         self._status("Searching …")
-        generation = self._calls["search"] = self._calls.get("search", 0) + 1
-        self.set_error(None)
-        self._busy_groups.add("search")
-        self.loading = True
-        mode = self.cache_mode()
+        read = _Capped(provider, query)
+        self.stream_provider(
+            read.pages,
+            self._add_page,
+            lambda: self._done(read.total),
+            group="search",
+            moved_at=lambda: table.moved_at,
+        )
 
-        def job() -> None:
-            worker = get_current_worker()
-            total = 0
-            try:
-                with using(mode) as seen, _SEARCHING.held():
-                    for page in provider.search(query):
-                        if worker.is_cancelled or generation != self._calls["search"]:
-                            return
-                        total += len(page.rows)
-                        self.app.call_from_thread(self._add_page, generation, page)
-                        # kept rows leave the cyclic GC's view: a full collection over
-                        # 200k rows (millions of objects) stalls every thread for ~0.2 s
-                        gc.freeze()
-                        while time.monotonic() - table.moved_at < USER_PAUSE:
-                            if worker.is_cancelled:  # the user is scrolling: parse later
-                                return
-                            time.sleep(0.02)
-                        if total >= MAX_ROWS:
-                            break
-            except Exception as exc:
-                self.app.call_from_thread(self._finish, "search", generation, None, exc)
-                return
-            self.app.call_from_thread(
-                self._finish, "search", generation, lambda: self._done(total), None, seen
-            )
-
-        self.run_worker(job, thread=True, group="search", exclusive=True, exit_on_error=False)
-
-    def _add_page(self, generation: int, page: PredictionPage) -> None:
-        if generation != self._calls.get("search"):
-            return
-        self.loading = False
+    def _add_page(self, page: PredictionPage) -> None:
         table = self.query_one(PredictionTable)
         table.extend(list(page.rows))
         if self.select_after:
@@ -223,12 +157,19 @@ class PredictionsPane(Pane):
         if prediction is None:
             self.notify("No prediction selected.", severity="warning")
             return
-        from tui.app import TraceRequested  # noqa: PLC0415 - the app imports this module
-
-        self.console.visit(
-            Location("predictions", prediction.correlation_id, prediction.request_id)
+        self.post_message(
+            self.Visited(Location("predictions", prediction.correlation_id, prediction.request_id))
         )
-        self.post_message(TraceRequested(prediction))
+        self.notify(f"Tracing {safe_text(prediction.request_id)} …", timeout=2)
+        self.resolve_trail(lambda resolver: resolver.from_prediction(prediction))
+
+    def evidence(self) -> Evidence | None:
+        prediction = self.query_one(PredictionTable).current
+        if prediction is None:
+            return None
+        return Evidence(
+            "prediction", prediction.correlation_id, prediction.request_id, lambda: (prediction, [])
+        )
 
     def show_trail(self, trail: Trail) -> None:
         hop = trail.hop("prediction")
@@ -248,3 +189,18 @@ class PredictionsPane(Pane):
             self.select_after = location.label
             self.reload()
         self.focus_body()
+
+
+class _Capped:
+    """A search's pages up to MAX_ROWS rows, counted."""
+
+    def __init__(self, provider: PredictionsProvider, query: PredictionQuery) -> None:
+        self.provider, self.query = provider, query
+        self.total = 0
+
+    def pages(self) -> Iterator[PredictionPage]:
+        for page in self.provider.search(self.query):
+            yield page
+            self.total += len(page.rows)
+            if self.total >= MAX_ROWS:
+                return

@@ -8,12 +8,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import DataTable, Input, Log, Static
 
 from providers.records import Build, Release, ReleaseTask
 from providers.trail.resolver import Trail
 from tui.history import Location
-from tui.panes.base import Pane
+from tui.panes.base import Evidence, Pane
 from tui.plain import safe_text
 from tui.rows import release_cells, when
 
@@ -25,6 +26,7 @@ class ReleasesPane(Pane):
 
     pane_id = "releases"
     title = "Releases"
+    hops = ("release", "build", "data")
     help_text = (
         "l shows the next task's log; / searches the log, n finds again.  "
         "g marks the selected release as last good; on a later release, x shows the commits "
@@ -38,6 +40,14 @@ class ReleasesPane(Pane):
         Binding("x", "between", "Commits between", id="releases.between"),
         Binding("r", "reload", "Refresh", id="releases.refresh"),
     ]
+
+    class RangeRequested(Message):
+        """Show the commits between two builds' commits (the change set that shipped)."""
+
+        def __init__(self, good: str, bad: str) -> None:
+            super().__init__()
+            self.good = good
+            self.bad = bad
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -128,7 +138,9 @@ class ReleasesPane(Pane):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         release = self.selected
         if release is not None:
-            self.console.visit(Location("releases", str(release.release_id), release.name))
+            self.post_message(
+                self.Visited(Location("releases", str(release.release_id), release.name))
+            )
 
     def _build_loaded(self, build: Build) -> None:
         self.builds[build.build_id] = build
@@ -247,12 +259,16 @@ class ReleasesPane(Pane):
                 "Both releases' builds must be loaded (select each once).", severity="warning"
             )
             return
-        commits = self.console.pane("commits")
-        show_range = getattr(commits, "show_range", None)
-        if show_range is None:
-            return
-        self.console.action_show_pane("commits")
-        show_range(old, new)
+        self.post_message(self.RangeRequested(old, new))
+
+    def evidence(self) -> Evidence | None:
+        release = self.selected
+        if release is None:
+            return None
+        build = self.builds.get(release.build_id) if release.build_id is not None else None
+        return Evidence(
+            "release", str(release.release_id), release.name, lambda: (release, [build])
+        )
 
     def _commit_of(self, release: Release) -> str | None:
         build = self.builds.get(release.build_id or -1)
