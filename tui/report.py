@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from providers.records import Commit, FileChange
 from providers.trail.resolver import RESOLVED, UNCERTAIN, Trail
-from tui.plain import safe_text
+from tui.render.plain import safe_text
 
 MARKS = {RESOLVED: "✓", UNCERTAIN: "~", "unresolved": "✗"}
 

@@ -13,6 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 from providers.backends import Backends
@@ -28,6 +29,7 @@ from providers.records import (
     TrainingRun,
 )
 from providers.redaction import redact
+from providers.trail.explanation import DecisionRule, Explanation, explain
 from providers.trail.served import ServedBy, served_by
 
 HOP_KINDS = ("prediction", "deployment", "model", "run", "release", "build", "data", "commit")
@@ -56,10 +58,12 @@ class Hop:
 
 @dataclass(frozen=True, slots=True)
 class Trail:
-    """The hops resolved from a starting point, in trail order."""
+    """The hops resolved from a starting point, in trail order, and (from a prediction)
+    why its decision came out as it did."""
 
     start: str
     hops: tuple[Hop, ...]
+    explanation: Explanation | None = None
 
     def hop(self, kind: str) -> Hop | None:
         """The hop of ``kind``, if the trail has one."""
@@ -83,6 +87,8 @@ class _State:
     build: Build | None = None
     commit_sha: str | None = None
     commit_reasons: list[str] = field(default_factory=list)
+    other_versions: list[ModelVersion] = field(default_factory=list)
+    other_versions_missing: str = ""  # why the model's other versions could not be listed
     hops: list[Hop] = field(default_factory=list)
     pool: ThreadPoolExecutor | None = None
     pending: dict[str, Future[Any]] = field(default_factory=dict)
@@ -108,9 +114,12 @@ class _State:
 class TrailResolver:
     """Resolve trails over a profile's backends (any of which may be missing)."""
 
-    def __init__(self, backends: Backends, *, release_scan: int = 500) -> None:
+    def __init__(
+        self, backends: Backends, *, release_scan: int = 500, rule: DecisionRule | None = None
+    ) -> None:
         self.backends = backends
         self.release_scan = release_scan
+        self.rule = rule or DecisionRule()
 
     # -- entry points --------------------------------------------------------------
 
@@ -192,9 +201,28 @@ class TrailResolver:
                 hop = step(self, state)
                 if hop is not None:
                     state.hops.append(hop)
+            explanation = self._explain(state)
             state.pool = None
         hops = sorted(state.hops, key=lambda h: HOP_KINDS.index(h.kind))
-        return Trail(start, tuple(hops))
+        return Trail(start, tuple(hops), explanation)
+
+    def _explain(self, state: _State) -> Explanation | None:
+        """Why the prediction's decision came out as it did, under the served version and
+        under each other version of the model (their runs read in parallel)."""
+        if state.prediction is None:
+            return None
+        models = self.backends.models
+        others: list[tuple[ModelVersion, Callable[[], TrainingRun]]] = []
+        if models is not None:
+            for other in state.other_versions:
+                key, read = f"run:{other.run_id}", partial(models.get_run, other.run_id or "")
+                if other.run_id and self.rule.threshold.startswith("param:"):
+                    state.soon(key, read)
+                others.append((other, partial(state.get, key, read)))
+        return explain(
+            state.prediction, state.model, state.run, self.rule, others,
+            others_missing=state.other_versions_missing,
+        )  # fmt: skip
 
     def _prefetch(self, state: _State) -> None:
         pred, backends = state.prediction, self.backends
@@ -276,6 +304,8 @@ class TrailResolver:
         ref, models = state.model_ref, self.backends.models
         if ref is not None and models is not None:
             state.soon("model", lambda: models.get_version(*ref))
+            if state.prediction is not None:  # for the explanation's other versions
+                state.soon("versions", lambda: models.list_versions(ref[0]))
         return None
 
     def _model_step(self, state: _State) -> Hop | None:
@@ -294,8 +324,21 @@ class TrailResolver:
         if model.run_id:
             run_id = model.run_id
             state.soon("run", lambda: models.get_run(run_id))
+        if state.prediction is not None:
+            self._other_versions(state, model)
         created = f", registered {model.created_at:%Y-%m-%d}" if model.created_at else ""
         return Hop("model", label, RESOLVED, f"{why}{created}", model, model.source)
+
+    def _other_versions(self, state: _State, model: ModelVersion) -> None:
+        """Collect the model's other versions for the explanation, or why they are missing."""
+        models = self.backends.models
+        assert models is not None
+        try:
+            versions = state.get("versions", lambda: models.list_versions(model.name))
+        except ProviderError as exc:
+            state.other_versions_missing = str(exc)
+            return
+        state.other_versions = [v for v in versions if v.version != model.version]
 
     def _run_step(self, state: _State) -> Hop | None:
         model = state.model
