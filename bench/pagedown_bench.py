@@ -39,9 +39,9 @@ from textual.scroll_view import ScrollView  # noqa: E402
 from textual.strip import Strip  # noqa: E402
 
 from providers.config import workspace_profile  # noqa: E402
-from tui.launch import build_app  # noqa: E402
+from tui.console.launch import build_app  # noqa: E402
 from tui.panes.predictions import MAX_ROWS  # noqa: E402
-from tui.virtual_table import PredictionTable  # noqa: E402
+from tui.widgets.virtual_table import PredictionTable  # noqa: E402
 
 SIZE = (160, 50)
 

@@ -38,7 +38,7 @@ OURS = """
 import sys, time
 from pathlib import Path
 from providers.config import workspace_profile
-from tui.launch import build_app
+from tui.console.launch import build_app
 profile = workspace_profile(Path({workspace!r}), "demo")
 app = build_app(profile, initial_query="from:2026-08-27 to:2026-08-27")
 async def pilot(p):

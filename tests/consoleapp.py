@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 
-from tui.screenshots import demo_app, settle
+from tui.cli.screenshots import demo_app, settle
 
 __all__ = ["demo_app", "quiet", "settle"]
 

@@ -462,7 +462,7 @@ def _trace(config: Path, profile: str, request_id: str) -> dict[str, Any]:
         [
             sys.executable,
             "-m",
-            "tui.cli",
+            "tui.cli.main",
             "--config",
             str(config),
             "--profile",

@@ -48,7 +48,7 @@ from providers.records import (
     TrainingRun,
 )
 from providers.trail.resolver import RESOLVED, UNRESOLVED, TrailResolver
-from tui.cli import main
+from tui.cli.main import main
 from tui.demo.workspace import DemoCase
 
 SECRET = "s3cr3t-PAT-do-not-store-9f2c"

@@ -15,9 +15,9 @@ from cache.open import open_cached
 from cache.proxies import CachedProvider
 from providers.config import workspace_profile
 from providers.errors import Unavailable
-from tui.app import ModeltrailApp
+from tui.console.app import ModeltrailApp
+from tui.console.launch import build_app
 from tui.demo.workspace import DemoCase
-from tui.launch import build_app
 
 
 class Gated:

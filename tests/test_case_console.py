@@ -11,13 +11,13 @@ from consoleapp import settle
 from textual.pilot import Pilot
 
 from providers.config import workspace_profile
-from tui.app import ModeltrailApp
 from tui.cases.case_folder import CaseStore
 from tui.cases.model import BAD, GOOD, Case
 from tui.cases.recorder import CaseRecorder
 from tui.cases.verify import verify_file
+from tui.console.app import ModeltrailApp
+from tui.console.launch import build_app
 from tui.demo.workspace import DemoCase
-from tui.launch import build_app
 
 NOTE = "the [b]threshold[/b] change"  # typed text is data, never markup
 

@@ -14,7 +14,7 @@ from logtree import V2Tree
 from providers.config import CaseSettings
 from tui.cases.exports import export_case, write_report
 from tui.cases.model import Case
-from tui.cli import main
+from tui.cli.main import main
 
 HOSTILE = "\x1b]0;owned\x07\x1b[2J\x9b31m\u202egnp.exe\ud800"
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")

@@ -1,4 +1,4 @@
-"""The commits pane on a real repository (Pilot), and its pure helpers in tui.commitview."""
+"""The commits pane on a real repository (Pilot), and its pure helpers in tui.render.commitview."""
 
 from __future__ import annotations
 
@@ -21,12 +21,12 @@ from providers.git.provider import GitCommitsProvider
 from providers.protocols import CommitsProvider
 from providers.records import Commit, FileChange, Person
 from providers.trail.resolver import Hop, Trail
-from tui import commitview
-from tui.commitview import Marks
-from tui.history import Location
 from tui.panes import commits as commits_module
 from tui.panes.commits import CommitsPane, CommitTable, ParentChoice, SearchInput
-from tui.session import Session
+from tui.panes.session import Session
+from tui.render import commitview
+from tui.render.commitview import Marks
+from tui.render.history import Location
 
 EVIL = "evil [bold red]loud[/] [link=http://x]click[/link] \x1b[31mred\n\nbody [i]x[/i]\n"
 

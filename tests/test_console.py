@@ -14,9 +14,9 @@ from providers.errors import ProviderError, Throttled, Unauthorized, Unavailable
 from providers.local.predictions import LocalPredictionsProvider
 from providers.protocols import PredictionPage, PredictionsProvider
 from providers.query import PredictionQuery
-from tui.app import ModeltrailApp
+from tui.console.app import ModeltrailApp
 from tui.demo.workspace import DemoCase
-from tui.session import Session
+from tui.panes.session import Session
 
 
 def test_the_auditors_case_by_keys_only(demo: tuple[Path, DemoCase]) -> None:

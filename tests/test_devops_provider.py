@@ -921,7 +921,7 @@ def test_walk_command_through_a_profile_matches_the_local_repository(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from tui.cli import main
+    from tui.cli.main import main
 
     made = merge_history(repo)
     monkeypatch.setenv("MODELTRAIL_TEST_PAT", PAT)

@@ -1,6 +1,6 @@
 """Navigation history semantics (like a browser)."""
 
-from tui.history import History, Location
+from tui.render.history import History, Location
 
 A, B, C, D = (Location("commits", k) for k in "abcd")
 

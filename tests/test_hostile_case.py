@@ -21,13 +21,13 @@ from textual.pilot import Pilot
 from providers.config import CaseSettings, Profile, ProviderSpec
 from providers.local.predictions import LocalPredictionsProvider
 from providers.records import Prediction
-from tui.app import ModeltrailApp
 from tui.cases.case_folder import CaseStore
 from tui.cases.exports import FORMATS, SUFFIX, export_case, write_report
 from tui.cases.model import Case
 from tui.cases.recorder import CaseRecorder
 from tui.cases.verify import verify_file
-from tui.launch import build_app
+from tui.console.app import ModeltrailApp
+from tui.console.launch import build_app
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEN = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
@@ -227,7 +227,7 @@ def _export(
         if file_limit
         else ""
     )
-    code = f"{limit}import sys; from tui.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = f"{limit}import sys; from tui.cli.main import main; sys.exit(main(sys.argv[1:]))"
     env = {**os.environ, "XDG_DATA_HOME": str(data), "PYTHONDONTWRITEBYTECODE": "1"}
     args = ["case", "export", "full", "--format", "html", "--out", str(out)]
     return subprocess.run(

@@ -10,7 +10,7 @@ import pytest
 
 from providers.config import load_config
 from providers.errors import ConfigError
-from tui.cli import main
+from tui.cli.main import main
 
 
 def _config(tmp_path: Path, text: str) -> Path:

@@ -22,8 +22,8 @@ def _modules_after(code: str) -> set[str]:
 
 
 # The headless packages: never Textual, and of the console only what is headless too.
-HEADLESS = ("providers", "cache", "tui/cases", "tui/demo")
-HEADLESS_TUI = ("tui.cases", "tui.demo", "tui.history")
+HEADLESS = ("providers", "cache", "tui/cases", "tui/demo", "tui/render")
+HEADLESS_TUI = ("tui.cases", "tui.demo", "tui.render")
 
 
 def test_headless_packages_never_import_textual_or_the_console() -> None:
@@ -54,7 +54,7 @@ def test_our_top_level_packages_come_from_this_repository() -> None:
 
 
 def test_cli_start_path_imports_no_heavy_module() -> None:
-    loaded = _modules_after("import tui.cli")
+    loaded = _modules_after("import tui.cli.main")
     heavy = {"azure", "textual", "duckdb", "pandas", "polars", "pyarrow", "httpx", "msrest"}
     assert not {m.split(".")[0] for m in loaded} & heavy
 
@@ -62,7 +62,7 @@ def test_cli_start_path_imports_no_heavy_module() -> None:
 def test_console_start_path_imports_no_heavy_module() -> None:
     """``python -X importtime`` of the console's start path lists no SDK or data engine."""
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import tui.launch, tui.app"],
+        [sys.executable, "-X", "importtime", "-c", "import tui.console.launch, tui.console.app"],
         capture_output=True,
         text=True,
         check=True,

@@ -11,8 +11,8 @@ from consoleapp import settle
 from textual.widgets import ContentSwitcher
 
 from providers.config import load_config, workspace_profile
+from tui.console.launch import build_app, tune_for_terminal
 from tui.demo.workspace import DemoCase
-from tui.launch import build_app, tune_for_terminal
 
 
 def test_keys_table_remaps_bindings_by_id(demo: tuple[Path, DemoCase], tmp_path: Path) -> None:

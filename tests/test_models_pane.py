@@ -21,9 +21,9 @@ from providers.protocols import ModelsProvider
 from providers.records import ModelVersion, TrainingRun
 from providers.trail.resolver import RESOLVED, Hop, Trail
 from tui.demo.workspace import DemoCase
-from tui.history import Location
 from tui.panes.models import ModelsPane
-from tui.session import Session
+from tui.panes.session import Session
+from tui.render.history import Location
 
 CSS = Path(__file__).parent.parent / "tui" / "panes" / "models.tcss"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from providers.records import Curve, ModelVersion, Source, TrainingRun
-from tui.compare import compare, format_delta, lower_is_better
-from tui.plots import FIRST_CURVE, REFERENCE, render_curves
+from tui.render.compare import compare, format_delta, lower_is_better
+from tui.render.plots import FIRST_CURVE, REFERENCE, render_curves
 
 SOURCE = Source("test", "x")
 

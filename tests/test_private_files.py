@@ -19,7 +19,7 @@ from providers.blob.mirror import BlobState, Mirror
 from providers.predictions.duck import DuckSearch
 from providers.predictions.store import LocalFolderStore
 from providers.private import NotPrivate, private_dir
-from tui.cli import main
+from tui.cli.main import main
 from tui.demo.workspace import DemoCase
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,7 +22,7 @@ from tui.cases.codec import encode_case
 from tui.cases.exports import SUFFIX, export_case, write_report
 from tui.cases.model import Bookmark, Case, ConsoleState, LookedAt, Place, utc_now
 from tui.cases.snapshot import case_trail, snapshot_of
-from tui.history import History, Location
+from tui.render.history import History, Location
 
 
 def history_of(state: ConsoleState) -> History:

@@ -21,11 +21,11 @@ from providers.errors import NotFound, ProviderError, Throttled
 from providers.redaction import redact
 from providers.runtime_tuning import freeze_heap, short_switches, thaw_heap
 from providers.trail.resolver import Trail, TrailResolver
-from tui.history import Location
-from tui.plain import safe_text
+from tui.render.history import Location
+from tui.render.plain import safe_text
 
 if TYPE_CHECKING:
-    from tui.session import Session
+    from tui.panes.session import Session
 
 T = TypeVar("T")
 

@@ -21,7 +21,8 @@ from textual.widgets.option_list import Option
 from providers.protocols import CommitsProvider
 from providers.records import Commit
 from providers.trail.resolver import Trail
-from tui.commitview import (
+from tui.panes.base import Evidence, Pane
+from tui.render.commitview import (
     BAD,
     GOOD,
     Marks,
@@ -35,13 +36,12 @@ from tui.commitview import (
     range_status,
     row_cells,
 )
-from tui.history import Location
-from tui.panes.base import Evidence, Pane
-from tui.plain import safe_text
+from tui.render.history import Location
+from tui.render.plain import safe_text
 from tui.report import stat_line
 
 if TYPE_CHECKING:
-    from tui.session import Session
+    from tui.panes.session import Session
 
 PAGE_SIZE = 300
 PRELOAD_ROWS = 50  # the next page is loaded when the cursor is this close to the end

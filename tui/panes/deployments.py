@@ -12,10 +12,10 @@ from textual.widgets import DataTable, Static
 
 from providers.records import Deployment, Endpoint
 from providers.trail.resolver import Trail
-from tui.history import Location
 from tui.panes.base import Evidence, Pane
-from tui.plain import safe_text
-from tui.rows import deployment_cells, when
+from tui.render.history import Location
+from tui.render.plain import safe_text
+from tui.render.rows import deployment_cells, when
 
 COLUMNS = ("Endpoint", "Deployment", "Traffic", "Model", "Image", "State", "Created", "Updated")
 

@@ -23,12 +23,12 @@ from textual.widgets import ContentSwitcher, DataTable, Static
 from providers.protocols import ModelsProvider
 from providers.records import ConfusionCounts, Curve, ModelVersion, TrainingRun
 from providers.trail.resolver import Trail
-from tui.compare import CompareRow, Side, compare, format_delta, format_value
-from tui.history import Location
 from tui.panes.base import Evidence, Fetched, Pane
-from tui.plain import safe_text
-from tui.plots import FIRST_CURVE, REFERENCE, Plot, render_curves
-from tui.session import Session
+from tui.panes.session import Session
+from tui.render.compare import CompareRow, Side, compare, format_delta, format_value
+from tui.render.history import Location
+from tui.render.plain import safe_text
+from tui.render.plots import FIRST_CURVE, REFERENCE, Plot, render_curves
 
 LAYER_STYLES = {REFERENCE: "dim", FIRST_CURVE: "bold", FIRST_CURVE + 1: "magenta"}
 PINNED, TRACED = "◆", "●"

@@ -18,10 +18,10 @@ from providers.query import PredictionQuery, parse_query
 from providers.records import Prediction
 from providers.serialize import to_jsonable
 from providers.trail.resolver import Trail
-from tui.history import Location
 from tui.panes.base import Evidence, Pane
-from tui.plain import safe_text
-from tui.virtual_table import PredictionTable
+from tui.render.history import Location
+from tui.render.plain import safe_text
+from tui.widgets.virtual_table import PredictionTable
 
 MAX_ROWS = 200_000  # rows kept in memory; the query bar narrows beyond that
 

@@ -13,10 +13,10 @@ from textual.widgets import DataTable, Input, Log, Static
 
 from providers.records import Build, Release, ReleaseTask
 from providers.trail.resolver import Trail
-from tui.history import Location
 from tui.panes.base import Evidence, Pane
-from tui.plain import safe_text
-from tui.rows import release_cells, when
+from tui.render.history import Location
+from tui.render.plain import safe_text
+from tui.render.rows import release_cells, when
 
 COLUMNS = ("Id", "Release", "Status", "Model", "Build", "Stages")
 

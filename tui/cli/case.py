@@ -17,8 +17,8 @@ from tui.cases.case_folder import CaseStore
 from tui.cases.exports import SUFFIX, export_case, write_report
 from tui.cases.model import Case
 from tui.cases.verify import verify_file
-from tui.launch import workspace_of
-from tui.plain import echo
+from tui.console.launch import workspace_of
+from tui.render.plain import echo
 
 EXIT_TAMPERED = 1
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from providers.records import Deployment, Endpoint, Prediction, Release
-from tui.plain import safe_text
+from tui.render.plain import safe_text
 
 PREDICTION_COLUMNS: tuple[tuple[str, int], ...] = (
     ("Time (UTC)", 19),

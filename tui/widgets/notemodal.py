@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from providers.errors import ProviderError
-from tui.plain import safe_text
+from tui.render.plain import safe_text
 
 
 class NoteModal(ModalScreen[str | None]):

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from providers.records import Commit
-from tui.plain import safe_text
+from tui.render.plain import safe_text
 
 GOOD, BAD = "good", "bad"
 

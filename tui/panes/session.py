@@ -14,7 +14,7 @@ from providers.config import CaseSettings
 from providers.trail.resolver import Trail, TrailResolver
 from tui.cases.case_folder import CaseStore
 from tui.cases.recorder import CaseRecorder
-from tui.history import History
+from tui.render.history import History
 
 
 @dataclass

@@ -7,7 +7,7 @@ from functools import partial
 
 from textual.command import Hit, Matcher
 
-from tui.casecontrol import CaseControl
+from tui.console.casecontrol import CaseControl
 
 
 def case_hits(cases: CaseControl, matcher: Matcher, query: str) -> Iterator[Hit]:

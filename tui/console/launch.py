@@ -10,8 +10,8 @@ from cache.open import open_cached
 from providers.config import Profile, workspace_profile
 
 if TYPE_CHECKING:
-    from tui.app import ModeltrailApp
     from tui.cases.recorder import CaseRecorder
+    from tui.console.app import ModeltrailApp
 
 
 def tune_for_terminal(environ: Mapping[str, str] | None = None) -> None:
@@ -45,8 +45,8 @@ def build_app(
     ``case`` is a case to restore (panes, trail, history) and record into.
     """
     from providers.config import case_settings  # noqa: PLC0415
-    from tui.app import ModeltrailApp  # noqa: PLC0415 - Textual loads only when the app runs
-    from tui.session import Session  # noqa: PLC0415
+    from tui.console.app import ModeltrailApp  # noqa: PLC0415 - Textual loads only when the app runs
+    from tui.panes.session import Session  # noqa: PLC0415
 
     warnings: list[str] = []
     backends, provider_cache = open_cached(profile, cache, offline=offline, warn=warnings.append)

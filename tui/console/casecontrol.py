@@ -8,17 +8,17 @@ from typing import Any, Protocol
 
 from providers.errors import ProviderError
 from providers.trail.resolver import Trail
-from tui.caseexport import FormatChoice
 from tui.cases.availability import Missing, missing_objects
 from tui.cases.model import BAD, GOOD, Case, utc_now
 from tui.cases.recorder import CaseRecorder, history_of
 from tui.cases.snapshot import trail_from_case
-from tui.history import Location
-from tui.notemodal import NoteModal
 from tui.panes.base import Evidence, Fetched, Pane
 from tui.panes.commits import CommitsPane
-from tui.plain import safe_text
-from tui.session import Session
+from tui.panes.session import Session
+from tui.render.history import Location
+from tui.render.plain import safe_text
+from tui.widgets.caseexport import FormatChoice
+from tui.widgets.notemodal import NoteModal
 
 
 class Console(Protocol):

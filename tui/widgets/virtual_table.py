@@ -20,7 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from providers.records import Prediction
-from tui.rows import PREDICTION_COLUMNS, fit, prediction_cells
+from tui.render.rows import PREDICTION_COLUMNS, fit, prediction_cells
 
 _HEADER = Style(bold=True, underline=True)
 _CURSOR = Style(reverse=True)

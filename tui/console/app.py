@@ -16,17 +16,17 @@ from textual.binding import Binding, BindingType
 from textual.widgets import ContentSwitcher, Footer, Static
 
 from providers.trail.resolver import Trail
-from tui.breadcrumb import TrailBar
-from tui.casecontrol import CaseControl
-from tui.commands import ConsoleCommands
-from tui.history import Location
+from tui.console.casecontrol import CaseControl
+from tui.console.commands import ConsoleCommands
+from tui.console.quitting import DaemonExecutor
 from tui.panes.base import Pane
 from tui.panes.commits import CommitsPane
 from tui.panes.registry import PANE_OF_HOP, PANES, stylesheets
 from tui.panes.releases import ReleasesPane
-from tui.plain import safe_text
-from tui.quitting import DaemonExecutor
-from tui.session import Session
+from tui.panes.session import Session
+from tui.render.history import Location
+from tui.render.plain import safe_text
+from tui.widgets.breadcrumb import TrailBar
 
 
 class ModeltrailApp(App[None]):
@@ -119,9 +119,10 @@ class ModeltrailApp(App[None]):
         self.query_one(TrailBar).focus()
 
     def action_help(self) -> None:
-        from tui.help import HelpScreen  # noqa: PLC0415 - only built when asked for
+        from tui.widgets.help import HelpScreen  # noqa: PLC0415 - only built when asked for
 
-        self.push_screen(HelpScreen(self.current_pane, self.BINDINGS))
+        pane = self.current_pane
+        self.push_screen(HelpScreen(pane.title, pane.help_text, list(pane.BINDINGS), self.BINDINGS))
 
     def update_topbar(self) -> None:
         """Show the panes (the current one highlighted), the case and the profile."""

@@ -12,8 +12,6 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.panes.base import Pane
-
 
 def _keys(binding: Binding) -> str:
     names = {
@@ -39,21 +37,24 @@ def bindings_table(title: str, bindings: list[BindingType]) -> Table:
 
 
 class HelpScreen(ModalScreen[None]):
-    """Lists every key binding; any of ?, q or Enter closes it."""
+    """A pane's help text and keys, then the keys of the whole console; any of ?, q or
+    Enter closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,q,enter,escape", "dismiss", "Close"),
     ]
 
-    def __init__(self, pane: Pane, everywhere: list[BindingType]) -> None:
+    def __init__(
+        self, title: str, text: str, keys: list[BindingType], everywhere: list[BindingType]
+    ) -> None:
         super().__init__()
-        self.pane = pane
-        self.everywhere = everywhere
+        self.pane_title, self.text = title, text
+        self.keys, self.everywhere = keys, everywhere
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static(Text(f"{self.pane.title} — {self.pane.help_text}"), markup=False)
-            yield Static(bindings_table(f"{self.pane.title} keys", list(self.pane.BINDINGS)))
+            yield Static(Text(f"{self.pane_title} — {self.text}"), markup=False)
+            yield Static(bindings_table(f"{self.pane_title} keys", self.keys))
             yield Static(bindings_table("Everywhere", list(self.everywhere)))
             yield Static(
                 Text(

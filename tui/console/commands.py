@@ -6,8 +6,8 @@ from typing import Protocol, cast
 
 from textual.command import Hit, Hits, Provider
 
-from tui.casecommands import case_hits
-from tui.casecontrol import CaseControl
+from tui.console.casecommands import case_hits
+from tui.console.casecontrol import CaseControl
 from tui.panes.base import Pane
 from tui.panes.registry import PANES
 

@@ -11,7 +11,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from providers.trail.resolver import RESOLVED, UNCERTAIN, Trail
-from tui.plain import safe_text
+from tui.render.plain import safe_text
 
 _STYLE = {RESOLVED: "bold", UNCERTAIN: "bold yellow", "unresolved": "dim strike"}
 _MARK = {RESOLVED: "✓", UNCERTAIN: "~", "unresolved": "✗"}

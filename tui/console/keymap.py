@@ -19,7 +19,7 @@ def _classes(base: type[DOMNode]) -> Iterator[type[DOMNode]]:
 
 def binding_ids() -> set[str]:
     """The id of every binding of the console's screens, panes and dialogs."""
-    import tui.app  # noqa: F401, PLC0415 - defines (and imports) every class with bindings
+    import tui.console.app  # noqa: F401, PLC0415 - defines (and imports) every class with bindings
 
     return {
         binding.id

@@ -12,9 +12,9 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from providers.config import workspace_profile
-from tui.app import ModeltrailApp
+from tui.console.app import ModeltrailApp
+from tui.console.launch import build_app
 from tui.demo.workspace import DemoCase
-from tui.launch import build_app
 from tui.panes.registry import PANES
 
 

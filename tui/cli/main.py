@@ -19,7 +19,7 @@ from providers.errors import ProviderError
 from providers.private import private_umask
 from providers.safetext import json_text
 from providers.serialize import to_jsonable
-from tui.plain import echo
+from tui.render.plain import echo
 from tui.report import commit_text, trail_text
 
 if TYPE_CHECKING:
@@ -285,8 +285,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _screenshots(args: argparse.Namespace) -> int:
+    from tui.cli.screenshots import main as take  # noqa: PLC0415
     from tui.demo.workspace import default_demo_path, ensure_demo  # noqa: PLC0415
-    from tui.screenshots import main as take  # noqa: PLC0415
 
     path = (args.path or default_demo_path()).expanduser().resolve()
     case, _ = ensure_demo(path)
@@ -311,7 +311,7 @@ def _cache(args: argparse.Namespace) -> int:
 
 
 def _case(args: argparse.Namespace) -> int:
-    from tui.casecli import run_case_command  # noqa: PLC0415
+    from tui.cli.case import run_case_command  # noqa: PLC0415
 
     def open_console(profile: Profile, case: Case) -> int:
         return _run_app(profile, args, keymap=_config(args).keys, case=case)
@@ -335,12 +335,12 @@ def _run_app(
     case: Case | None = None,
 ) -> int:
     if keymap:
-        from tui.keymap import check_keymap  # noqa: PLC0415
+        from tui.console.keymap import check_keymap  # noqa: PLC0415
 
         check_keymap(keymap, str(_config(args).path))
     if not sys.stdout.isatty():
         raise ProviderError("the console needs a terminal", hint="use trace/walk, or --no-tui")
-    from tui.launch import build_app, tune_for_terminal  # noqa: PLC0415
+    from tui.console.launch import build_app, tune_for_terminal  # noqa: PLC0415
 
     tune_for_terminal()
     recorder = None
@@ -362,7 +362,7 @@ def _run_app(
     )
     app.session.notice = notice
     app.run()
-    from tui.quitting import leave  # noqa: PLC0415
+    from tui.console.quitting import leave  # noqa: PLC0415
 
     return leave(app.return_code or 0)
 
