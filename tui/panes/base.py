@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
@@ -17,12 +16,11 @@ from textual.widgets import ContentSwitcher, Static
 from textual.worker import get_current_worker
 
 from cache.context import REFRESH, STALE_OK, VERIFY, Observation, using
-from providers.errors import NotFound, ProviderError, Throttled
-from providers.redaction import redact
+from providers.errors import NotFound
 from providers.runtime_tuning import freeze_heap, short_switches, thaw_heap
 from providers.trail.resolver import Trail, TrailResolver
 from tui.render.history import Location
-from tui.render.plain import safe_text
+from tui.render.status import error_text, freshness_text
 
 if TYPE_CHECKING:
     from tui.panes.session import Session
@@ -42,58 +40,6 @@ class Evidence:
     key: str
     label: str
     fetch: Callable[[], Fetched]
-
-
-ACTIONS = {
-    "not found": "check the id, or pick another profile",
-    "unauthorized": "sign in again (az login) or check the token's scope",
-    "throttled": "wait, then retry",
-    "unavailable": "check the network or VPN, or press O to work offline from the cache",
-    "bad data": "the rest of the data is still shown",
-    "config": "fix the config file, then restart",
-}
-
-
-def freshness_text(seen: Observation, *, refreshing: bool = False) -> str:
-    """E.g. "cached 4 min ago · refreshing …"; empty when every answer was fresh."""
-    if not (seen.stale or seen.fallback):
-        return ""
-    text = f"cached {age_text(seen.oldest)} ago"
-    if seen.fallback == "offline":
-        return text + " · offline"
-    if seen.fallback:
-        return text + f" · backend unreachable ({seen.fallback}); press r to retry"
-    return text + (" · refreshing …" if refreshing else "")
-
-
-def age_text(seconds: float) -> str:
-    """A short human age: "12 s", "4 min", "3 h", "2 days"."""
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 36 * 3600:
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86400:.0f} days"
-
-
-def error_text(exc: BaseException) -> Text:
-    """A one-paragraph explanation of an error, with what to do and the retry key."""
-    if isinstance(exc, ProviderError):
-        kind, message = exc.kind, str(exc)
-        todo = ACTIONS.get(kind, "")
-        if isinstance(exc, Throttled) and exc.retry_after:
-            todo = f"retry after {exc.retry_after:.0f} s"
-    else:
-        kind, todo = "unexpected error", "report this"
-        message = redact(f"{type(exc).__name__}: {exc}")  # an SDK's text may quote a server
-    text = Text()
-    text.append(f"{kind.capitalize()}: ", style="bold")
-    text.append(safe_text(message))
-    if todo:
-        text.append(f" — {todo}.")
-    text.append(" Press r to retry.", style="italic")
-    return text
 
 
 class Pane(Vertical):
