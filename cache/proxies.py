@@ -1,8 +1,10 @@
 """Providers behind the cache: one proxy class per concern, combined per provider.
 
-Each proxy method is one line of a table: :func:`_fetched` or :func:`_paged` builds it
+Each proxy method is an entry of a table: :func:`_fetched` or :func:`_paged` builds it
 from the concern's own method, the record kind, the type to rebuild from JSON, the words
-naming the object (``str.format`` over the call's arguments) and the settledness rule.
+naming the object (``str.format`` over the call's arguments) and the settledness rule
+(``get_commit`` and ``get_task_log``, whose rule needs more than the answer, build theirs
+per call).
 The call goes to the wrapped provider through :class:`~cache.layer.ProviderCache`;
 anything else (attributes a pane may read) is passed through to the provider unchanged.
 """
