@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from providers.records import Commit, FileChange
+from providers.trail.explanation import explanation_lines
 from providers.trail.resolver import RESOLVED, UNCERTAIN, Trail
 from tui.render.plain import safe_text
 
@@ -10,8 +11,13 @@ MARKS = {RESOLVED: "✓", UNCERTAIN: "~", "unresolved": "✗"}
 
 
 def trail_text(trail: Trail) -> str:
-    """The trail hop by hop: mark, kind, label, reason and source."""
+    """The decision explained, then the trail hop by hop: mark, kind, label, reason and
+    source."""
     lines = [f"Trail of {safe_text(trail.start)}"]
+    if trail.explanation is not None:
+        first, *rest = explanation_lines(trail.explanation)
+        lines.append(f"  Decision: {safe_text(first)}")
+        lines += [f"      {safe_text(line)}" for line in rest]
     for hop in trail.hops:
         lines.append(f"  {MARKS.get(hop.status, '?')} {hop.kind:<10} {safe_text(hop.label)}")
         lines.append(f"      why: {safe_text(hop.reason)}")
