@@ -20,7 +20,7 @@ from providers.private import private_umask
 from providers.safetext import json_text
 from providers.serialize import to_jsonable
 from tui.render.plain import echo
-from tui.report import commit_text, trail_text
+from tui.render.report import commit_text, trail_text
 
 if TYPE_CHECKING:
     from tui.cases.model import Case

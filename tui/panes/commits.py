@@ -38,7 +38,7 @@ from tui.render.commitview import (
 )
 from tui.render.history import Location
 from tui.render.plain import safe_text
-from tui.report import stat_line
+from tui.render.report import stat_line
 
 if TYPE_CHECKING:
     from tui.panes.session import Session
