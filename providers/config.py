@@ -35,14 +35,18 @@ from platformdirs import user_config_path
 from providers.errors import ConfigError
 from providers.protocols import CONCERNS
 from providers.settings_check import Key, check_table, no_secrets, unchecked
+from providers.trail.explanation import DecisionRule
 
 _TOP_KEYS = unchecked("default_profile", "profiles", "keys", "cache", "case")
 _PROFILE_KEYS = {
     "workspace": Key(),
     "description": Key(),
-    **unchecked("cache", *CONCERNS),
+    **unchecked("cache", "explanation", *CONCERNS),
 }
 _CASE_KEYS = unchecked("personal_fields")
+_EXPLANATION_KEYS = {
+    name: Key(filled=True) for name in ("score", "decision", "threshold", "above", "below")
+}
 # Settings naming a folder or container inside the provider's base: no ".." segment.
 _CONTAINED = ("v1_container", "v2_prefix", "container", "prefix")
 
@@ -64,6 +68,7 @@ class Profile:
     concerns: Mapping[str, ProviderSpec]
     description: str = ""
     cache: Mapping[str, Any] = field(default_factory=dict)  # see cache.settings
+    explanation: DecisionRule = field(default_factory=DecisionRule)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +188,24 @@ def _profile(name: str, table: Any, path: Path) -> Profile:
     cache = table.get("cache", {})
     if not isinstance(cache, Mapping):
         raise ConfigError(f"{where}: cache must be a table, e.g. cache = {{ enabled = false }}")
-    return Profile(name, base_dir, concerns, str(table.get("description", "")), dict(cache))
+    rule = _decision_rule(table.get("explanation", {}), f"{where} [explanation]")
+    description = str(table.get("description", ""))
+    return Profile(name, base_dir, concerns, description, dict(cache), rule)
+
+
+def _decision_rule(table: Any, where: str) -> DecisionRule:
+    """The ``[profiles.NAME.explanation]`` table: how the model decides (see DecisionRule)."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f'{where} must be a table, e.g. explanation = {{ score = "p" }}')
+    check_table(table, _EXPLANATION_KEYS, where)
+    threshold = table.get("threshold", "param:threshold")
+    kind, _, name = threshold.partition(":")
+    if kind not in ("param", "tag") or not name:
+        raise ConfigError(
+            f"{where}: threshold = {threshold!r} says neither param:NAME nor tag:NAME",
+            hint='e.g. threshold = "param:threshold" (a run parameter) or "tag:cutoff"',
+        )
+    return DecisionRule(**{k: table[k] for k in _EXPLANATION_KEYS if k in table})
 
 
 def _contained(settings: Mapping[str, Any], where: str) -> None:

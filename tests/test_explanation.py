@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from providers.errors import Unavailable
+from providers.config import load_config
+from providers.errors import ConfigError, Unavailable
 from providers.records import ModelVersion, Prediction, Source, TrainingRun
 from providers.trail.explanation import (
     DecisionRule,
@@ -176,3 +177,48 @@ def test_reason_codes_and_attributions_are_ranked(outputs: dict[str, Any], expec
         prediction(outputs), model("1", "r1"), run("r1", threshold="0.5"), DecisionRule()
     )
     assert expected in explanation_lines(found)
+
+
+# --- the profile's [explanation] table ---------------------------------------------------
+
+
+def test_a_profile_names_its_rule_and_trace_follows_it(
+    demo: tuple[Path, DemoCase], tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[profiles.audit]\n"
+        f"workspace = {json.dumps(str(demo[0]))}\n"
+        "[profiles.audit.explanation]\n"
+        'score = "approval_probability"\n'
+        'threshold = "tag:cutoff"\n'
+    )
+    result = subprocess.run(
+        [str(BIN), "trace", demo[1].request_id, "--config", str(config), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    explanation = json.loads(result.stdout)["explanation"]
+    assert explanation["threshold"] is None
+    assert explanation["unknown"] == "model mortgage:4 has no tag 'cutoff'"
+
+
+@pytest.mark.parametrize(
+    ("table", "words"),
+    [
+        ('threshold = "column:t"', "neither param:NAME nor tag:NAME"),
+        ("score = 5", "score must be a non-empty string"),
+        ('scores = "p"', "unknown key(s) scores"),
+    ],
+)
+def test_a_bad_explanation_table_names_the_key_and_file(
+    tmp_path: Path, table: str, words: str
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f"[profiles.x.explanation]\n{table}\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(config)
+    assert words in str(raised.value) and str(config) in str(raised.value)

@@ -197,7 +197,7 @@ def _trace(args: argparse.Namespace) -> int:
 
     backends = _open(args)
     try:
-        trail = TrailResolver(backends).trace(args.request_id)
+        trail = TrailResolver(backends, rule=_profile(args).explanation).trace(args.request_id)
     finally:
         backends.close()
     if args.json:

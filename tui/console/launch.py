@@ -61,5 +61,6 @@ def build_app(
         warnings=warnings,
         case=case,
         case_settings=case.settings if case is not None else case_settings(case_table),
+        decision_rule=profile.explanation,
     )
     return ModeltrailApp(session, keymap=keymap)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from cache.layer import ProviderCache
 from providers.backends import Backends
 from providers.config import CaseSettings
+from providers.trail.explanation import DecisionRule
 from providers.trail.resolver import Trail, TrailResolver
 from tui.cases.case_folder import CaseStore
 from tui.cases.recorder import CaseRecorder
@@ -35,9 +36,10 @@ class Session:
     case: CaseRecorder | None = None
     case_store: CaseStore = field(default_factory=CaseStore)
     case_settings: CaseSettings = field(default_factory=CaseSettings)
+    decision_rule: DecisionRule = field(default_factory=DecisionRule)
 
     def __post_init__(self) -> None:
-        self.resolver = TrailResolver(self.backends)
+        self.resolver = TrailResolver(self.backends, rule=self.decision_rule)
 
     def close(self) -> None:
         """Release the providers and the cache."""
