@@ -105,10 +105,10 @@ def arm_engine(tree: str, query: str, pages: str) -> int:
 def arm_engine_python(tree: str, query: str) -> int:
     """The engine with DuckDB turned off: every row parsed in Python."""
     from providers.local.predictions import LocalPredictionsProvider  # noqa: PLC0415
-    from providers.predictions import reader  # noqa: PLC0415
+    from providers.predictions import page_search  # noqa: PLC0415
     from providers.query import parse_query  # noqa: PLC0415
 
-    reader.LogReader._pushdown = lambda self, query: False  # type: ignore[method-assign]
+    page_search.PageSearch._pushdown = lambda self, query: False  # type: ignore[method-assign]
     provider = LocalPredictionsProvider(Path(tree))
     return sum(len(page.rows) for page in provider.search(parse_query(query)))
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from providers.predictions.csv_v1 import CORRELATION_COLUMNS
+from providers.predictions.formats.csv_v1 import CORRELATION_COLUMNS
 
 WORKSPACE = "sub-1/rg-1/ws-1"
 

@@ -28,13 +28,13 @@ from azure.storage.blob import (
 from azurite import ACCOUNT, KEY, Endpoint, Fault, Proxy, Seen, azurite, running_azurite
 from logtree import V1Tree, V2Tree, v2_record, write_bytes
 
+from providers.blob.blob_log_store import BlobLogStore
 from providers.blob.container import RETRIES
 from providers.blob.provider import BlobPredictionsProvider
-from providers.blob.store import BlobLogStore
 from providers.errors import ConfigError, NotFound, Throttled, Unauthorized
 from providers.local.predictions import LocalPredictionsProvider
-from providers.predictions import reader
-from providers.predictions.lines import RawLine
+from providers.predictions import paging
+from providers.predictions.formats.lines import RawLine
 from providers.protocols import PredictionPage, ProviderContext
 from providers.query import PredictionQuery, parse_query
 from providers.records import DataIssue, Prediction
@@ -600,7 +600,7 @@ def test_container_deleted_mid_run(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     upload(service, tree, {"modeldata": "short-lived", V2_CONTAINER: "unused-v2b"})
-    monkeypatch.setattr(reader, "PAGE_SIZE", 1)
+    monkeypatch.setattr(paging, "PAGE_SIZE", 1)
     provider = blob(azurite, "short-lived", tmp_path, monkeypatch, format="v1")
     pages = provider.search(PredictionQuery())
     assert next(pages).rows

@@ -19,10 +19,10 @@ from logtree import V1Tree, V2Tree, v1_path, v2_path
 from timebox import bounded
 
 from providers.local.predictions import LocalPredictionsProvider
-from providers.predictions import duck
-from providers.predictions.layout import Layout
+from providers.predictions.duckdb_search import csv_search as duck
+from providers.predictions.folder_layout import Layout
+from providers.predictions.log_store import LocalFolderStore
 from providers.predictions.reader import LogReader
-from providers.predictions.store import LocalFolderStore
 from providers.query import PredictionQuery, parse_query
 from providers.records import DataIssue, Prediction
 
@@ -82,7 +82,7 @@ import json, resource, signal, sys
 sys.path.insert(0, "tests")
 from pathlib import Path
 from providers.local.predictions import LocalPredictionsProvider
-from providers.predictions import duck
+from providers.predictions.duckdb_search import csv_search as duck
 from test_hostile_logs import lookups
 
 root, limit, ids = Path(sys.argv[1]), int(sys.argv[2]), json.loads(sys.argv[3])

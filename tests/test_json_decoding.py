@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from providers.predictions.jsonl_v2 import _loads
+from providers.predictions.formats.jsonl_v2 import _loads
 
 EDGES = [
     "-0",

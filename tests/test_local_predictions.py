@@ -13,9 +13,9 @@ from logtree import V1Tree, V2Tree, big_v1_tree, correlation, v1_csv, v1_path, w
 
 from providers.errors import ConfigError, NotFound
 from providers.local.predictions import LocalPredictionsProvider
-from providers.predictions import reader
-from providers.predictions.lines import RawLine
-from providers.predictions.store import LocalFolderStore
+from providers.predictions import paging
+from providers.predictions.formats.lines import RawLine
+from providers.predictions.log_store import LocalFolderStore
 from providers.protocols import PredictionPage, ProviderContext
 from providers.query import FieldFilter, PredictionQuery, parse_query
 from providers.records import Prediction
@@ -260,7 +260,7 @@ def test_search_filters(mixed: Path) -> None:
 
 
 def test_search_pages_and_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reader, "PAGE_SIZE", 10)
+    monkeypatch.setattr(paging, "PAGE_SIZE", 10)
     root = tmp_path / "logs"
     v1 = V1Tree(root)
     for i in range(35):
@@ -301,7 +301,7 @@ def test_search_opens_only_the_days_asked_for(tmp_path: Path) -> None:
 def test_search_streams_the_first_page_early(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reader, "PAGE_SIZE", 5)
+    monkeypatch.setattr(paging, "PAGE_SIZE", 5)
     root = tmp_path / "logs"
     v1 = V1Tree(root)
     for day in range(4):
@@ -335,7 +335,7 @@ def test_issue_flood_is_capped(tmp_path: Path) -> None:
     root = tmp_path / "logs"
     write_bytes(v1_path(root, "inputs", DAY), v1_csv(["a"], []) + b"1\r\n" * 80)
     issues = [i for pg in provider(root).search(PredictionQuery()) for i in pg.issues]
-    assert len(issues) == reader.MAX_ISSUES_PER_FILE + 1
+    assert len(issues) == paging.MAX_ISSUES_PER_FILE + 1
     assert issues[-1].message == "30 more issue(s) in this file not listed"
 
 

@@ -11,8 +11,8 @@ from typing import Any, BinaryIO
 from logtree import V1Tree, V2Tree, correlation, v1_csv, v1_path, v2_path, write_bytes
 
 from providers.local.predictions import LocalPredictionsProvider
-from providers.predictions.csv_v1 import CORRELATION_COLUMNS
-from providers.predictions.store import LocalFolderStore
+from providers.predictions.formats.csv_v1 import CORRELATION_COLUMNS
+from providers.predictions.log_store import LocalFolderStore
 from providers.protocols import PredictionPage, ProviderContext
 from providers.query import PredictionQuery, parse_query
 from providers.records import DataIssue, Prediction

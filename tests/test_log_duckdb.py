@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from logtree import V1Tree, correlation, v1_csv, v1_path, write_bytes
 
-from providers.predictions import duck as duck_module
-from providers.predictions import duck_sql
-from providers.predictions.layout import Layout
+from providers.predictions.duckdb_search import csv_search as duck_module
+from providers.predictions.duckdb_search import filter_sql as duck_sql
+from providers.predictions.folder_layout import Layout
+from providers.predictions.log_store import LocalFolderStore
 from providers.predictions.reader import LogReader
-from providers.predictions.store import LocalFolderStore
 from providers.query import FieldFilter, parse_query
 from providers.records import DataIssue, Prediction
 

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from logtree import V2Tree, v2_path
 
-from providers.predictions import duck as duck_module
-from providers.predictions import duck_ahead, duck_json
-from providers.predictions.layout import Layout
+from providers.predictions.duckdb_search import csv_search as duck_module
+from providers.predictions.duckdb_search import jsonl_search as duck_json
+from providers.predictions.duckdb_search import read_ahead as duck_ahead
+from providers.predictions.folder_layout import Layout
+from providers.predictions.log_store import LocalFolderStore
 from providers.predictions.reader import LogReader
-from providers.predictions.store import LocalFolderStore
 from providers.query import parse_query
 from providers.records import DataIssue, Prediction
 

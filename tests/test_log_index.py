@@ -16,12 +16,12 @@ from logtree import V1Tree, V2Tree, v1_path, write_bytes
 
 from providers.local.predictions import LocalPredictionsProvider
 from providers.predictions import scan
-from providers.predictions.index import IdIndex, default_base
-from providers.predictions.indexing import index_partitions
-from providers.predictions.layout import Layout, walk_inputs
-from providers.predictions.lines import RawLine
+from providers.predictions.folder_layout import Layout, walk_inputs
+from providers.predictions.formats.lines import RawLine
+from providers.predictions.index.background_indexer import index_partitions
+from providers.predictions.index.id_index import IdIndex, default_base
+from providers.predictions.log_store import LocalFolderStore
 from providers.predictions.reader import LogReader
-from providers.predictions.store import LocalFolderStore
 from providers.protocols import ProviderContext
 from providers.query import PredictionQuery
 

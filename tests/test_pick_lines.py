@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from providers.predictions import lines as lines_module
-from providers.predictions.lines import RawLine, count_lines, iter_lines, pick_lines
+from providers.predictions.formats import lines as lines_module
+from providers.predictions.formats.lines import RawLine, count_lines, iter_lines, pick_lines
 
 TEXTS = [
     b"",

@@ -12,12 +12,12 @@ import pytest
 from logtree import correlation, v1_csv, v1_path, v2_path, v2_record, write_bytes
 
 from providers.predictions import scan
-from providers.predictions.csv_v1 import CsvRow, coerce, parse_csv
+from providers.predictions.folder_layout import Layout, Partition, parse_path, walk_inputs
+from providers.predictions.formats.csv_v1 import CsvRow, coerce, parse_csv
+from providers.predictions.formats.jsonl_v2 import JsonlRecord, parse_jsonl
+from providers.predictions.formats.lines import RawLine, iter_lines
 from providers.predictions.join import V1Outputs, V2Outputs, join_v1, join_v2
-from providers.predictions.jsonl_v2 import JsonlRecord, parse_jsonl
-from providers.predictions.layout import Layout, Partition, parse_path, walk_inputs
-from providers.predictions.lines import RawLine, iter_lines
-from providers.predictions.store import LocalFolderStore, LogStore, StoredFile
+from providers.predictions.log_store import LocalFolderStore, LogStore, StoredFile
 from providers.query import PredictionQuery
 from providers.records import DataIssue, Prediction
 

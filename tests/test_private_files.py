@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from providers.blob.mirror import BlobState, Mirror
-from providers.predictions.duck import DuckSearch
-from providers.predictions.store import LocalFolderStore
+from providers.predictions.duckdb_search.csv_search import DuckSearch
+from providers.predictions.log_store import LocalFolderStore
 from providers.private import NotPrivate, private_dir
 from tui.cli.main import main
 from tui.demo.workspace import DemoCase

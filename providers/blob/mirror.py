@@ -23,7 +23,7 @@ from pathlib import Path
 
 from platformdirs import user_cache_path
 
-from providers.predictions.store import unsafe_name
+from providers.predictions.log_store import unsafe_name
 from providers.private import missing_dirs, private_dir
 
 _JSON = ".json"

@@ -1,12 +1,12 @@
 """The closed days already in the mirror, as a log store that never asks the service.
 
 The id index of an azure-blob provider is filled from this store, in the background
-(:class:`~providers.predictions.indexing.BackgroundIndexer`): a closed day is listed from
-the listing the mirror saved of it, and a blob is read from its copy only when the copy
-is of the listed version.  A day without a saved listing, or a blob without such a copy
-(a lookup downloads the outputs of the days where it found the id, not of the others),
-raises FileNotFoundError: the indexer leaves that day folder unmarked, so lookups keep
-searching it, and nothing is downloaded for the index.
+(:class:`~providers.predictions.index.background_indexer.BackgroundIndexer`): a closed
+day is listed from the listing the mirror saved of it, and a blob is read from its copy
+only when the copy is of the listed version.  A day without a saved listing, or a blob
+without such a copy (a lookup downloads the outputs of the days where it found the id,
+not of the others), raises FileNotFoundError: the indexer leaves that day folder
+unmarked, so lookups keep searching it, and nothing is downloaded for the index.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from providers.blob.mirror import BlobState, Mirror, inside, listed_below, listed_folders
-from providers.predictions.store import LogStore, StoredFile
+from providers.predictions.log_store import LogStore, StoredFile
 
 
 class MirroredDays(LogStore):

@@ -1,7 +1,7 @@
 """Predictions from model data collection logs in Azure Blob Storage ("azure-blob").
 
 The logs are parsed by the same :class:`~providers.predictions.reader.LogReader` as the
-local-logs provider; only the store differs (:class:`~providers.blob.store.BlobLogStore`).
+local-logs provider; only the store differs (:class:`~providers.blob.blob_log_store.BlobLogStore`).
 Lookups of closed days go through an id index kept in the mirror folder, filled in the
 background from the mirror alone (:class:`~providers.blob.mirrored.MirroredDays`): the
 days a lookup had to search, as far as the mirror holds them.
@@ -17,13 +17,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
 
+from providers.blob.blob_log_store import BlobLogStore
 from providers.blob.mirror import Mirror, default_mirror_base, mirror_folder
 from providers.blob.mirrored import MirroredDays
 from providers.blob.settings import BlobSettings, parse_settings
-from providers.blob.store import BlobLogStore
-from providers.predictions.index import IdIndex
-from providers.predictions.indexing import BackgroundIndexer
-from providers.predictions.layout import Layout, parse_path
+from providers.predictions.folder_layout import Layout, parse_path
+from providers.predictions.index.background_indexer import BackgroundIndexer
+from providers.predictions.index.id_index import IdIndex
 from providers.predictions.reader import LogReader
 from providers.protocols import PredictionPage, PredictionsProvider, Provider, ProviderContext
 from providers.query import PredictionQuery

@@ -10,7 +10,7 @@ With the default ``v2_prefix``, when ``path/modelDataCollector`` does not exist 
 ``path/*/modelDataCollector`` is used (the blob container folder of the datastore,
 e.g. ``azureml-blobstore-<guid>/modelDataCollector``).
 
-Lookups of closed days go through an id index (:mod:`providers.predictions.index`) in
+Lookups of closed days go through an id index (:mod:`providers.predictions.index.id_index`) in
 ``log-index`` of the cache directory (``[cache] directory``, else the user cache dir),
 filled in the background after the first lookup that had to scan them; where it cannot
 be written it turns itself off, and lookups search the files.  Symbolic links below
@@ -24,18 +24,23 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Self
 
-from providers.errors import ConfigError, NotFound
-from providers.predictions.index import IdIndex, default_base, index_folder
-from providers.predictions.indexing import BackgroundIndexer
-from providers.predictions.layout import Layout
+from providers.errors import NotFound
+from providers.predictions.folder_layout import Layout
+from providers.predictions.index.background_indexer import BackgroundIndexer
+from providers.predictions.index.id_index import IdIndex, default_base, index_folder
+from providers.predictions.log_store import LocalFolderStore
 from providers.predictions.reader import LogReader
-from providers.predictions.store import LocalFolderStore
 from providers.protocols import PredictionPage, PredictionsProvider, Provider, ProviderContext
 from providers.query import PredictionQuery
+from providers.settings_check import Key, check_table
 
 DEFAULT_V1_CONTAINER = "modeldata"
 DEFAULT_V2_PREFIX = "modelDataCollector"
-_KEYS = ("path", "v1_container", "v2_prefix")
+_KEYS = {
+    "path": Key(required=True, filled=True, hint="the folder of the logs"),
+    "v1_container": Key(filled=True),
+    "v2_prefix": Key(filled=True),
+}
 
 
 class LocalPredictionsProvider(Provider, PredictionsProvider):
@@ -64,16 +69,7 @@ class LocalPredictionsProvider(Provider, PredictionsProvider):
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], context: ProviderContext) -> Self:
         """Build from ``path`` (required), ``v1_container`` and ``v2_prefix``."""
-        for key in settings:
-            if key not in _KEYS:
-                raise ConfigError(
-                    f"unknown setting {key!r}", hint=f"use {', '.join(_KEYS)}", provider=cls.name
-                )
-        for key in _KEYS:
-            if key in settings and not (isinstance(settings[key], str) and settings[key]):
-                raise ConfigError(f"{key} must be a non-empty string", provider=cls.name)
-        if "path" not in settings:
-            raise ConfigError("path is required", hint="the folder of the logs", provider=cls.name)
+        check_table(settings, _KEYS, provider=cls.name, unknown="unknown setting {first!r}")
         cache_dir = context.extra.get("cache_dir")
         return cls(
             context.base_dir / Path(settings["path"]).expanduser(),

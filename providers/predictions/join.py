@@ -16,9 +16,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from providers.predictions.csv_v1 import ZERO_REQUEST_ID, CsvRow
-from providers.predictions.jsonl_v2 import JsonlRecord, Unreadable, decode
-from providers.predictions.layout import Partition
+from providers.predictions.folder_layout import Partition
+from providers.predictions.formats.csv_v1 import ZERO_REQUEST_ID, CsvRow
+from providers.predictions.formats.jsonl_v2 import JsonlRecord, Unreadable, decode
 from providers.records import DataIssue, Prediction, Source
 
 PAYLOAD_COLLECTIONS = frozenset({"request", "response"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import BinaryIO
 
-from providers.predictions.lines import RawLine
+from providers.predictions.formats.lines import RawLine
 
 SCAN_BYTES = 4 * 1024 * 1024
 

@@ -5,8 +5,8 @@ One query reads the inputs and outputs files of the hour partitions of a day wit
 ``read_json`` (records numbered per file, in file order), joins each input to the outputs
 of its own partition by correlation id and returns the input lines that may matter, with
 the numbers of their output lines.  Only those lines are then parsed and joined by the
-Python code of the Python path, and the reader checks the query on them as on any run, so
-the result is the Python path's.  An input line comes back when
+Python code of the Python path, and the page search checks the query on them as on any
+run, so the result is the Python path's.  An input line comes back when
 
 - some row of its ``data``, or of its output's, may satisfy each field filter: a JSON
   number is compared as a number, a JSON string as a string, and any other value may
@@ -36,12 +36,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from providers.predictions.duck_sql import COMPARISONS
+from providers.predictions.duckdb_search.filter_sql import COMPARISONS
+from providers.predictions.folder_layout import Partition
+from providers.predictions.formats.jsonl_v2 import MAX_JSON_DEPTH, JsonlRecord, parse_lines
+from providers.predictions.formats.lines import pick_lines
 from providers.predictions.join import PAYLOAD_COLLECTIONS, V2Outputs, join_v2
-from providers.predictions.jsonl_v2 import MAX_JSON_DEPTH, JsonlRecord, parse_lines
-from providers.predictions.layout import Partition
-from providers.predictions.lines import pick_lines
-from providers.predictions.store import LogStore, StoredFile
+from providers.predictions.log_store import LogStore, StoredFile
 from providers.query import FieldFilter
 from providers.records import DataIssue, Prediction
 
@@ -76,7 +76,7 @@ class JsonRun:
 
     @property
     def counted(self) -> Callable[[], int] | None:
-        """None: the reader counts the skewed rows and checks the fields itself."""
+        """None: the page search counts the skewed rows and checks the fields itself."""
         return None
 
     def batches(self) -> Iterator[list[Prediction | DataIssue]]:
@@ -84,7 +84,7 @@ class JsonRun:
         yield self.items
 
     def predictions(self, batch: list[Prediction | DataIssue]) -> list[Prediction | DataIssue]:
-        """The batch as it is (the reader checks the query)."""
+        """The batch as it is (the page search checks the query)."""
         return batch
 
 
@@ -328,8 +328,8 @@ UNION ALL SELECT 3, f, max(n), NULL, NULL, NULL FROM i GROUP BY f
 
 def _unreadable(value: str) -> str:
     """SQL true if the JSON text of ``value`` may be one the Python parser refuses
-    (:func:`~providers.predictions.jsonl_v2.decode`): brackets enough to nest deeper than
-    :data:`~providers.predictions.jsonl_v2.MAX_JSON_DEPTH` in the record, or a run of
+    (:func:`~providers.predictions.formats.jsonl_v2.decode`): brackets enough to nest deeper than
+    :data:`~providers.predictions.formats.jsonl_v2.MAX_JSON_DEPTH` in the record, or a run of
     digits longer than ``int()`` converts (RE2 repeats up to 1,000 times: a run that
     long).  Each test runs only on a text long enough to fail it (a CASE, so that
     DuckDB keeps the order).  Counting brackets with ``replace`` costs ~1.5 ns a byte of

@@ -55,7 +55,7 @@ def exact(
     filters: Sequence[FieldFilter], inputs: Mapping[str, type], outputs: Mapping[str, type]
 ) -> bool:
     """True if :func:`where` is the filters themselves on a row whose values DuckDB typed as
-    :func:`~providers.predictions.csv_v1.coerce` does, given the type of each column of the
+    :func:`~providers.predictions.formats.csv_v1.coerce` does, given the type of each column of the
     row's inputs and outputs: comparisons with numbers, on numbers."""
     for item in filters:
         candidates = _candidates(item, inputs, outputs)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from providers.predictions.store import LogStore, StoredFile, unsafe_name
+from providers.predictions.log_store import LogStore, StoredFile, unsafe_name
 from providers.query import PredictionQuery
 
 V1_INPUTS = "inputs"
@@ -180,6 +180,11 @@ def admits(query: PredictionQuery, partition: Partition) -> bool:
     return all(_same(want, have) for want, have in pairs) and _overlaps(
         query, partition.start, partition.end
     )
+
+
+def oldest_first(partition: Partition) -> tuple[datetime, str, str]:
+    """The order lookups and searches read partitions in: by time, then folder."""
+    return partition.start, partition.base, partition.collection
 
 
 def day_partitions(store: LogStore, partition: Partition) -> list[Partition]:

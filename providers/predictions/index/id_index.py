@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from cache.record_store import _is_corruption as is_corruption
-from providers.predictions.store import StoredFile
+from providers.predictions.log_store import StoredFile
 
 BLOCK_BYTES = 256 * 1024
 _BUCKETS = 256

@@ -1,4 +1,4 @@
-"""A blob container as a :class:`~providers.predictions.store.LogStore`, read through a mirror.
+"""A blob container as a :class:`~providers.predictions.log_store.LogStore`, read through a mirror.
 
 Store names are ``<container>/<blob name>``, the same names as a local copy of the storage
 account has (``<folder>/modeldata/...``), so a blob tree and the same tree on disk give
@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from providers.blob.failures import BlobChanged
 from providers.blob.mirror import BlobState, Mirror, inside, listed_below, listed_folders
-from providers.predictions.lines import RawLine
-from providers.predictions.store import LocalFolderStore, LogStore, StoredFile
+from providers.predictions.formats.lines import RawLine
+from providers.predictions.log_store import LocalFolderStore, LogStore, StoredFile
 
 if TYPE_CHECKING:
     from providers.blob.container import BlobContainer

@@ -1,8 +1,9 @@
 # ruff: noqa: S608  (SQL is built from quoted column names only; values are bound)
 """Field-filtered search of v1 (CSV) partitions in DuckDB: parallel C parsing that
 releases the GIL, the filter pushed down as SQL with bound parameters
-(:mod:`providers.predictions.duck_sql`).  duckdb is imported on the first such search.
-v2 (JSONL) partitions go to :mod:`providers.predictions.duck_json` on the same connection.
+(:mod:`~providers.predictions.duckdb_search.filter_sql`).  duckdb is imported on the first
+such search.  v2 (JSONL) partitions go to
+:mod:`~providers.predictions.duckdb_search.jsonl_search` on the same connection.
 
 One query per inputs file reads it once.  It numbers the rows, joins them to the
 partition's outputs grouped by correlation id (an input gets the first output of its id,
@@ -18,8 +19,8 @@ A partition goes to DuckDB only when DuckDB reads it as the Python parser would:
 files, headers with every correlation column and unique names, one record per line
 (DuckDB's last record is on the file's last line, in both collections), plain ISO
 timestamps, every input joined to an output by correlation id, and no DuckDB error.
-Otherwise :meth:`DuckSearch.read` returns None (and logs why) and the reader parses the
-partition in Python, which reports its issues.
+Otherwise :meth:`DuckSearch.read` returns None (and logs why) and the page search parses
+the partition in Python, which reports its issues.
 """
 
 from __future__ import annotations
@@ -38,8 +39,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from providers.predictions import duck_sql
-from providers.predictions.csv_v1 import (
+from providers.predictions.deferred_gc import collection_deferred
+from providers.predictions.duckdb_search import filter_sql
+from providers.predictions.duckdb_search.jsonl_search import (
+    JsonRun,
+    Listed,
+    Unsuitable,
+    listed,
+    read_partitions,
+)
+from providers.predictions.folder_layout import Partition
+from providers.predictions.formats.csv_v1 import (
     CORRELATION_COLUMNS,
     CORRELATION_ID,
     MODEL_NAME,
@@ -50,12 +60,9 @@ from providers.predictions.csv_v1 import (
     coerce,
     read_header,
 )
-from providers.predictions.deferred_gc import collection_deferred
-from providers.predictions.duck_json import JsonRun, Listed, Unsuitable, listed, read_partitions
+from providers.predictions.formats.lines import count_lines
 from providers.predictions.join import v1_fields_prediction
-from providers.predictions.layout import Partition
-from providers.predictions.lines import count_lines
-from providers.predictions.store import LogStore, StoredFile
+from providers.predictions.log_store import LogStore, StoredFile
 from providers.query import PredictionQuery
 from providers.records import DataIssue, Prediction
 
@@ -212,7 +219,7 @@ class DuckSearch:
         if partition.format != "v1" or not files or not outputs:
             raise Unsuitable("not a v1 partition with inputs and outputs")
         inputs, partners = self._files(files), self._files(outputs)
-        cond, params = duck_sql.where(query.filters, inputs.columns, partners.columns)
+        cond, params = filter_sql.where(query.filters, inputs.columns, partners.columns)
         output_rows = sum(count_lines(path) - 1 for path in partners.paths)
         kinds = _kinds(partners.paths[0], partners.columns)
         return _Plan(
@@ -306,7 +313,7 @@ class Opened:
 
     @property
     def counted(self) -> Callable[[], int] | None:
-        """What counts the rows outside the folder's time (the reader need not)."""
+        """What counts the rows outside the folder's time (the page search need not)."""
         return self.skewed_rows
 
 
@@ -344,7 +351,7 @@ class _Plan:
     def sql(self, kinds: dict[str, type], after: int, lines: int) -> tuple[str, list[object]]:
         """The query of one inputs file of ``lines`` lines (its path is the first
         parameter) and its parameters; ``kinds``: the likely type of the file's columns."""
-        q, o, n = duck_sql.quote, duck_sql.OUTPUT, f"{_PREFIX}n"
+        q, o, n = filter_sql.quote, filter_sql.OUTPUT, f"{_PREFIX}n"
         m, x, b = f"{_PREFIX}m", f"{_PREFIX}x", f"{_PREFIX}b"  # first, last line; a bad one
         s, h, cast = f"{_PREFIX}s", f"{_PREFIX}h", f"{_PREFIX}t"
         key, ts = q(CORRELATION_ID), q(TIMESTAMP)
@@ -408,7 +415,7 @@ class _Plan:
         (``kinds``: the likely type of the inputs file's columns)."""
         inputs = {c: kinds.get(c, str) for c in self.inputs.features}
         outputs = {c: self.output_kinds.get(c, str) for c in self.outputs.features}
-        return duck_sql.exact(self.query.filters, inputs, outputs)
+        return filter_sql.exact(self.query.filters, inputs, outputs)
 
     def predictions(
         self, name: str, batch: list[tuple[Any, ...]], exact: bool

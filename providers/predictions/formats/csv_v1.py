@@ -2,8 +2,9 @@
 
 The header holds the user's feature columns followed by the 8 ``$aml_*`` correlation
 columns.  Bad rows are skipped with a :class:`~providers.records.DataIssue` located at
-``"<file>:<line>"``; over-long lines (see :data:`~providers.predictions.lines.MAX_LINE_BYTES`)
-are skipped, while big rows under that limit (10 MB and more) are kept.
+``"<file>:<line>"``; over-long lines (see
+:data:`~providers.predictions.formats.lines.MAX_LINE_BYTES`) are skipped, while big rows
+under that limit (10 MB and more) are kept.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
-from providers.predictions.lines import (
+from providers.predictions.formats.lines import (
     MAX_LINE_BYTES,
     Decoder,
     RawLine,

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
-from providers.predictions.csv_v1 import parse_timestamp
-from providers.predictions.lines import Decoder, RawLine, iter_lines, too_long_issue
+from providers.predictions.formats.csv_v1 import parse_timestamp
+from providers.predictions.formats.lines import Decoder, RawLine, iter_lines, too_long_issue
 from providers.records import DataIssue
 
 _TYPE_PREFIX = "azureml.inference."

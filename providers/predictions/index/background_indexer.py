@@ -1,7 +1,7 @@
-"""Filling the :class:`~providers.predictions.index.IdIndex` from closed partitions.
+"""Filling the :class:`~providers.predictions.index.id_index.IdIndex` from closed partitions.
 
 Each inputs and outputs file is read once in blocks of whole lines (about
-:data:`~providers.predictions.index.BLOCK_BYTES`); the ids of a block are cut out
+:data:`~providers.predictions.index.id_index.BLOCK_BYTES`); the ids of a block are cut out
 without a CSV or JSON parse:
 
 - v1: when the header ends with the 8 ``$aml_*`` columns (the collector always writes
@@ -27,10 +27,10 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
-from providers.predictions.csv_v1 import CORRELATION_COLUMNS, ZERO_REQUEST_ID, read_header
-from providers.predictions.index import BLOCK_BYTES, BlockKeys, IdIndex
-from providers.predictions.layout import Partition, day_partitions
-from providers.predictions.store import LogStore, StoredFile, unsafe_name
+from providers.predictions.folder_layout import Partition, day_partitions
+from providers.predictions.formats.csv_v1 import CORRELATION_COLUMNS, ZERO_REQUEST_ID, read_header
+from providers.predictions.index.id_index import BLOCK_BYTES, BlockKeys, IdIndex
+from providers.predictions.log_store import LogStore, StoredFile, unsafe_name
 
 log = logging.getLogger(__name__)
 _V2_IDS = re.compile(rb'"(?:correlationid|xrequestid)"\s*:\s*"([^"\\]*)"')

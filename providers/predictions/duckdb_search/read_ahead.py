@@ -1,4 +1,4 @@
-"""DuckDB reading ahead of the reader, in a thread.
+"""DuckDB reading ahead of the page search, in a thread.
 
 DuckDB releases the GIL while it scans, so querying the next partitions overlaps the
 Python work (building the predictions) on the current one: one thread runs the queries,
@@ -16,19 +16,20 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from providers.predictions.duck import DuckSearch, Opened
-from providers.predictions.duck_json import JsonRun
-from providers.predictions.layout import Partition
-from providers.predictions.store import LogStore
+from providers.predictions.duckdb_search.csv_search import DuckSearch, Opened
+from providers.predictions.duckdb_search.jsonl_search import JsonRun
+from providers.predictions.folder_layout import Partition
+from providers.predictions.log_store import LogStore
 from providers.query import PredictionQuery
 from providers.records import DataIssue, Prediction
 
 log = logging.getLogger(__name__)
 
-AHEAD = 8  # batches of rows waiting for the reader
+AHEAD = 8  # batches of rows waiting for the page search
 QUERIES = 2  # partitions queried ahead (their results wait in DuckDB)
 # name, items, rows outside the folder's time (all of the file's once the items are read;
-# None: the reader counts them, and checks the field filters, as for a file read in Python)
+# None: the page search counts them, and checks the field filters, as for a file read in
+# Python)
 FileRun = tuple[str, Iterator[Prediction | DataIssue], Callable[[], int] | None]
 _DONE = ("done", "", None)
 _Job = tuple[Partition, int, int]  # a partition, its first inputs file, the line after
@@ -59,8 +60,8 @@ class ReadAhead:
             self._thread.start()
 
     def rest(self, partition: Partition, first: int, after: int) -> list[FileRun] | None:
-        """Before :meth:`start`: the rest of a partition the reader began in Python, from
-        inputs file number ``first``, line ``after + 1`` (as :meth:`partition`)."""
+        """Before :meth:`start`: the rest of a partition the page search began in Python,
+        from inputs file number ``first``, line ``after + 1`` (as :meth:`partition`)."""
         assert not self.started, "the rest of a partition must be read first"
         self._jobs.insert(0, (partition, first, after))
         return self.partition(partition)
@@ -76,8 +77,8 @@ class ReadAhead:
 
     def partition(self, partition: Partition) -> list[FileRun] | None:
         """Per inputs file, its predictions matching the query's field filters (the rest
-        of the query is left to the reader) and its rows outside the folder's time; None
-        if the partition must be read in Python.  Runs must be read in order, to their end."""
+        of the query is left to the page search) and its rows outside the folder's time;
+        None if the partition must be read in Python.  Runs must be read in order, to their end."""
         self.start()
         while True:
             kind, folder, value = self._events.get()
@@ -109,7 +110,7 @@ class ReadAhead:
         try:
             with ThreadPoolExecutor(QUERIES, thread_name_prefix="duckdb-query") as pool:
                 self._hand_over(pool)
-        except Exception as exc:  # handed to the reader's thread
+        except Exception as exc:  # handed to the page search's thread
             if not self._stop.is_set():
                 self._put("error", "", exc)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from providers.predictions import scan
-from providers.predictions.lines import MAX_LINE_BYTES, RawLine
+from providers.predictions.formats.lines import MAX_LINE_BYTES, RawLine
 
 _FIRST_READ = 64 * 1024
 _LINK = "a symbolic link: not followed (links in a log folder never are); skipped"
@@ -97,7 +97,7 @@ class LogStore(ABC):
     def first_line(self, name: str) -> RawLine | None:
         """The file's first line (None if the file is empty), read with :meth:`read_range`.
 
-        A line longer than :data:`~providers.predictions.lines.MAX_LINE_BYTES` comes back
+        A line longer than :data:`~providers.predictions.formats.lines.MAX_LINE_BYTES` comes back
         with its bytes dropped (``too_long``).
         """
         size = _FIRST_READ
