@@ -37,7 +37,7 @@ _PAIRS = (
     ("pass", "fail"),
     ("positive", "negative"),
 )
-_OPPOSITES = {b: a for a, b in reversed(_PAIRS)} | {a: b for a, b in reversed(_PAIRS)}
+_OPPOSITES = {b: a for a, b in reversed(_PAIRS)} | dict(reversed(_PAIRS))
 
 
 @dataclass(frozen=True, slots=True)
