@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from providers.predictions.deferred_gc import collection_deferred
+from providers.runtime_tuning import collection_deferred
 
 
 @pytest.fixture(autouse=True)

@@ -21,5 +21,6 @@ pages both jobs return.  Three paths:
    first page is out, then DuckDB takes the rest of it (a v1 one it can read) and the
    partitions after.
 
-``deferred_gc.py`` holds garbage collection back while a batch of rows becomes records.
+Garbage collection is held back while a batch of rows becomes records
+(``providers.runtime_tuning.collection_deferred``).
 """

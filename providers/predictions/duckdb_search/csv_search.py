@@ -39,7 +39,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from providers.predictions.deferred_gc import collection_deferred
 from providers.predictions.duckdb_search import filter_sql
 from providers.predictions.duckdb_search.jsonl_search import (
     JsonRun,
@@ -65,6 +64,7 @@ from providers.predictions.join import v1_fields_prediction
 from providers.predictions.log_store import LogStore, StoredFile
 from providers.query import PredictionQuery
 from providers.records import DataIssue, Prediction
+from providers.runtime_tuning import collection_deferred
 
 log = logging.getLogger(__name__)
 
