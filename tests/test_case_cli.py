@@ -74,7 +74,8 @@ def test_export_and_verify_exit_codes(demo: tuple[Path, DemoCase], tmp_path: Pat
     assert '"applicant_age": 38' in personal.stdout
     report = tmp_path / "report.json"
     doc = json.loads(report.read_text())
-    doc["items"][3]["data"]["record"]["metrics"]["auc"] = 0.99
+    run_hop = next(i for i in doc["items"] if i["id"] == "hop:run")
+    run_hop["data"]["record"]["metrics"]["auc"] = 0.99
     report.write_text(json.dumps(doc))
     tampered = run(tmp_path, "case", "verify", str(report))
     assert tampered.returncode == 1 and "changed: item hop:run" in tampered.stderr

@@ -49,15 +49,24 @@ def test_each_format_holds_the_whole_evidence_and_verifies(
     text = export(case, fmt)
     doc = evidence_of(text, fmt)
     ids = [i["id"] for i in doc["items"]]
-    assert ids[:8] == [
-        f"hop:{k}"
-        for k in ("prediction", "deployment", "model", "run", "release", "build", "data", "commit")
+    assert ids[:9] == [
+        "explanation",
+        *(
+            f"hop:{k}"
+            for k in ("prediction", "deployment", "model", "run", "release", "build", "data")
+        ),
+        "hop:commit",
     ]
+    explained = doc["items"][0]["data"]
+    assert explained["lines"][0] == (
+        "rejected: approval_probability 0.574 < threshold 0.62 of mortgage:4 (0.046 below)"
+    )
+    assert "under mortgage:3, threshold 0.5: approved" in explained["lines"]
     assert any(i.startswith("metrics:mortgage:4:") for i in ids)
     diff = next(i for i in doc["items"] if i["kind"] == "diff")
     assert diff["data"]["sha"] == demo[1].suspicious_commit
     assert any(f["diff"] and "threshold" in f["diff"] for f in diff["data"]["files"])
-    hop = doc["items"][0]["data"]
+    hop = doc["items"][1]["data"]
     assert hop["source"]["provider"] == "local-logs" and hop["retrieved_at"] and hop["reason"]
     assert {"commit-marks", "note:1", "bookmark:1"} <= set(ids)
     assert doc["case"]["question"] == demo[1].question
@@ -66,6 +75,7 @@ def test_each_format_holds_the_whole_evidence_and_verifies(
     if fmt != "json":  # the readable part says it too
         assert demo[1].question.split("?")[0] in text
         assert "mortgage-prod/m4" in text and "auc" in text and "the threshold change" in text
+        assert "The decision explained" in text and "threshold 0.62 of mortgage:4" in text
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -197,3 +197,22 @@ def test_offline_the_cache_answers_and_what_it_lacks_is_named(
         if cache is not None:
             cache.store.close()
     assert gone and all("not in the cache" in m.reason for m in gone), gone
+
+
+def test_the_explanation_is_kept_and_a_schema_1_file_still_opens(
+    demo: tuple[Path, DemoCase], tmp_path: Path
+) -> None:
+    case = traced_case(demo)
+    assert case.trail is not None and case.trail.explanation is not None
+    store = CaseStore(tmp_path)
+    path = store.save(case)
+    restored = trail_from_case(store.load("auditor").trail)  # type: ignore[arg-type]
+    assert restored.explanation == case.trail.explanation
+    old = json.loads(path.read_text())
+    old["schema_version"] = 1  # as written before the trail kept its explanation
+    del old["trail"]["explanation"]
+    path.write_text(json.dumps(old))
+    loaded = store.load("auditor")
+    assert loaded.trail is not None and loaded.trail.explanation is None
+    store.save(loaded)
+    assert json.loads(path.read_text())["schema_version"] == SCHEMA_VERSION == 2

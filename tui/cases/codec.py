@@ -25,10 +25,11 @@ class _Invalid(ValueError):
 
 def encode_case(case: Case) -> bytes:
     """The case file's bytes: indented UTF-8 JSON ending in a newline, any string a log
-    can hold included (see :func:`json_text`), secrets redacted (notes too); BadData if
-    a value cannot be written."""
+    can hold included (see :func:`json_text`), secrets redacted (notes too), in this
+    version's schema; BadData if a value cannot be written."""
     try:
-        text = json_text(redact_strings(to_jsonable(case)), indent=2)
+        current = dataclasses.replace(case, schema_version=SCHEMA_VERSION)
+        text = json_text(redact_strings(to_jsonable(current)), indent=2)
     except BadData as exc:
         raise BadData(
             f"case {case.name!r} {exc.message}", hint="the case file was left as it was"

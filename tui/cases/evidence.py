@@ -30,6 +30,8 @@ from datetime import datetime
 from typing import Any
 
 from providers.safetext import json_text
+from providers.serialize import to_jsonable
+from providers.trail.explanation import explanation_lines
 from tui.cases.model import Bookmark, Case, Snapshot
 from tui.cases.redact import mask_prediction, scrub_secrets
 
@@ -125,6 +127,10 @@ def _source(snap: Snapshot | None) -> dict[str, Any] | None:
 
 
 def _items(case: Case, redaction: Redaction) -> Iterator[Item]:
+    if case.trail is not None and case.trail.explanation is not None:
+        explained = case.trail.explanation
+        data = {"lines": explanation_lines(explained), "explanation": to_jsonable(explained)}
+        yield "explanation", "explanation", "The decision explained", data
     yield from _hop_items(case, redaction)
     yield from _metrics_items(case)
     yield from _diff_items(case)

@@ -3,7 +3,7 @@
 A case file is the JSON of :class:`Case` (see :mod:`tui.cases.codec`)::
 
     {
-      "schema_version": 1,
+      "schema_version": 2,
       "name": "mortgage-081734",            # also the file name: <name>.json
       "question": "Why was … rejected?",
       "profile": "demo",                    # the profile it was investigated with
@@ -14,8 +14,9 @@ A case file is the JSON of :class:`Case` (see :mod:`tui.cases.codec`)::
         "hops": [{"kind": "prediction", "label": "…", "status": "resolved",
                   "reason": "logged at …", "retrieved_at": "…",
                   "snapshot": {"provider": "local-logs", "native_id": "…", "url": null,
-                               "record_type": "Prediction", "record": {…}}}, …]
-      },
+                               "record_type": "Prediction", "record": {…}}}, …],
+        "explanation": {"sentence": "rejected: … < threshold 0.62 of mortgage:4 …", …}
+      },                                    # (schema 2; null when nothing explains it)
       "looked_at": [{"pane": "commits", "key": "<sha>", "label": "…", "at": "…"}],
       "bookmarks": [{"kind": "commit", "key": "<sha>", "label": "…", "note": "…",
                      "marked_at": "…", "snapshot": {…}, "related": [{…snapshot…}]}],
@@ -37,7 +38,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-SCHEMA_VERSION = 1
+from providers.trail.explanation import Explanation
+
+SCHEMA_VERSION = 2  # 2: the trail keeps the decision explained (1 is read as it is)
 GOOD, BAD = "good", "bad"
 
 
@@ -76,6 +79,7 @@ class CaseTrail:
     start: str
     resolved_at: datetime
     hops: tuple[CaseHop, ...]
+    explanation: Explanation | None = None
 
 
 @dataclass(frozen=True, slots=True)

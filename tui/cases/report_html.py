@@ -94,6 +94,15 @@ def _diff_pre(diff: str) -> str:
     return "<pre>" + "\n".join(lines) + "</pre>"
 
 
+def _explanation(item: dict[str, Any]) -> str:
+    first, *rest = item["data"]["lines"]
+    more = "".join(f"<li>{text(line)}</li>" for line in rest)
+    return (
+        f'<div class="item" id="{text(item["id"])}"><p><strong>{text(first)}</strong></p>'
+        f"{f'<ul>{more}</ul>' if more else ''}{_sha(item)}</div>\n"
+    )
+
+
 def _hop(item: dict[str, Any]) -> str:
     d = item["data"]
     status = str(d["status"])
@@ -183,6 +192,7 @@ def _looked_at(item: dict[str, Any]) -> str:
 
 
 _RENDER = {
+    "explanation": _explanation,
     "hop": _hop,
     "metrics": _metrics,
     "diff": _diff,

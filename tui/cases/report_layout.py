@@ -8,8 +8,10 @@ from typing import Any
 
 from providers.safetext import safe_text
 
-# (item kind, section title, what the section says when it has no item)
-SECTIONS = (
+# (item kind, section title, what the section says when it has no item; None: the section
+# is left out then, so reports exported before it existed still verify)
+SECTIONS: tuple[tuple[str, str, str | None], ...] = (
+    ("explanation", "The decision explained", None),
     ("hop", "Trail, hop by hop", "Nothing was traced in this case."),
     ("metrics", "Metrics of the model versions involved", "No training run in this case."),
     ("diff", "Suspicious diff", "No commit was bookmarked (m on a commit in the Commits pane)."),
@@ -30,9 +32,11 @@ def visible(text: object) -> str:
 
 
 def sections(doc: dict[str, Any]) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
-    """(title, empty text, items) of each section, in report order."""
+    """(title, empty text, items) of each section shown, in report order."""
     for kind, title, empty in SECTIONS:
-        yield title, empty, [i for i in doc["items"] if i["kind"] == kind]
+        items = [i for i in doc["items"] if i["kind"] == kind]
+        if items or empty is not None:
+            yield title, empty or "", items
 
 
 def payload_json(record: dict[str, Any] | None) -> str | None:

@@ -44,6 +44,12 @@ def _sha(item: dict[str, Any]) -> str:
     return f"- Evidence SHA-256: `{item['sha256']}`\n"
 
 
+def _explanation(item: dict[str, Any]) -> str:
+    first, *rest = item["data"]["lines"]
+    text = f"**{inline(first)}**\n\n" + "".join(f"- {inline(line)}\n" for line in rest)
+    return text + _sha(item) + "\n"
+
+
 def _hop(item: dict[str, Any]) -> str:
     d = item["data"]
     mark = STATUS_MARK.get(d["status"], "?")
@@ -112,6 +118,7 @@ def _looked_at(item: dict[str, Any]) -> str:
 
 
 _RENDER = {
+    "explanation": _explanation,
     "hop": _hop,
     "metrics": _metrics,
     "diff": _diff,

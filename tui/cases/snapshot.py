@@ -78,7 +78,7 @@ def case_trail(trail: Trail, retrieved_at: datetime) -> CaseTrail:
         )
         for hop in trail.hops
     )
-    return CaseTrail(trail.start, retrieved_at, hops)
+    return CaseTrail(trail.start, retrieved_at, hops, trail.explanation)
 
 
 def trail_from_case(trail: CaseTrail) -> Trail:
@@ -89,4 +89,4 @@ def trail_from_case(trail: CaseTrail) -> Trail:
         record = record_of(snap, f"trail hop {index + 1} ({hop.kind})") if snap else None
         source = Source(snap.provider, snap.native_id, snap.url) if snap else None
         hops.append(Hop(hop.kind, hop.label, hop.status, hop.reason, record, source))
-    return Trail(trail.start, tuple(hops))
+    return Trail(trail.start, tuple(hops), trail.explanation)
