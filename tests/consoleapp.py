@@ -6,7 +6,12 @@ from textual.pilot import Pilot
 
 from tui.cli.screenshots import demo_app, settle
 
-__all__ = ["demo_app", "quiet", "settle"]
+__all__ = ["demo_app", "quiet", "screen_text", "settle"]
+
+
+def screen_text(pilot: Pilot[None]) -> str:
+    """The screen as the user sees it now: its rendered lines of text, top to bottom."""
+    return "\n".join(strip.text for strip in pilot.app.screen._compositor.render_strips())
 
 
 async def quiet(pilot: Pilot[None]) -> None:
