@@ -73,11 +73,17 @@ class Provider(ABC):
 
 @dataclass(frozen=True, slots=True)
 class PredictionPage:
-    """A page of predictions and the data problems met while reading it."""
+    """A page of predictions and the data problems met while reading it.
+
+    An id lookup also says what it searched: the days whose files it read, and the closed
+    days the id index answered for.
+    """
 
     rows: tuple[Prediction, ...]
     issues: tuple[DataIssue, ...] = ()
     files_scanned: int = 0
+    days_read: int = 0
+    days_indexed: int = 0
 
 
 class PredictionsProvider(ABC):

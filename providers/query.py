@@ -5,7 +5,8 @@
 
 - ``id:VALUE`` or a bare token without an operator: request id or correlation id;
 - ``from:TIME`` / ``to:TIME``: ISO date or date-time, UTC when no zone is given
-  (``to:`` with a bare date includes that whole day);
+  (``to:`` with a bare date includes that whole day); a date and a time may also be
+  written apart (``from:2026-08-27 12:00``);
 - ``endpoint:NAME``, ``deployment:NAME``, ``model:NAME[:VERSION]``;
 - ``FIELD OP VALUE`` with OP one of ``= != < <= > >= ~`` (``~`` = contains), on an input
   or output field; ``inputs.FIELD`` / ``outputs.FIELD`` pick one side.
@@ -34,6 +35,7 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
 }
 _FILTER = re.compile(r"^(?P<field>[A-Za-z_$][\w$.\-]*)(?P<op>!=|<=|>=|=|<|>|~)(?P<value>.*)$")
 _KEYWORDS = ("id", "from", "to", "endpoint", "deployment", "model")
+_CLOCK = re.compile(r"^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")  # the time of ``from:DATE HH:MM``
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,7 @@ class FieldFilter:
 
 
 _MISSING = object()
+SYNTAX = "use id:…, from:2026-08-27 12:00, to:…, endpoint:…, field=value, field<number"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,11 +131,15 @@ def parse_query(text: str) -> PredictionQuery:
         raise BadData(f"cannot read query: {exc}", hint="close the quote") from None
     parts: dict[str, Any] = {}
     filters: list[FieldFilter] = []
-    for term in terms:
+    terms.reverse()
+    while terms:
+        term = terms.pop()
         key, sep, value = term.partition(":")
         if sep and key in _KEYWORDS and not _FILTER.match(key):
             if not value:
                 raise BadData(f"{key}: needs a value", hint=f"e.g. {key}:…")
+            if key in ("from", "to") and len(value) == 10 and terms and _CLOCK.match(terms[-1]):
+                value = f"{value}T{terms.pop()}"
             _apply_keyword(parts, key, value)
             continue
         match = _FILTER.match(term)
@@ -144,10 +151,7 @@ def parse_query(text: str) -> PredictionQuery:
         elif re.fullmatch(r"[\w\-]+", term):
             parts["request_id"] = term
         else:
-            raise BadData(
-                f"cannot read query term {term!r}",
-                hint="use id:…, from:…, to:…, field=value, field<number",
-            )
+            raise BadData(f"cannot read query term {term!r}", hint=SYNTAX)
     query = PredictionQuery(filters=tuple(filters), **parts)
     if query.start and query.end and query.start >= query.end:
         raise BadData("from: must be before to:")
@@ -177,3 +181,27 @@ def _coerce(raw: str, op: str) -> str | float:
         return float(raw)
     except ValueError:
         return raw
+
+
+def describe(query: PredictionQuery) -> str:
+    """What ``query`` looks for, in words (e.g. for a message saying nothing matched)."""
+    said = []
+    if query.request_id:
+        said.append(f"request id {query.request_id!r}")
+    if query.start:
+        said.append(f"from {query.start:%Y-%m-%d %H:%M} UTC")
+    if query.end:
+        said.append(f"before {query.end:%Y-%m-%d %H:%M} UTC")
+    for name, value in (
+        ("endpoint", query.endpoint),
+        ("deployment", query.deployment),
+        ("model", query.model_name),
+        ("model version", query.model_version),
+    ):
+        if value:
+            said.append(f"{name} {value!r}")
+    said += [
+        f"{f.field} {f.op} " + (f"{f.value:g}" if isinstance(f.value, float) else repr(f.value))
+        for f in query.filters
+    ]
+    return ", ".join(said) or "every prediction"

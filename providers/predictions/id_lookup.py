@@ -12,7 +12,9 @@ lookup had to scan are handed to ``schedule`` (the background indexer).  Why the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -42,6 +44,7 @@ from providers.query import PredictionQuery
 from providers.records import DataIssue, Prediction
 
 _INDEX_OFF = "the id index is off for this session ({}); lookups search every file"
+_DAY = re.compile(r"(\d{4}/\d{2}/\d{2})(/\d{2})?$")  # the day of a day or hour folder
 
 T = TypeVar("T")
 _Hits = Iterator[tuple[str, list[RawLine]]]  # per file, its lines holding a needle
@@ -113,16 +116,19 @@ class IdLookup:
         if not wanted:
             return found.take()
         known = _Known(self.index)
-        unindexed = self._find_in(wanted, query, known, found)
+        read: set[str] = set()
+        unindexed = self._find_in(wanted, query, known, found, read)
         if not found.rows and known.folders and self.recheck is not None and self.recheck():
             fresh = _Known(self.index)
             dropped = known.folders - fresh.folders
-            unindexed += self._find_in(wanted, query, fresh, found, dropped)
+            unindexed += self._find_in(wanted, query, fresh, found, read, dropped)
+            known = fresh
         if self.schedule is not None:
             self.schedule(unindexed)
         if self.index is not None and (why := self.index.notice()):
             found.issues.append(DataIssue(str(self.index.folder), _INDEX_OFF.format(why)))
-        return found.take()
+        indexed = {day[1] for folder in known.folders if (day := _DAY.search(folder))}
+        return replace(found.take(), days_read=len(read), days_indexed=len(indexed))
 
     def _find_in(
         self,
@@ -130,11 +136,13 @@ class IdLookup:
         query: PredictionQuery,
         known: _Known,
         found: Pager,
+        read: set[str],
         within: frozenset[str] | None = None,
     ) -> list[Partition]:
         """Add to ``found`` the predictions of ``wanted`` in the partitions the query
-        admits (only those touching the folders ``within``, if given); return the closed
-        partitions the index does not wholly hold."""
+        admits (only those touching the folders ``within``, if given), and to ``read`` the
+        days whose files were searched; return the closed partitions the index does not
+        wholly hold."""
         walked = walk_inputs(self.store, self.layout, query, known.folders.__contains__)
         indexed = {}
         for block in known.blocks(wanted):
@@ -146,6 +154,8 @@ class IdLookup:
             if within is not None and not _touches(partition, within):
                 continue
             hits = self._hits(partition, {wanted}, known, found)
+            if not known.indexed(partition):
+                read.add(f"{partition.start:%Y-%m-%d}")
             if self.index is not None and self.closed(partition) and not known.whole(partition):
                 unindexed.append(partition)
             for name, lines in hits:

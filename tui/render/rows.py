@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from providers.records import Deployment, Endpoint, Prediction, Release
+from providers.records import DataIssue, Deployment, Endpoint, Prediction, Release
 from tui.render.plain import safe_text
 
 PREDICTION_COLUMNS: tuple[tuple[str, int], ...] = (
@@ -29,6 +29,20 @@ def prediction_cells(p: Prediction) -> list[str]:
     outputs = " · ".join(str(v) for v in p.outputs.values())
     cells = [when(p.timestamp), p.request_id[:13], served, model, outputs]
     return [safe_text(c).replace("\n", " ") for c in cells]
+
+
+def prediction_line(p: Prediction) -> str:
+    """One prediction on a line: time (UTC), request id, served by, model, outputs."""
+    served = p.endpoint + (f"/{p.deployment}" if p.deployment else "")
+    model = f"{p.model_name or '?'}:{p.model_version}" if p.model_version else "-"
+    outputs = " ".join(f"{key}={value}" for key, value in p.outputs.items())
+    cells = [when(p.timestamp), p.request_id, served, model, outputs]
+    return "  ".join(safe_text(c).replace("\n", " ") for c in cells)
+
+
+def issue_text(issue: DataIssue) -> str:
+    """A skipped piece of bad data: where and why."""
+    return safe_text(f"Skipped bad data at {issue.location}: {issue.message}")
 
 
 def fit(cells: Sequence[str], widths: Sequence[int], total: int) -> str:
