@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -124,8 +125,9 @@ def plain(renderable: RenderableType) -> str:
 
 
 def compare_rows(pane: ModelsPane) -> list[str]:
-    table = pane.query_one("#models-compare-table", DataTable)
-    return [" | ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
+    """The compare's rows, one line each (at 200 columns no cell wraps), cells split by |."""
+    lines = text(pane, "models-compare-table").splitlines()[1:]
+    return [" | ".join(re.split(r"\s{2,}", line.rstrip())) for line in lines if line.strip()]
 
 
 async def press(pilot: Pilot[None], *keys: str) -> None:

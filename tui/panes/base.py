@@ -21,6 +21,7 @@ from providers.runtime_tuning import freeze_heap, short_switches, thaw_heap
 from providers.trail.resolver import Trail, TrailResolver
 from tui.render.history import Location
 from tui.render.status import error_text, freshness_text
+from tui.widgets.detail import DetailView
 
 if TYPE_CHECKING:
     from tui.panes.session import Session
@@ -50,7 +51,11 @@ class Pane(Vertical):
     title: ClassVar[str] = ""
     help_text: ClassVar[str] = ""
     hops: ClassVar[tuple[str, ...]] = ()  # the trail hops (kinds) this pane shows
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "reload", "Refresh")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "reload", "Refresh", show=False),
+        Binding("v", "toggle_detail", "Detail", id="pane.detail"),
+        Binding("z", "zoom", "Zoom", id="pane.zoom"),
+    ]
 
     class Visited(Message):
         """The user opened an object: a jump to record in the history (and the case)."""
@@ -109,6 +114,48 @@ class Pane(Vertical):
             if widget.focusable:
                 widget.focus()
                 return
+
+    # -- reading: the list and the detail ----------------------------------------------
+
+    def detail_view(self) -> DetailView | None:
+        """The detail on show (a pane may switch between two, like the models compare)."""
+        shown = [detail for detail in self.query(DetailView) if detail.display]
+        return shown[0] if shown else None
+
+    def _focus_in_detail(self) -> bool:
+        focused = self.screen.focused
+        return focused is not None and any(
+            isinstance(node, DetailView) for node in focused.ancestors_with_self
+        )
+
+    def on_descendant_focus(self) -> None:
+        self.set_class(self._focus_in_detail(), "-reading")
+
+    def on_descendant_blur(self) -> None:
+        self.set_class(self._focus_in_detail(), "-reading")
+
+    def action_toggle_detail(self) -> None:
+        """Move the focus from the list into the detail, or back to the list."""
+        detail = self.detail_view()
+        zoomed = self.screen.maximized is not None
+        if self._focus_in_detail() or detail is None:
+            self.focus_body()
+        else:
+            detail.focus()
+        if zoomed:  # the zoom follows the focus
+            self.call_after_refresh(self._zoom_focused)
+
+    def action_zoom(self) -> None:
+        """Zoom the focused part (the list or the detail) to the whole screen, and back."""
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+        else:
+            self._zoom_focused()
+
+    def _zoom_focused(self) -> None:
+        focused = self.screen.focused
+        if focused is not None:
+            self.screen.maximize(focused)
 
     def action_reload(self) -> None:
         """Reload, asking the backends again rather than the cache."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar, NamedTuple
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import ScrollableContainer, Vertical
+from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, OptionList, Static
@@ -31,6 +31,7 @@ from tui.render.commitview import (
     diff_text,
     filter_commits,
     header_fields,
+    hunk_lines,
     osc52,
     range_diff_text,
     range_status,
@@ -39,6 +40,7 @@ from tui.render.commitview import (
 from tui.render.history import Location
 from tui.render.plain import safe_text
 from tui.render.report import stat_line
+from tui.widgets.detail import DetailView
 
 if TYPE_CHECKING:
     from tui.panes.session import Session
@@ -165,17 +167,17 @@ class CommitsPane(Pane):
         "/ filters by message or author, n/N next/previous; y copies the full sha (OSC 52)."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Show commit", id="commits.open"),
+        Binding("enter", "open", "Show commit", show=False, id="commits.open"),
         Binding("p", "parent", "Parent", id="commits.parent"),
-        Binding("backspace", "back", "Previous commit", id="commits.back"),
-        Binding("g", f"mark('{GOOD}')", "Mark good", id="commits.good"),
-        Binding("b", f"mark('{BAD}')", "Mark bad", id="commits.bad"),
-        Binding("D", "range_diff", "Range diff", id="commits.range_diff"),
-        Binding("slash", "search", "Search", id="commits.search"),
+        Binding("backspace", "back", "Previous commit", show=False, id="commits.back"),
+        Binding("g", f"mark('{GOOD}')", "Mark good", show=False, id="commits.good"),
+        Binding("b", f"mark('{BAD}')", "Mark bad", show=False, id="commits.bad"),
+        Binding("D", "range_diff", "Range diff", show=False, id="commits.range_diff"),
+        Binding("slash", "search", "Search", show=False, id="commits.search"),
         Binding("n", "next_match(1)", "Next match", show=False, id="commits.next"),
         Binding("N", "next_match(-1)", "Previous match", show=False, id="commits.previous"),
-        Binding("y", "copy_sha", "Copy sha", id="commits.copy"),
-        Binding("r", "reload", "Refresh", id="commits.refresh"),
+        Binding("y", "copy_sha", "Copy sha", show=False, id="commits.copy"),
+        Binding("r", "reload", "Refresh", show=False, id="commits.refresh"),
     ]
 
     class MarksChanged(Message):
@@ -209,7 +211,7 @@ class CommitsPane(Pane):
         yield Static("", id="commits-status", markup=False)
         yield SearchInput(placeholder="search message or author …", id="commits-search")
         yield CommitTable(id="commits-table", cursor_type="row")
-        with ScrollableContainer(id="commits-detail"):
+        with DetailView(id="commits-detail"):
             yield Static("", id="commits-header", markup=False)
             yield Static("", id="commits-diff", markup=False)
 
@@ -428,8 +430,11 @@ class CommitsPane(Pane):
 
         self.query_one("#commits-header", Static).update(header)
         syntax = Syntax(diff, "diff", theme="ansi_dark", word_wrap=False)
-        self.query_one("#commits-diff", Static).update(syntax)
-        self.query_one("#commits-detail", ScrollableContainer).scroll_home(animate=False)
+        patch = self.query_one("#commits-diff", Static)
+        patch.update(syntax)
+        detail = self.query_one("#commits-detail", DetailView)
+        detail.mark_hunks((patch, hunk_lines(diff)))
+        detail.scroll_home(animate=False)
 
     def _visit(self, commit: Commit) -> None:
         self.post_message(

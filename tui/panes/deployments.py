@@ -16,6 +16,7 @@ from tui.panes.base import Evidence, Pane
 from tui.render.history import Location
 from tui.render.plain import safe_text
 from tui.render.rows import deployment_cells, when
+from tui.widgets.detail import DetailView
 
 COLUMNS = ("Endpoint", "Deployment", "Traffic", "Model", "Image", "State", "Created", "Updated")
 
@@ -37,7 +38,7 @@ class DeploymentsPane(Pane):
     hops = ("deployment",)
     help_text = "Enter shows a deployment's details; the one that served the trace is marked ▶."
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "reload", "Refresh", id="deployments.refresh"),
+        Binding("r", "reload", "Refresh", show=False, id="deployments.refresh"),
     ]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -50,7 +51,8 @@ class DeploymentsPane(Pane):
         table: DataTable[Text] = DataTable(id="deployment-table", cursor_type="row")
         table.add_columns(*COLUMNS)
         yield table
-        yield Static("", id="deployment-detail")
+        with DetailView(id="deployment-detail"):
+            yield Static("", id="deployment-info")
 
     def focus_body(self) -> None:
         self.query_one(DataTable).focus()
@@ -127,7 +129,7 @@ class DeploymentsPane(Pane):
         for label, value in fields:
             text.append(f"{label:>18}: ", style="bold")
             text.append(safe_text(value) + "\n")
-        self.query_one("#deployment-detail", Static).update(text)
+        self.query_one("#deployment-info", Static).update(text)
 
     def show_trail(self, trail: Trail) -> None:
         hop = trail.hop("deployment")

@@ -11,7 +11,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.events import Resize
 from textual.widgets import ContentSwitcher, DataTable, Static
 
@@ -23,7 +23,7 @@ from tui.panes.session import Session
 from tui.render.compare import Side, compare
 from tui.render.history import Location
 from tui.render.models import (
-    compare_cells,
+    compare_table,
     confusion_view,
     curve_of,
     curve_plot,
@@ -36,6 +36,7 @@ from tui.render.models import (
     version_key,
 )
 from tui.render.plain import safe_text
+from tui.widgets.detail import DetailView
 
 PINNED, TRACED = "◆", "●"
 
@@ -49,15 +50,6 @@ class VimTable(DataTable[Text]):
     ]
 
 
-class DetailScroll(VerticalScroll):
-    """The scrolling detail area; ``j``/``k`` scroll it."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "scroll_down", "Down", show=False),
-        Binding("k", "scroll_up", "Up", show=False),
-    ]
-
-
 class ModelsPane(Pane):
     """Model versions, the training run of the selected one, and a two-version diff."""
 
@@ -67,7 +59,7 @@ class ModelsPane(Pane):
     help_text = (
         "Registered model versions. Moving the cursor shows the version's training run: "
         "tags, parameters, metrics, the confusion matrix and the ROC and PR curves. "
-        "Enter opens the detail (backspace goes back to the list). c pins the selected "
+        "Enter (or v) opens the detail (backspace or v goes back to the list). c pins the selected "
         "version as the reference (◆); move to another version and press c again to "
         "compare them (with a traced model, c compares it with the previous version at "
         "once); c or backspace closes the compare view, d toggles differences only."
@@ -75,8 +67,8 @@ class ModelsPane(Pane):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="models.open"),
         Binding("c", "compare", "Compare", id="models.compare"),
-        Binding("d", "diff_only", "Diff only", id="models.diff_only"),
-        Binding("backspace", "back", "Back", id="models.back"),
+        Binding("d", "diff_only", "Diff only", show=False, id="models.diff_only"),
+        Binding("backspace", "back", "Back", show=False, id="models.back"),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -93,7 +85,7 @@ class ModelsPane(Pane):
         yield self.compose_error()
         yield VimTable(id="models-table", cursor_type="row")
         with ContentSwitcher(initial="models-detail", id="models-views"):
-            with DetailScroll(id="models-detail"):
+            with DetailView(id="models-detail"):
                 yield Static(id="models-summary", markup=False)
                 with Horizontal(id="models-facts", classes="models-row"):
                     yield Static(id="models-metrics", markup=False)
@@ -103,9 +95,9 @@ class ModelsPane(Pane):
                     yield Static(id="models-pr", markup=False)
                 yield Static(id="models-params", markup=False)
                 yield Static(id="models-tags", markup=False)
-            with DetailScroll(id="models-compare"):
+            with DetailView(id="models-compare"):
                 yield Static(id="models-compare-head", markup=False)
-                yield VimTable(id="models-compare-table", cursor_type="row")
+                yield Static(id="models-compare-table", markup=False)
                 with Horizontal(id="models-compare-plots", classes="models-row"):
                     yield Static(id="models-compare-roc", markup=False)
                     yield Static(id="models-compare-pr", markup=False)
@@ -245,7 +237,7 @@ class ModelsPane(Pane):
             return
         self._close_compare()
         self._show_version(key)
-        self.query_one("#models-detail", DetailScroll).focus()
+        self.query_one("#models-detail", DetailView).focus()
         self.post_message(self.Visited(Location(self.pane_id, key, key)))
 
     def evidence(self) -> Evidence | None:
@@ -347,7 +339,7 @@ class ModelsPane(Pane):
         self._sides = sides
         self._render_compare()
         self.query_one("#models-views", ContentSwitcher).current = "models-compare"
-        self.query_one("#models-compare-table", VimTable).focus()
+        self.query_one("#models-compare", DetailView).focus()
 
     def _render_compare(self) -> None:
         if self._sides is None:
@@ -360,11 +352,7 @@ class ModelsPane(Pane):
         scope = "differences only" if self.only_differences else "all rows"
         head.append(f" · {scope} (d toggles) · {len(rows)} rows · c closes")
         self._static("models-compare-head").update(head)
-        table = self.query_one("#models-compare-table", VimTable)
-        table.clear(columns=True)
-        for label in ("", "key", "Δ", f"◆ {names[0]}", names[1]):
-            table.add_column(literal(label))
-        table.add_rows(compare_cells(rows) or [(Text("no differences"),) + (Text(""),) * 4])
+        self._static("models-compare-table").update(compare_table(rows, names))
         size = self._plot_size()
         for kind in ("roc", "pr"):
             curves = [curve_of(left[1], kind), curve_of(right[1], kind)]

@@ -7,9 +7,8 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Input, Log, Static
+from textual.widgets import DataTable, Input, Static
 
 from providers.records import Build, Release, ReleaseTask
 from providers.trail.resolver import Trail
@@ -17,6 +16,7 @@ from tui.panes.base import Evidence, Pane
 from tui.render.history import Location
 from tui.render.plain import safe_text
 from tui.render.rows import release_cells, when
+from tui.widgets.detail import DetailView
 
 COLUMNS = ("Id", "Release", "Status", "Model", "Build", "Stages")
 
@@ -28,17 +28,17 @@ class ReleasesPane(Pane):
     title = "Releases"
     hops = ("release", "build", "data")
     help_text = (
-        "l shows the next task's log; / searches the log, n finds again.  "
+        "l shows the next task's log below the detail; / searches the log, n finds again.  "
         "g marks the selected release as last good; on a later release, x shows the commits "
         "between the two builds (the change set that shipped) in the Commits pane."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("l", "next_log", "Task log", id="releases.log"),
-        Binding("slash", "search_log", "Search log", id="releases.search"),
+        Binding("slash", "search_log", "Search log", show=False, id="releases.search"),
         Binding("n", "find_next", "Next match", show=False, id="releases.next"),
-        Binding("g", "mark_good", "Mark last good", id="releases.mark"),
+        Binding("g", "mark_good", "Mark last good", show=False, id="releases.mark"),
         Binding("x", "between", "Commits between", id="releases.between"),
-        Binding("r", "reload", "Refresh", id="releases.refresh"),
+        Binding("r", "reload", "Refresh", show=False, id="releases.refresh"),
     ]
 
     class RangeRequested(Message):
@@ -57,6 +57,7 @@ class ReleasesPane(Pane):
         self.good: Release | None = None
         self.task_index = -1
         self.needle = ""
+        self.log_lines: list[str] = []
         self.match_line = -1
 
     def compose(self) -> ComposeResult:
@@ -64,10 +65,10 @@ class ReleasesPane(Pane):
         table: DataTable[Text] = DataTable(id="release-table", cursor_type="row")
         table.add_columns(*COLUMNS)
         yield table
-        with VerticalScroll(id="release-detail"):
-            yield Static("", id="release-info")
         yield Input(placeholder="search the log …", id="log-search")
-        yield Log(id="release-log", highlight=False)
+        with DetailView(id="release-detail"):
+            yield Static("", id="release-info")
+            yield Static("", id="release-log", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#log-search", Input).display = False
@@ -207,11 +208,18 @@ class ReleasesPane(Pane):
         self.call_provider(fetch, lambda text: self._show_log(task, text), group="log")
 
     def _show_log(self, task: ReleaseTask, text: str) -> None:
-        log = self.query_one("#release-log", Log)
-        log.clear()
-        log.write_line(f"── {safe_text(task.name)} ──")
-        log.write_lines(safe_text(text).splitlines())
+        """Show the log below the release's detail and scroll the detail to it."""
+        self.log_lines = [f"── {safe_text(task.name)} ──", *safe_text(text).splitlines()]
+        self.query_one("#release-log", Static).update(
+            Text("\n".join(self.log_lines), no_wrap=True, overflow="ignore")
+        )
         self.match_line = -1
+        self.call_after_refresh(self._scroll_log_to, 0)
+
+    def _scroll_log_to(self, line: int) -> None:
+        log = self.query_one("#release-log", Static)
+        detail = self.query_one("#release-detail", DetailView)
+        detail.scroll_to(y=log.virtual_region.y + line, animate=False)
 
     def action_search_log(self) -> None:
         bar = self.query_one("#log-search", Input)
@@ -229,12 +237,11 @@ class ReleasesPane(Pane):
     def action_find_next(self) -> None:
         if not self.needle:
             return
-        log = self.query_one("#release-log", Log)
-        lines = log.lines
+        lines = self.log_lines
         for index in range(self.match_line + 1, len(lines)):
             if self.needle.lower() in lines[index].lower():
                 self.match_line = index
-                log.scroll_to(y=index, animate=False)
+                self._scroll_log_to(index)
                 self.notify(f"line {index + 1}: {lines[index][:60]}", timeout=3)
                 return
         self.notify(f"{self.needle!r} not found below.", timeout=3)

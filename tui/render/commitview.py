@@ -63,6 +63,13 @@ def diff_text(commit: Commit) -> str:
     return safe_text("".join(parts)) if parts else "(no changes)\n"
 
 
+def hunk_lines(diff: str) -> list[int]:
+    """The lines of a diff text where a hunk (``@@``) or a commit (``commit``) starts."""
+    return [
+        index for index, line in enumerate(diff.splitlines()) if line.startswith(("@@", "commit "))
+    ]
+
+
 def range_diff_text(commits: Sequence[Commit]) -> str:
     """The patches of ``commits`` (oldest first), each under a ``commit <sha> <subject>`` line."""
     return "".join(f"commit {c.sha}  {safe_text(c.subject)}\n{diff_text(c)}\n" for c in commits)

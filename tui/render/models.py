@@ -156,3 +156,16 @@ def compare_cells(rows: list[CompareRow]) -> list[tuple[Text, ...]]:
             (head, literal(row.key), delta_cell(row), literal(row.left), literal(row.right))
         )
     return cells
+
+
+def compare_table(rows: list[CompareRow], names: tuple[str, str]) -> Table:
+    """The compare as a table that fits the width: long values wrap, no column is cut."""
+    table = Table(box=None, expand=True, pad_edge=False, header_style="bold")
+    table.add_column("", no_wrap=True)
+    table.add_column("key", overflow="fold", ratio=2)
+    table.add_column("Δ", overflow="fold", ratio=1)
+    table.add_column(literal(f"◆ {names[0]}"), overflow="fold", ratio=2)
+    table.add_column(literal(names[1]), overflow="fold", ratio=2)
+    for cells in compare_cells(rows) or [(Text("no differences"),) + (Text(""),) * 4]:
+        table.add_row(*cells)
+    return table
