@@ -60,7 +60,9 @@ class Backends:
 
 
 def open_backends(profile: Profile, extra: Mapping[str, Any] | None = None) -> Backends:
-    """Instantiate the profile's providers; a failing one is recorded, not raised.
+    """Instantiate the profile's providers; a failing one is recorded, not raised, but a
+    mistake in the profile's provider table (an unknown provider, an unknown or invalid
+    setting) is a ConfigError naming the table and its file.
 
     ``extra`` reaches every provider as ``ProviderContext.extra`` (e.g. ``cache_dir``).
     """
@@ -78,6 +80,10 @@ def open_backends(profile: Profile, extra: Mapping[str, Any] | None = None) -> B
             ):
                 raise ConfigError(f"provider {spec.provider!r} does not serve {concern}")
             setattr(backends, concern, provider)
+        except ConfigError as exc:
+            where = profile.where or f"profile {profile.name!r}"
+            said = f"{exc.provider}: {exc.message}" if exc.provider else exc.message
+            raise ConfigError(f"{where} [{concern}]: {said}", hint=exc.hint) from None
         except ProviderError as exc:
             backends.problems[concern] = str(exc)
     return backends

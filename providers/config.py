@@ -69,6 +69,7 @@ class Profile:
     description: str = ""
     cache: Mapping[str, Any] = field(default_factory=dict)  # see cache.settings
     explanation: DecisionRule = field(default_factory=DecisionRule)
+    where: str = ""  # the file and table it is read from, for messages naming a key
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +191,7 @@ def _profile(name: str, table: Any, path: Path) -> Profile:
         raise ConfigError(f"{where}: cache must be a table, e.g. cache = {{ enabled = false }}")
     rule = _decision_rule(table.get("explanation", {}), f"{where} [explanation]")
     description = str(table.get("description", ""))
-    return Profile(name, base_dir, concerns, description, dict(cache), rule)
+    return Profile(name, base_dir, concerns, description, dict(cache), rule, where)
 
 
 def _decision_rule(table: Any, where: str) -> DecisionRule:

@@ -8,13 +8,17 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
-from providers.errors import ConfigError, NotFound, Unauthorized
+from providers.errors import NotFound, Unauthorized
 from providers.git.batch import DiffReader, ObjectReader
 from providers.git.command import GitProcess, run_git
 from providers.git.logparse import LOG_FORMAT, LogParser, parse_diff_tree
 from providers.protocols import CommitsProvider, Provider, ProviderContext
 from providers.records import Commit
+from providers.settings_check import Key, check_table
 
+_KEYS = {
+    "path": Key(required=True, filled=True, hint="set path = the folder of the git repository")
+}
 _CHUNK = 1 << 20
 
 
@@ -58,14 +62,8 @@ class GitCommitsProvider(Provider, CommitsProvider):
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], context: ProviderContext) -> Self:
         """Build from ``settings["path"]``, relative to the profile's folder, ``~`` expanded."""
-        path = settings.get("path")
-        if not isinstance(path, str) or not path:
-            raise ConfigError(
-                "the git provider needs a 'path' setting",
-                hint="set path = the folder of the git repository",
-                provider="git",
-            )
-        return cls(context.base_dir / Path(path).expanduser())
+        check_table(settings, _KEYS, provider="git")
+        return cls(context.base_dir / Path(str(settings["path"])).expanduser())
 
     def identity(self) -> Mapping[str, str]:
         """The resolved repository path."""
