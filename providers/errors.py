@@ -81,6 +81,12 @@ class BadData(ProviderError):
     kind = "bad data"
 
 
+class BadQuery(BadData):
+    """A query the query bar's language cannot read, or on a field the logs do not have."""
+
+    kind = "query"
+
+
 class Ambiguous(ProviderError):
     """An id matched several objects where one was expected."""
 

@@ -14,15 +14,16 @@
 
 from __future__ import annotations
 
+import difflib
 import operator
 import re
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from providers.errors import BadData
+from providers.errors import BadQuery
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "!=": operator.ne,
@@ -109,7 +110,7 @@ class PredictionQuery:
 
 
 def parse_time(text: str, *, end_of_day: bool = False) -> datetime:
-    """Parse an ISO date or date-time; naive values are UTC. Raise BadData if invalid."""
+    """Parse an ISO date or date-time; naive values are UTC. Raise BadQuery if invalid."""
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
@@ -117,18 +118,18 @@ def parse_time(text: str, *, end_of_day: bool = False) -> datetime:
             return start + timedelta(days=1) if end_of_day else start
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise BadData(
+        raise BadQuery(
             f"not a date or time: {text!r}", hint="use e.g. 2026-09-14 or 2026-09-14T10:30"
         ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def parse_query(text: str) -> PredictionQuery:
-    """Parse the query bar language (see the module docstring); BadData names the bad term."""
+    """Parse the query bar language (see the module docstring); BadQuery names the bad term."""
     try:
         terms = shlex.split(text)
     except ValueError as exc:
-        raise BadData(f"cannot read query: {exc}", hint="close the quote") from None
+        raise BadQuery(f"cannot read query: {exc}", hint="close the quote") from None
     parts: dict[str, Any] = {}
     filters: list[FieldFilter] = []
     terms.reverse()
@@ -137,7 +138,7 @@ def parse_query(text: str) -> PredictionQuery:
         key, sep, value = term.partition(":")
         if sep and key in _KEYWORDS and not _FILTER.match(key):
             if not value:
-                raise BadData(f"{key}: needs a value", hint=f"e.g. {key}:…")
+                raise BadQuery(f"{key}: needs a value", hint=f"e.g. {key}:…")
             if key in ("from", "to") and len(value) == 10 and terms and _CLOCK.match(terms[-1]):
                 value = f"{value}T{terms.pop()}"
             _apply_keyword(parts, key, value)
@@ -146,15 +147,15 @@ def parse_query(text: str) -> PredictionQuery:
         if match:
             raw = match["value"]
             if raw == "":
-                raise BadData(f"{term!r}: no value after {match['op']!r}")
+                raise BadQuery(f"{term!r}: no value after {match['op']!r}")
             filters.append(FieldFilter(match["field"], match["op"], _coerce(raw, match["op"])))
         elif re.fullmatch(r"[\w\-]+", term):
             parts["request_id"] = term
         else:
-            raise BadData(f"cannot read query term {term!r}", hint=SYNTAX)
+            raise BadQuery(f"cannot read query term {term!r}", hint=SYNTAX)
     query = PredictionQuery(filters=tuple(filters), **parts)
     if query.start and query.end and query.start >= query.end:
-        raise BadData("from: must be before to:")
+        raise BadQuery("from: must be before to:")
     return query
 
 
@@ -181,6 +182,23 @@ def _coerce(raw: str, op: str) -> str | float:
         return float(raw)
     except ValueError:
         return raw
+
+
+def check_fields(query: PredictionQuery, known: Collection[str]) -> None:
+    """BadQuery for a filter on a field that is none of ``known`` (the input and output
+    fields seen in the logs so far; nothing is checked while none was seen).  A field with
+    its side named (``inputs.X``, ``outputs.X``) is taken as it is."""
+    for term in query.filters:
+        key_in, key_out = term.keys
+        if not known or key_in is None or key_out is None or term.field in known:
+            continue
+        close = difflib.get_close_matches(term.field, known, n=1)
+        maybe = f"did you mean {close[0]}? " if close else ""
+        raise BadQuery(
+            f"unknown field {term.field!r}",
+            hint=f"{maybe}the logs have {', '.join(sorted(known))}; "
+            f"inputs.{term.field}=… searches it anyway",
+        )
 
 
 def describe(query: PredictionQuery) -> str:

@@ -17,7 +17,9 @@ ACTIONS = {
     "unavailable": "check the network or VPN, or press O to work offline from the cache",
     "bad data": "the rest of the data is still shown",
     "config": "fix the config file, then restart",
+    "query": "press / to edit the query",
 }
+NOT_RETRIED = ("query", "config")  # asking again cannot help: the words must change
 
 
 def freshness_text(seen: Observation, *, refreshing: bool = False) -> str:
@@ -44,7 +46,8 @@ def age_text(seconds: float) -> str:
 
 
 def error_text(exc: BaseException) -> Text:
-    """A one-paragraph explanation of an error, with what to do and the retry key."""
+    """A one-paragraph explanation of an error, with what to do and, where asking again
+    may help, the retry key."""
     if isinstance(exc, ProviderError):
         kind, message = exc.kind, str(exc)
         todo = ACTIONS.get(kind, "")
@@ -58,5 +61,6 @@ def error_text(exc: BaseException) -> Text:
     text.append(safe_text(message))
     if todo:
         text.append(f" — {todo}.")
-    text.append(" Press r to retry.", style="italic")
+    if kind not in NOT_RETRIED:
+        text.append(" Press r to retry.", style="italic")
     return text
