@@ -4,11 +4,12 @@ cold (empty cache), then warm (a new process-like cache over the same directory)
 Goals (issue 5): warm ≤ 50 ms for the whole trail; cold ≤ (dependent calls) × 200 ms +
 100 ms, i.e. calls that do not depend on each other overlap.  The longest chain of
 dependent calls is find → deployment → model version (with the build) → run (with the
-commit): 4 calls; the release list is fetched alongside the deployment.  The cold figure
-is split into the providers' own work (the same cold trace with no latency: the demo's
-log scan takes ~0.2 s until the logs-at-scale index exists) and the time spent waiting,
-which is what the goal bounds.  Also printed: the same trace with no cache, and what the
-calls would cost one after the other.
+commit): 4 calls; the release list is fetched alongside the deployment, and the model's
+other versions and their runs (for the explanation) alongside the model version and run.
+The cold figure is split into the providers' own work (the same cold trace with no
+latency: the demo's log scan takes ~0.2 s until the logs-at-scale index exists) and the
+time spent waiting, which is what the goal bounds.  Also printed: the same trace with no
+cache, and what the calls would cost one after the other.
 
     .venv/bin/python bench/trail_bench.py [--latency 0.2] [--workspace DIR]
 """

@@ -206,7 +206,7 @@ class TrailResolver:
         release list) is fetched at once in parallel, and the run is fetched while the
         release and build are resolved; hops are then put back in trail order.
         """
-        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="trail") as pool:
+        with ThreadPoolExecutor(max_workers=8, thread_name_prefix="trail") as pool:
             state.pool = pool
             self._prefetch(state)
             for step in steps:
@@ -220,17 +220,15 @@ class TrailResolver:
 
     def _explain(self, state: _State) -> Explanation | None:
         """Why the prediction's decision came out as it did, under the served version and
-        under each other version of the model (their runs read in parallel)."""
+        under each other version of the model (their runs started by the model step)."""
         if state.prediction is None:
             return None
         models = self.backends.models
         others: list[tuple[ModelVersion, Callable[[], TrainingRun]]] = []
         if models is not None:
             for other in state.other_versions:
-                key, read = f"run:{other.run_id}", partial(models.get_run, other.run_id or "")
-                if other.run_id and self.rule.threshold.startswith("param:"):
-                    state.soon(key, read)
-                others.append((other, partial(state.get, key, read)))
+                read = partial(models.get_run, other.run_id or "")
+                others.append((other, partial(state.get, f"run:{other.run_id}", read)))
         return explain(
             state.prediction, state.model, state.run, self.rule, others,
             others_missing=state.other_versions_missing,
@@ -342,7 +340,8 @@ class TrailResolver:
         return Hop("model", label, RESOLVED, f"{why}{created}", model, model.source)
 
     def _other_versions(self, state: _State, model: ModelVersion) -> None:
-        """Collect the model's other versions for the explanation, or why they are missing."""
+        """Collect the model's other versions for the explanation, or why they are missing,
+        and start reading their runs (alongside the served version's run)."""
         models = self.backends.models
         assert models is not None
         try:
@@ -351,6 +350,10 @@ class TrailResolver:
             state.other_versions_missing = str(exc)
             return
         state.other_versions = [v for v in versions if v.version != model.version]
+        if self.rule.threshold.startswith("param:"):
+            for other in state.other_versions:
+                if other.run_id:
+                    state.soon(f"run:{other.run_id}", partial(models.get_run, other.run_id))
 
     def _run_step(self, state: _State) -> Hop | None:
         model = state.model
