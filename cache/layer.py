@@ -18,7 +18,7 @@ from cache.context import REFRESH, STALE_OK, Served, current_mode, record
 from cache.keys import entry_key
 from cache.record_store import Entry, RecordStore
 from cache.settings import CacheSettings
-from providers.errors import ProviderError, Throttled, Unavailable
+from providers.errors import NotCached, ProviderError, Throttled, Unavailable
 from providers.protocols import Provider
 from providers.serialize import from_jsonable, to_jsonable
 
@@ -125,10 +125,7 @@ class ProviderCache:
         if served == count and index.value.get("complete"):
             return
         if self.offline:
-            raise Unavailable(
-                f"offline: only the first {served} page(s) of {what} are in the cache",
-                hint="go online to read further",
-            )
+            raise NotCached(f"offline: only the first {served} page(s) of {what} are in the cache")
         yield from itertools.islice(call(), served, None)
 
     def _cached_pages(self, key: str, count: int, result: Any) -> Iterator[Any]:
@@ -206,10 +203,9 @@ class ProviderCache:
         self.store.put(key, Entry(kind, value, time.time(), fresh_until), tag=self.profile)
 
 
-def _not_cached(what: str) -> Unavailable:
-    return Unavailable(
-        f"offline: {what} is not in the cache",
-        hint="go online (press O) or fetch it once while connected",
+def _not_cached(what: str) -> NotCached:
+    return NotCached(
+        f"offline: {what} is not in the cache", hint="it is cached once fetched while online"
     )
 
 

@@ -75,6 +75,10 @@ class Unavailable(ProviderError):
     kind = "unavailable"
 
 
+class NotCached(Unavailable):
+    """Offline, and the answer asked for is not (or not wholly) in the cache."""
+
+
 class BadData(ProviderError):
     """The backend answered, but with data we cannot read (malformed rows, missing fields)."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from cache.context import Observation
-from providers.errors import ProviderError, Throttled
+from providers.errors import NotCached, ProviderError, Throttled
 from providers.redaction import redact
 from tui.render.plain import safe_text
 
@@ -53,6 +53,8 @@ def error_text(exc: BaseException) -> Text:
         todo = ACTIONS.get(kind, "")
         if isinstance(exc, Throttled) and exc.retry_after:
             todo = f"retry after {exc.retry_after:.0f} s"
+        if isinstance(exc, NotCached):
+            todo = "press O to go online"
     else:
         kind, todo = "unexpected error", "report this"
         message = redact(f"{type(exc).__name__}: {exc}")  # an SDK's text may quote a server
@@ -61,6 +63,6 @@ def error_text(exc: BaseException) -> Text:
     text.append(safe_text(message))
     if todo:
         text.append(f" — {todo}.")
-    if kind not in NOT_RETRIED:
+    if kind not in NOT_RETRIED and not isinstance(exc, NotCached):
         text.append(" Press r to retry.", style="italic")
     return text
