@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from providers.azureml.parse import parse_data_collector, parse_model_ref
+from providers.azureml.parse import model_run_id, parse_data_collector, parse_model_ref
 from providers.records import Deployment, Endpoint, ModelVersion, Source, TrainingRun
 from providers.timeutil import parse_iso
 
@@ -118,9 +118,10 @@ def _collector_doc(entity: Any) -> dict[str, Any] | None:
 
 
 def model_record(entity: Any, provider: str, run_id_tag: str = "training_run_id") -> ModelVersion:
-    """A model version entity; the run id from ``job_name``, ``azureml.runId`` or a tag."""
+    """A model version entity (``path`` is the REST ``modelUri``); the run id by
+    :func:`~providers.azureml.parse.model_run_id`."""
     tags, properties = _str_map(entity.tags), _str_map(entity.properties)
-    run_id = entity.job_name or properties.get("azureml.runId") or tags.get(run_id_tag)
+    run_id = model_run_id(entity.job_name, entity.path, properties, tags, run_id_tag)
     system = entity.creation_context
     return ModelVersion(
         name=str(entity.name),
@@ -128,7 +129,7 @@ def model_record(entity: Any, provider: str, run_id_tag: str = "training_run_id"
         description=str(entity.description or ""),
         tags=tags,
         properties=properties,
-        run_id=str(run_id) if run_id else None,
+        run_id=run_id,
         created_by=getattr(system, "created_by", None),
         created_at=_when(getattr(system, "created_at", None)),
         source=Source(provider, str(entity.id or f"{entity.name}:{entity.version}")),

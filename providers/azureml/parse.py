@@ -136,27 +136,46 @@ def parse_environment_image(doc: Mapping[str, Any]) -> str | None:
     return str(image) if image else None
 
 
+# A model registered from a job's output names the job in its URI (the Azure ML docs'
+# azureml://jobs/<job>/outputs/artifacts/paths/model/, or MLflow's runs:/<run>/model).
+_JOB_IN_URI = re.compile(r"^(?:azureml://(?:[^?#]*/)?jobs/([^/?#]+)/outputs/|runs:/([^/?#]+)/)")
+
+
+def model_run_id(
+    job_name: object,
+    model_uri: object,
+    properties: Mapping[str, str],
+    tags: Mapping[str, str],
+    run_id_tag: str,
+) -> str | None:
+    """The training run of a model version: its ``jobName``, else the job its ``modelUri``
+    names, else ``properties["azureml.runId"]``, else the tag ``run_id_tag``; None when none
+    does (a model registered by hand, say)."""
+    found = _JOB_IN_URI.match(model_uri) if isinstance(model_uri, str) else None
+    from_uri = next((g for g in found.groups() if g), None) if found else None
+    run_id = job_name or from_uri or properties.get("azureml.runId") or tags.get(run_id_tag)
+    return str(run_id) if run_id else None
+
+
 def parse_model_version(
     doc: Mapping[str, Any], model_name: str, provider: str, run_id_tag: str = "training_run_id"
 ) -> ModelVersion:
-    """A ``models/{name}/versions/{v}`` document (its resource ``name`` is the version).
-
-    The run id comes from ``jobName``, else ``properties["azureml.runId"]``, else the tag
-    named ``run_id_tag``.
-    """
+    """A ``models/{name}/versions/{v}`` document (its resource ``name`` is the version);
+    the run id by :func:`model_run_id`."""
     version = str(_require(doc, "name", f"model {model_name} version"))
     props = _props(doc, f"model {model_name}:{version}")
     tags = _str_map(props.get("tags"))
     properties = _str_map(props.get("properties"))
     system = doc.get("systemData") or {}
-    run_id = props.get("jobName") or properties.get("azureml.runId") or tags.get(run_id_tag)
     return ModelVersion(
         name=model_name,
         version=version,
         description=str(props.get("description") or ""),
         tags=tags,
         properties=properties,
-        run_id=str(run_id) if run_id else None,
+        run_id=model_run_id(
+            props.get("jobName"), props.get("modelUri"), properties, tags, run_id_tag
+        ),
         created_by=system.get("createdBy"),
         created_at=parse_iso(system.get("createdAt")),
         source=Source(provider, str(doc.get("id") or f"{model_name}:{version}")),

@@ -37,6 +37,11 @@ HOP_KINDS = ("prediction", "deployment", "model", "run", "release", "build", "da
 RUN_COMMIT_TAGS = ("mlflow.source.git.commit", "git_commit")
 
 RESOLVED, UNCERTAIN, UNRESOLVED = "resolved", "uncertain", "unresolved"
+NO_RUN = (
+    "names no training run: its registry entry records none (Azure ML: no jobName, no job "
+    "in its modelUri, no azureml.runId property, no run-id tag; MLflow: no run_id); was it "
+    "registered from a file or by hand?"
+)
 
 T = TypeVar("T")
 
@@ -360,7 +365,7 @@ class TrailResolver:
         if model is None:
             return Hop("run", "?", UNRESOLVED, "no model version to read the run id from")
         if not model.run_id:
-            return Hop("run", "?", UNRESOLVED, f"model {model.name}:{model.version} names no run")
+            return Hop("run", "?", UNRESOLVED, f"model {model.name}:{model.version} {NO_RUN}")
         why = f"model {model.name}:{model.version} was produced by run {model.run_id}"
         if self.backends.models is None:
             return Hop("run", model.run_id, UNRESOLVED, self.backends.missing("models"))
