@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import ContentSwitcher, Static
+from textual.widgets import ContentSwitcher, DataTable, Static
 from textual.worker import get_current_worker
 
 from cache.context import REFRESH, STALE_OK, VERIFY, Observation, using
@@ -21,7 +21,7 @@ from providers.runtime_tuning import freeze_heap, short_switches, thaw_heap
 from providers.trail.resolver import Trail, TrailResolver
 from tui.render.history import Location
 from tui.render.status import error_text, freshness_text
-from tui.widgets.detail import DetailView
+from tui.widgets.detail import PANE_READING_BINDINGS, DetailView
 
 if TYPE_CHECKING:
     from tui.panes.session import Session
@@ -53,8 +53,7 @@ class Pane(Vertical):
     hops: ClassVar[tuple[str, ...]] = ()  # the trail hops (kinds) this pane shows
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reload", "Refresh", show=False),
-        Binding("v", "toggle_detail", "Detail", id="pane.detail"),
-        Binding("z", "zoom", "Zoom", id="pane.zoom"),
+        *PANE_READING_BINDINGS,
     ]
 
     class Visited(Message):
@@ -129,10 +128,23 @@ class Pane(Vertical):
         )
 
     def on_descendant_focus(self) -> None:
-        self.set_class(self._focus_in_detail(), "-reading")
+        self._reading(self._focus_in_detail())
 
     def on_descendant_blur(self) -> None:
-        self.set_class(self._focus_in_detail(), "-reading")
+        self._reading(self._focus_in_detail())
+
+    def _reading(self, reading: bool) -> None:
+        """Grow the detail while it has the focus (app.tcss); the list, smaller or larger,
+        scrolls to keep its cursor row in view."""
+        if self.has_class("-reading") != reading:
+            self.set_class(reading, "-reading")
+            # the list's new height is known after the next layout: reveal its cursor then
+            self.call_after_refresh(self.call_after_refresh, self._reveal_cursors)
+
+    def _reveal_cursors(self) -> None:
+        for table in self.query(DataTable):
+            if table.display and table.row_count:
+                table.move_cursor(row=table.cursor_row, animate=False)
 
     def action_toggle_detail(self) -> None:
         """Move the focus from the list into the detail, or back to the list."""

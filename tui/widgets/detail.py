@@ -14,6 +14,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import ScrollableContainer
 from textual.widget import Widget
 
+# A pane's keys between its list and its detail (bound on the base pane, so in every pane).
+PANE_READING_BINDINGS: list[BindingType] = [
+    Binding("v", "toggle_detail", "Detail", id="pane.detail"),
+    Binding("z", "zoom", "Zoom", id="pane.zoom"),
+]
+
 
 class DetailView(ScrollableContainer):
     """A scrolling detail: line, page and end keys, mouse wheel, and hunk steps where the

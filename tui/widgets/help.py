@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.widgets.detail import PANE_READING_BINDINGS, DetailView
+
 
 def _keys(binding: Binding) -> str:
     names = {
@@ -21,6 +23,13 @@ def _keys(binding: Binding) -> str:
         "slash": "/",
         "backspace": "Backspace",
         "enter": "Enter",
+        "left_curly_bracket": "{",
+        "right_curly_bracket": "}",
+        "pageup": "PageUp",
+        "pagedown": "PageDown",
+        "space": "Space",
+        "home": "Home",
+        "end": "End",
     }
     return ", ".join(names.get(k.strip(), k.strip()) for k in binding.key.split(","))
 
@@ -55,6 +64,12 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help"):
             yield Static(Text(f"{self.pane_title} — {self.text}"), markup=False)
             yield Static(bindings_table(f"{self.pane_title} keys", self.keys))
+            yield Static(
+                bindings_table(
+                    "Reading (v moves into a pane's detail and back)",
+                    [*PANE_READING_BINDINGS, *DetailView.BINDINGS],
+                )
+            )
             yield Static(bindings_table("Everywhere", list(self.everywhere)))
             yield Static(
                 Text(

@@ -111,6 +111,7 @@ class PredictionTable(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._resize()
+        self._reveal_cursor()
 
     # -- cursor ----------------------------------------------------------------------
 
@@ -125,16 +126,20 @@ class PredictionTable(ScrollView, can_focus=True):
         if clamped != new:
             self.cursor = clamped
             return
-        top = int(self.scroll_offset.y)
-        visible = self.scrollable_content_region.height - 1
-        if new < top:
-            self.scroll_to(y=new, animate=False)
-        elif new >= top + visible:
-            self.scroll_to(y=new - visible + 1, animate=False)
+        self._reveal_cursor()
         self.refresh()
         current = self.current
         if current is not None:
             self.post_message(self.Highlighted(current))
+
+    def _reveal_cursor(self) -> None:
+        """Scroll as little as needed to show the cursor's row (after a move or a resize)."""
+        top = int(self.scroll_offset.y)
+        visible = max(self.scrollable_content_region.height - 1, 1)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + visible:
+            self.scroll_to(y=self.cursor - visible + 1, animate=False)
 
     def action_move(self, step: int) -> None:
         self.moved_at = time.monotonic()
