@@ -9,7 +9,9 @@ from typing import Any
 def parse_iso(value: Any) -> datetime | None:
     """Parse an ISO 8601 string (``Z`` allowed; naive means UTC) or epoch milliseconds.
 
-    Returns None for None, empty strings and values that are not timestamps.
+    Returns None for None, empty strings, values that are not timestamps, and .NET's
+    ``DateTime.MinValue`` (``0001-01-01T00:00:00``), which Azure DevOps sends for a time
+    that never happened (a deployment step not queued yet).
     """
     if value is None or value == "":
         return None
@@ -27,5 +29,7 @@ def parse_iso(value: Any) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
+        return None
+    if parsed.replace(tzinfo=None) == datetime.min:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

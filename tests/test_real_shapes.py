@@ -18,10 +18,13 @@ from fake_azureml import (
     fake_workspace_server,
     self_signed_tls,
 )
+from fake_devops import FakeDevOps
 from fake_mlflow import FakeServer, make_runs_realistic
 
 from providers.azureml.provider import AzureMLProvider
 from providers.backends import Backends
+from providers.devops.provider import AzureDevOpsProvider
+from providers.devops.settings import parse_settings
 from providers.protocols import ProviderContext
 from providers.trail.resolver import UNRESOLVED, TrailResolver
 from tui.demo.workspace import DemoCase
@@ -106,3 +109,63 @@ def test_a_model_that_names_no_run_says_where_it_looked(
     assert run is not None and run.status == UNRESOLVED
     assert run.reason.startswith("model mortgage:9 names no training run: ")
     assert "no job in its modelUri" in run.reason
+
+
+# --- Azure DevOps releases (the official GET release example, 7.0) ----------------------
+
+PAT = "real-shapes-pat-0123456789"
+
+
+def release_doc(**prod: Any) -> dict[str, Any]:
+    """The official release example (four stages, release and stage variables empty, no
+    variable groups), with the PROD stage's keys set from ``prod``."""
+    body = official_body("devops/GET__GetARelease.json")
+    stage = next(env for env in body["environments"] if env["name"] == "PROD")
+    stage.update(prod)
+    return body
+
+
+def read_release(doc: dict[str, Any]) -> Any:
+    with FakeDevOps(pat=PAT) as fake:
+        fake.releases[int(doc["id"])] = doc
+        settings = {
+            "organization_url": fake.base_url,
+            "project": fake.project,
+            "repository": fake.repository,
+        }
+        return AzureDevOpsProvider(parse_settings(settings), pat=PAT).get_release(int(doc["id"]))
+
+
+def test_stage_scoped_variables_name_what_the_release_deployed() -> None:
+    doc = release_doc(
+        variables={"MODEL_NAME": {"value": "mortgage"}, "MODEL_VERSION": {"value": "4"}}
+    )
+    doc["variableGroups"] = [
+        {"id": 3, "name": "images", "variables": {"IMAGE": {"value": "acr.io/score:14"}}}
+    ]
+    release = read_release(doc)
+    target = release.target  # was None: only release-level variables were read
+    assert (target.model_name, target.model_version, target.image) == (
+        "mortgage",
+        "4",
+        "acr.io/score:14",
+    )
+    assert target.rule.endswith("of stage PROD")
+
+
+def test_stages_that_disagree_are_named() -> None:
+    doc = release_doc(
+        variables={"MODEL_NAME": {"value": "mortgage"}, "MODEL_VERSION": {"value": "4"}}
+    )
+    qa = next(env for env in doc["environments"] if env["name"] == "QA")
+    qa["variables"] = {"MODEL_NAME": {"value": "mortgage"}, "MODEL_VERSION": {"value": "5"}}
+    target = read_release(doc).target
+    assert target.model_version == "4"  # PROD: the last stage, none deployed yet
+    assert "stage QA names mortgage:5" in target.rule
+
+
+def test_a_step_never_queued_is_no_deployment_time() -> None:
+    step = {"id": 1, "attempt": 1, "status": "notDeployed", "queuedOn": "0001-01-01T00:00:00"}
+    release = read_release(release_doc(deploySteps=[step]))
+    prod = next(env for env in release.environments if env.name == "PROD")
+    assert prod.deployed_at is None  # was 0001-01-01, .NET's DateTime.MinValue

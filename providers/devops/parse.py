@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from providers.errors import BadData
@@ -157,15 +158,73 @@ def _deployed_at(env: Mapping[str, Any]) -> Any:
     return max(times) if times else None
 
 
+def _values(variables: Any) -> dict[str, str]:
+    """``{"NAME": {"value": …}}`` as ``{"NAME": value}``; secret variables (no value) left out."""
+    if not isinstance(variables, Mapping):
+        return {}
+    return {
+        str(k): str(v.get("value", "")) if isinstance(v, Mapping) else str(v)
+        for k, v in variables.items()
+        if not (isinstance(v, Mapping) and v.get("isSecret") and "value" not in v)
+    }
+
+
+def _scoped(scope: Mapping[str, Any]) -> dict[str, str]:
+    """A scope's variables over its variable groups' (the scope's own win, as in Azure
+    DevOps; later groups over earlier ones)."""
+    merged: dict[str, str] = {}
+    for group in scope.get("variableGroups") or []:
+        if isinstance(group, Mapping):
+            merged |= _values(group.get("variables"))
+    return merged | _values(scope.get("variables"))
+
+
+def _target(
+    doc: Mapping[str, Any],
+    rule: TargetRule,
+    artifacts: dict[str, str],
+    released: dict[str, str],
+    environments: Sequence[ReleaseEnvironment],
+) -> ReleaseTarget | None:
+    """What the release deployed: from its variables and variable groups, unless stages
+    set the rule's variables themselves (stage scope wins, as in Azure DevOps); stages that
+    disagree are named, and the one deployed last (else the last stage) is taken."""
+    names = {getattr(rule, f) for f in _TARGET_FIELDS}
+    staged = []
+    for env_doc, env in zip(doc.get("environments") or [], environments, strict=True):
+        own = _scoped(env_doc)
+        if names & own.keys():
+            target = rule.apply({**artifacts, **released, **own})
+            if target is not None:
+                staged.append((env, target))
+    if not staged:
+        return rule.apply({**artifacts, **released})
+    latest = max(
+        staged, key=lambda st: (st[0].deployed_at is not None, st[0].deployed_at or 0, st[0].env_id)
+    )
+    env, target = latest
+    others = [f"stage {e.name} names {_what(t)}" for e, t in staged if _what(t) != _what(target)]
+    why = f"{target.rule} of stage {env.name}" + (f" ({'; '.join(others)})" if others else "")
+    return replace(target, rule=why)
+
+
+def _deployed_order(env: ReleaseEnvironment) -> tuple[datetime, int]:
+    """Stages by when they were deployed (never deployed first), then by their id."""
+    return (env.deployed_at or datetime.min.replace(tzinfo=UTC), env.env_id)
+
+
+def _what(target: ReleaseTarget) -> str:
+    model = f"{target.model_name}:{target.model_version}" if target.model_version else ""
+    return " ".join(p for p in (model, target.image or "") if p) or "no model or image"
+
+
 def parse_release(doc: Mapping[str, Any], provider: str, rule: TargetRule) -> Release:
-    """A ``Release/releases/{id}`` document."""
+    """A ``Release/releases/{id}`` document; what it deployed from the rule's variables at
+    release scope (with variable groups) or, where stages set them, at stage scope."""
     if not isinstance(doc, Mapping) or "id" not in doc:
         raise BadData("release: missing field 'id'")
     release_id = int(doc["id"])
-    variables = {
-        str(k): str(v.get("value", "")) if isinstance(v, Mapping) else str(v)
-        for k, v in (doc.get("variables") or {}).items()
-    }
+    variables = _scoped(doc)
     artifacts: Sequence[Mapping[str, Any]] = doc.get("artifacts") or []
     primary = next(
         (a for a in artifacts if a.get("isPrimary")), artifacts[0] if artifacts else None
@@ -195,7 +254,7 @@ def parse_release(doc: Mapping[str, Any], provider: str, rule: TargetRule) -> Re
         commit=(ref.get("sourceVersion") or {}).get("id"),
         environments=environments,
         variables=variables,
-        target=rule.apply({**artifact_variables(artifacts), **variables}),
+        target=_target(doc, rule, artifact_variables(artifacts), variables, environments),
         source=Source(provider, f"release {release_id}", web),
     )
 
