@@ -11,7 +11,8 @@ from dataclasses import replace
 
 from providers.backends import Backends
 from providers.errors import Ambiguous, BadData, NotFound
-from providers.query import PredictionQuery, describe, parse_query
+from providers.protocols import PredictionPage
+from providers.query import PredictionQuery, check_fields, describe, parse_query
 from providers.records import Prediction
 from providers.safetext import json_text
 from providers.serialize import to_jsonable
@@ -20,6 +21,7 @@ from tui.render.plain import echo
 from tui.render.rows import issue_text, prediction_line
 
 MOST_LISTED = 20  # matches listed when a trace query names several predictions
+FIELDS_SAMPLE = 50  # rows whose fields tell a misspelled field from a known one
 
 
 class Search:
@@ -37,6 +39,8 @@ class Search:
 
     def rows(self) -> Iterator[Prediction]:
         """The matching predictions, oldest first, up to the query's limit."""
+        if self.query.filters:
+            check_fields(self.query, self.fields_seen())
         left = self.query.limit
         for page in self.provider.search(self.query):
             self.files += page.files_scanned
@@ -47,6 +51,13 @@ class Search:
                 left -= min(left, len(page.rows))
                 if left == 0:
                     return
+
+    def fields_seen(self) -> set[str]:
+        """The input and output fields of the first rows the query's place and time hold
+        (one partition read, not a scan): what a field filter may name."""
+        sample = replace(self.query, filters=(), limit=FIELDS_SAMPLE)
+        rows = next(iter(self.provider.search(sample)), PredictionPage(())).rows
+        return {field for row in rows for field in (*row.inputs, *row.outputs)}
 
     def nothing(self) -> str:
         """What was searched, for a search that matched nothing."""
