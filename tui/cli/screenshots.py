@@ -37,6 +37,7 @@ def demo_app(workspace: Path, case: DemoCase) -> ModeltrailApp:
         profile,
         initial_query=f"from:{day} to:{day}",
         initial_select=case.request_id,
+        question=case.question,
     )
 
 

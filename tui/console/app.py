@@ -26,7 +26,9 @@ from tui.panes.releases import ReleasesPane
 from tui.panes.session import Session
 from tui.render.history import Location
 from tui.render.plain import safe_text
+from tui.render.trail import failure_text
 from tui.widgets.breadcrumb import TrailBar
+from tui.widgets.brief import Brief
 
 
 class ModeltrailApp(App[None]):
@@ -35,23 +37,32 @@ class ModeltrailApp(App[None]):
     TITLE = "modeltrail"
     AUTO_FOCUS = "#prediction-table"
     CSS_PATH: ClassVar = ["app.tcss", *stylesheets()]
-    COMMANDS: ClassVar = App.COMMANDS | {ConsoleCommands}
+    COMMANDS: ClassVar = {ConsoleCommands}  # Textual's own come after ours (see it)
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
-            Binding(str(n), f"show_pane('{pane.pane_id}')", pane.title, id=f"pane.{pane.pane_id}")
+            Binding(
+                str(n),
+                f"show_pane('{pane.pane_id}')",
+                pane.title,
+                show=False,  # the top bar shows the panes' numbers
+                id=f"pane.{pane.pane_id}",
+            )
             for n, pane in enumerate(PANES, start=1)
         ),
         Binding("tab", "cycle(1)", "Next pane", show=False, priority=True, id="pane.next"),
         Binding("shift+tab", "cycle(-1)", "Prev pane", show=False, priority=True, id="pane.prev"),
-        Binding("left_square_bracket", "history_back", "Back", id="history.back"),
-        Binding("right_square_bracket", "history_forward", "Forward", id="history.forward"),
-        Binding("T", "focus_trail", "Trail", id="trail.focus"),
+        Binding("left_square_bracket", "history_back", "Back", show=False, id="history.back"),
+        Binding(
+            "right_square_bracket", "history_forward", "Forward", show=False, id="history.forward"
+        ),
+        Binding("T", "focus_trail", "Trail", show=False, id="trail.focus"),
+        Binding("w", "trail_view", "Reasons", id="trail.view"),
         Binding("O", "toggle_offline", "Offline", show=False, id="cache.offline"),
         Binding("m", "bookmark", "Bookmark as evidence", show=False, id="case.bookmark"),
         Binding("a", "case_note", "Case note", show=False, id="case.note"),
         Binding("e", "export_case", "Export evidence", show=False, id="case.export"),
         Binding("question_mark", "help", "Help", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("q", "quit", "Quit", show=False, id="quit"),
     ]
 
     def __init__(self, session: Session, keymap: Mapping[str, str] | None = None) -> None:
@@ -64,11 +75,12 @@ class ModeltrailApp(App[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="topbar", markup=False)
         yield Static(id="banner", markup=False)
-        yield TrailBar(id="trail")
+        yield Brief(id="brief", markup=False)
+        yield TrailBar(self.session.profile_name, id="trail")
         with ContentSwitcher(initial=PANES[0].pane_id, id="panes"):
             for pane in PANES:
                 yield pane(self.session)
-        yield Footer()
+        yield Footer(show_command_palette=False)  # 80 columns: ? says Ctrl+P
 
     def on_load(self) -> None:
         asyncio.get_running_loop().set_default_executor(DaemonExecutor())
@@ -118,6 +130,19 @@ class ModeltrailApp(App[None]):
     def action_focus_trail(self) -> None:
         self.query_one(TrailBar).focus()
 
+    def action_trail_view(self) -> None:
+        """Every hop of the trail with why it links, where from and what to do (``w``)."""
+        from tui.widgets.trailview import TrailView  # noqa: PLC0415 - only built when asked for
+
+        session = self.session
+        self.push_screen(TrailView(session.trail, self.question, session.profile_name))
+
+    @property
+    def question(self) -> str:
+        """The question being answered: the open case's, else the one the console began with."""
+        case = self.session.case
+        return (case.case.question if case is not None else "") or self.session.question
+
     def action_help(self) -> None:
         from tui.widgets.help import HelpScreen  # noqa: PLC0415 - only built when asked for
 
@@ -125,7 +150,8 @@ class ModeltrailApp(App[None]):
         self.push_screen(HelpScreen(pane.title, pane.help_text, list(pane.BINDINGS), self.BINDINGS))
 
     def update_topbar(self) -> None:
-        """Show the panes (the current one highlighted), the case and the profile."""
+        """Show the panes (the current one highlighted), the case and the profile; below,
+        the question and the decision explained."""
         current = self.query_one("#panes", ContentSwitcher).current
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" modeltrail ", style="bold reverse")
@@ -136,6 +162,8 @@ class ModeltrailApp(App[None]):
             text.append(f"  {safe_text(self.cases.label())}", style="bold")
         text.append(f"  {safe_text(self.session.profile_label)}", style="dim")
         self.query_one("#topbar", Static).update(text)
+        trail = self.session.trail
+        self.query_one(Brief).show(self.question, trail.explanation if trail else None)
 
     # -- cache and offline mode -----------------------------------------------------
 
@@ -216,11 +244,20 @@ class ModeltrailApp(App[None]):
         """Show a trail in the breadcrumb and select its objects in each pane."""
         self.session.trail = trail
         self.query_one(TrailBar).set_trail(trail)
+        self.update_topbar()
         for pane in self.query(Pane):
             pane.show_trail(trail)
-        unresolved = [h.kind for h in trail.hops if h.status == "unresolved"]
+        unresolved = [h for h in trail.hops if h.status == "unresolved"]
         if unresolved:
-            self.notify(f"Could not resolve: {', '.join(unresolved)} (see the trail)", timeout=5)
+            more = f" (+{len(unresolved) - 1} more)" if len(unresolved) > 1 else ""
+            first = unresolved[0]
+            self.notify(
+                f"Could not resolve the {first.kind}: {failure_text(first)}{more}",
+                title="w: every hop's reason and what to do",
+                severity="warning",
+                markup=False,
+                timeout=8,
+            )
 
     def on_trail_bar_jump(self, message: TrailBar.Jump) -> None:
         pane_id = PANE_OF_HOP.get(message.kind, "predictions")

@@ -112,7 +112,10 @@ class CaseControl:
     def _begin(self, name: str, question: str = "") -> CaseRecorder:
         session = self.app.session
         case = Case.new(
-            name, question=question, profile=session.profile_name, workspace=session.workspace
+            name,
+            question=question or session.question,  # the demo's, when none is given
+            profile=session.profile_name,
+            workspace=session.workspace,
         )
         recorder = CaseRecorder(session.case_store, case, session.case_settings)
         session.case_store.create(case)

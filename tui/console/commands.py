@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Protocol, cast
 
-from textual.command import Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from tui.console.casecommands import case_hits
+from tui.console.casecommands import case_commands, case_hits
 from tui.console.casecontrol import CaseControl
 from tui.panes.base import Pane
 from tui.panes.registry import PANES
+
+Command = tuple[str, Callable[[], object], str]  # title, action, help
+TEXTUAL_WEIGHT = 1e-3  # Textual's matches (scored ~1 to ~20, as ours) rank below ours
 
 
 class Console(Protocol):
@@ -20,27 +25,59 @@ class Console(Protocol):
     @property
     def cases(self) -> CaseControl: ...
     def action_show_pane(self, pane_id: str) -> None: ...
+    def action_trail_view(self) -> None: ...
     def trace_id(self, request_id: str) -> None: ...
+    def notify(self, message: str) -> object: ...
 
 
 class ConsoleCommands(Provider):
-    """The console's own commands."""
+    """The console's own commands first, then Textual's (theme, keys, screenshot, quit):
+    on opening the palette in that order, and when searching, any of ours that matches ranks
+    above any of Textual's."""
+
+    def commands(self) -> tuple[list[Command], list[Command]]:
+        """Title, action and help of the console's commands, and of Textual's."""
+        app = cast(Console, self.app)
+        own: list[Command] = [
+            ("Trace a request: type trace ID", _typed_hint(app, "trace"), "trace by request id"),
+        ]
+        own += [
+            (f"Go to {pane.title}", partial(app.action_show_pane, pane.pane_id), "")
+            for pane in PANES
+        ]
+        own += [
+            ("Trail: every hop with its reason and what to do (w)", app.action_trail_view, ""),
+            ("Refresh the current pane", app.current_pane.reload, ""),
+        ]
+        own += [(title, run, "") for title, run in case_commands(app.cases)]
+        system = [
+            (name, callback, help_text)
+            for name, help_text, callback, discover in self.app.get_system_commands(self.screen)
+            if discover
+        ]
+        return own, sorted(system, key=lambda command: command[0])
+
+    async def discover(self) -> Hits:
+        own, system = self.commands()
+        for title, run, help_text in own + system:
+            yield DiscoveryHit(title, run, help=help_text or None)
 
     async def search(self, query: str) -> Hits:
         app = cast(Console, self.app)
         matcher = self.matcher(query)
-        for pane in PANES:
-            title = f"Go to {pane.title}"
-            if (score := matcher.match(title)) > 0:
-                yield Hit(
-                    score, matcher.highlight(title), lambda p=pane.pane_id: app.action_show_pane(p)
-                )
-        refresh = "Refresh the current pane"
-        if (score := matcher.match(refresh)) > 0:
-            yield Hit(score, matcher.highlight(refresh), app.current_pane.reload)
         words = query.split()
         if len(words) == 2 and words[0].lower() == "trace":
             request_id = words[1]
             yield Hit(100, f"Trace request {request_id}", lambda: app.trace_id(request_id))
-        for hit in case_hits(app.cases, matcher, query):
+        for hit in case_hits(app.cases, query):
             yield hit
+        own, system = self.commands()
+        for weight, commands in ((1.0, own), (TEXTUAL_WEIGHT, system)):
+            for title, run, help_text in commands:
+                if (score := matcher.match(title)) > 0:
+                    shown = matcher.highlight(title)
+                    yield Hit(score * weight, shown, run, help=help_text or None)
+
+
+def _typed_hint(app: Console, verb: str) -> Callable[[], object]:
+    return lambda: app.notify(f"Type {verb} and the id in the palette (Ctrl+P).")

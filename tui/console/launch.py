@@ -33,6 +33,7 @@ def build_app(
     *,
     initial_query: str = "",
     initial_select: str | None = None,
+    question: str = "",
     keymap: Mapping[str, str] | None = None,
     cache: Mapping[str, Any] | None = None,
     offline: bool = False,
@@ -42,7 +43,8 @@ def build_app(
     """The console on ``profile``'s backends, behind the cache unless the profile says not.
 
     ``cache`` and ``case_table`` are the config file's ``[cache]`` and ``[case]`` tables;
-    ``case`` is a case to restore (panes, trail, history) and record into.
+    ``case`` is a case to restore (panes, trail, history) and record into; ``question`` is
+    the auditor's question, shown under the top bar and kept by a case started here.
     """
     from providers.config import case_settings  # noqa: PLC0415
     from tui.console.app import ModeltrailApp  # noqa: PLC0415 - Textual loads only when the app runs
@@ -57,6 +59,7 @@ def build_app(
         workspace=workspace_of(profile),
         initial_query=initial_query,
         initial_select=initial_select,
+        question=question,
         cache=provider_cache,
         warnings=warnings,
         case=case,

@@ -5,25 +5,29 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
+from rich.console import Group
 from rich.json import JSON
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.widgets import Input, Static
 
 from providers.errors import BadData
 from providers.protocols import PredictionPage, PredictionsProvider
-from providers.query import PredictionQuery, parse_query
+from providers.query import PredictionQuery, check_fields, parse_query
 from providers.records import Prediction
 from providers.serialize import to_jsonable
 from providers.trail.resolver import Trail
 from tui.panes.base import Evidence, Pane
 from tui.render.history import Location
 from tui.render.plain import safe_text
+from tui.render.trail import decision_of
+from tui.widgets.detail import DetailView
 from tui.widgets.virtual_table import PredictionTable
 
 MAX_ROWS = 200_000  # rows kept in memory; the query bar narrows beyond that
+FIELDS_SAMPLE = 50  # rows of each page whose fields are noted as known to the query bar
+WHOLE_ID = ": give the whole id (the detail shows it)"  # the table shows 13 characters
 
 
 class PredictionsPane(Pane):
@@ -39,13 +43,15 @@ class PredictionsPane(Pane):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "query", "Query", id="predictions.query"),
         Binding("enter,t", "trace", "Trace", id="predictions.trace"),
-        Binding("r", "reload", "Refresh", id="predictions.refresh"),
+        Binding("r", "reload", "Refresh", show=False, id="predictions.refresh"),
     ]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.query_text = self.session.initial_query
         self.select_after: str | None = self.session.initial_select
+        self.fields_seen: set[str] = set()  # input and output fields of the rows read so far
+        self.searching = False  # a search runs: its status says so until it ends or fails
 
     def compose(self) -> ComposeResult:
         yield self.compose_error()
@@ -56,7 +62,7 @@ class PredictionsPane(Pane):
         )
         yield Static("", id="predictions-status", markup=False)
         yield PredictionTable(id="prediction-table")
-        with VerticalScroll(id="prediction-detail"):
+        with DetailView(id="prediction-detail"):
             yield Static("", id="prediction-json")
 
     def focus_body(self) -> None:
@@ -76,6 +82,7 @@ class PredictionsPane(Pane):
     def reload(self) -> None:
         try:
             query = parse_query(self.query_text)
+            check_fields(query, self.fields_seen)
         except BadData as exc:
             self.set_error(exc)
             return
@@ -86,11 +93,12 @@ class PredictionsPane(Pane):
         table = self.query_one(PredictionTable)
         table.clear()
         self._status("Searching …")
+        self.searching = True
         read = _Capped(provider, query)
         self.stream_provider(
             read.pages,
             self._add_page,
-            lambda: self._done(read.total),
+            lambda: self._done(read),
             group="search",
             moved_at=lambda: table.moved_at,
         )
@@ -98,6 +106,8 @@ class PredictionsPane(Pane):
     def _add_page(self, page: PredictionPage) -> None:
         table = self.query_one(PredictionTable)
         table.extend(list(page.rows))
+        for row in page.rows[:FIELDS_SAMPLE]:
+            self.fields_seen.update(row.inputs, row.outputs)
         if self.select_after:
             for row in page.rows:
                 if self.select_after in (row.request_id, row.correlation_id):
@@ -114,13 +124,26 @@ class PredictionsPane(Pane):
             )
         self._status(f"{len(table.rows):,} predictions so far …")
 
-    def _done(self, total: int) -> None:
+    def _done(self, read: _Capped) -> None:
+        self.searching = False
         shown = len(self.query_one(PredictionTable).rows)
-        capped = f" (first {MAX_ROWS:,}; narrow the query with /)" if total >= MAX_ROWS else ""
+        capped = f" (first {MAX_ROWS:,}; narrow the query with /)" if read.total >= MAX_ROWS else ""
         query = f" for {self.query_text!r}" if self.query_text else ""
-        self._status(f"{shown:,} predictions{query}{capped}")
+        plural = "" if shown == 1 else "s"
+        whole = WHOLE_ID if shown == 0 and read.query.request_id else ""
+        self._status(f"{shown:,} prediction{plural}{query}{capped}{whole}")
         if shown == 0:
             self._show_detail(None)
+
+    def set_error(self, exc: BaseException | None) -> None:
+        """Show the error; a search it stopped no longer says it is searching."""
+        super().set_error(exc)
+        if exc is not None and self.searching:
+            self.searching = False
+            shown = len(self.query_one(PredictionTable).rows)
+            self._status(f"{shown:,} shown: the search for {self.query_text!r} stopped (above)")
+            if shown == 0:
+                self._show_detail(None)
 
     def _status(self, text: str) -> None:
         self.query_one("#predictions-status", Static).update(Text(safe_text(text)))
@@ -150,7 +173,9 @@ class PredictionsPane(Pane):
             "logged_in": to_jsonable(prediction.source),
         }
         # JSON escapes control characters and Rich's JSON never reads markup.
-        target.update(JSON.from_data(data, indent=2, ensure_ascii=False))
+        payload = JSON.from_data(data, indent=2, ensure_ascii=False)
+        explained = decision_of(self.session.trail, prediction)
+        target.update(Group(Text("\n".join(explained)), payload) if explained else payload)
 
     def action_trace(self) -> None:
         prediction = self.query_one(PredictionTable).current
@@ -181,6 +206,7 @@ class PredictionsPane(Pane):
             table.extend([hop.record])
             table.select(hop.record.correlation_id, hop.record.request_id)
         table.refresh()
+        self._show_detail(table.current)  # with the decision explained
 
     def go_to(self, location: Location) -> None:
         table = self.query_one(PredictionTable)

@@ -29,6 +29,7 @@ class Session:
     initial_query: str = ""
     initial_select: str | None = None
     notice: str = ""
+    question: str = ""  # the auditor's question (the demo's); an open case's own comes first
     trail: Trail | None = None
     history: History = field(default_factory=History)
     cache: ProviderCache | None = None

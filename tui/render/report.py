@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 from providers.records import Commit, FileChange
-from providers.trail.explanation import explanation_lines
-from providers.trail.resolver import RESOLVED, UNCERTAIN, Trail
+from providers.trail.resolver import Trail
 from tui.render.plain import safe_text
+from tui.render.trail import trail_lines
 
-MARKS = {RESOLVED: "✓", UNCERTAIN: "~", "unresolved": "✗"}
 
-
-def trail_text(trail: Trail) -> str:
-    """The decision explained, then the trail hop by hop: mark, kind, label, reason and
-    source."""
-    lines = [f"Trail of {safe_text(trail.start)}"]
-    if trail.explanation is not None:
-        first, *rest = explanation_lines(trail.explanation)
-        lines.append(f"  Decision: {safe_text(first)}")
-        lines += [f"      {safe_text(line)}" for line in rest]
-    for hop in trail.hops:
-        lines.append(f"  {MARKS.get(hop.status, '?')} {hop.kind:<10} {safe_text(hop.label)}")
-        lines.append(f"      why: {safe_text(hop.reason)}")
-        if hop.source:
-            where = hop.source.url or hop.source.native_id
-            lines.append(f"      from: {safe_text(hop.source.provider)} {safe_text(where)}")
-    status = "complete" if trail.complete else "incomplete (✗ hops could not be resolved)"
-    lines.append(f"Trail {status}.")
-    return "\n".join(lines)
+def trail_text(trail: Trail, profile: str = "") -> str:
+    """The decision explained, then the trail hop by hop: mark, kind, label, reason, source
+    and, for a hop not resolved, what to do (``profile`` names its config table)."""
+    return "\n".join(trail_lines(trail, profile))
 
 
 def stat_line(change: FileChange) -> str:

@@ -1,4 +1,5 @@
-"""The trail breadcrumb: the hops resolved so far; select one to jump to its pane."""
+"""The trail breadcrumb: the hops resolved so far, on one line; focused (``T``), all of them
+and the selected hop's status, why it links and where from; Enter jumps to its pane."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from providers.trail.resolver import RESOLVED, UNCERTAIN, Trail
+from providers.trail.resolver import RESOLVED, UNCERTAIN, UNRESOLVED, Trail
 from tui.render.plain import safe_text
+from tui.render.trail import MARKS, hop_lines
 
-_STYLE = {RESOLVED: "bold", UNCERTAIN: "bold yellow", "unresolved": "dim strike"}
-_MARK = {RESOLVED: "✓", UNCERTAIN: "~", "unresolved": "✗"}
+_STYLE = {RESOLVED: "bold", UNCERTAIN: "bold yellow", UNRESOLVED: "dim strike"}
 
 
 def hop_label(kind: str, label: str) -> str:
@@ -25,7 +26,8 @@ def hop_label(kind: str, label: str) -> str:
 
 
 class TrailBar(Widget, can_focus=True):
-    """Shows the trail; ←/→ select a hop and Enter jumps to its pane."""
+    """Shows the trail; ←/→ select a hop (its reason shown below) and Enter jumps to its
+    pane.  ``profile`` names the config table an unresolved hop's advice points to."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left,h", "move(-1)", "Prev hop", show=False),
@@ -41,17 +43,19 @@ class TrailBar(Widget, can_focus=True):
             super().__init__()
             self.kind = kind
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, profile: str = "", **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.trail: Trail | None = None
+        self.profile = profile
 
     def set_trail(self, trail: Trail | None) -> None:
         """Show a new trail."""
         self.trail = trail
         self.selected = 0
-        self.refresh(layout=True)  # a longer trail may need another line (wraps, up to 3)
+        self.refresh(layout=True)
 
     def render(self) -> Text:
+        focused = self.has_focus
         text = Text("Trail ", style="bold")
         if self.trail is None:
             text.append("— select a prediction and press Enter (or t) to trace it", style="dim")
@@ -60,10 +64,17 @@ class TrailBar(Widget, can_focus=True):
             if index:
                 text.append(" › ", style="dim")
             style = _STYLE.get(hop.status, "")
-            if index == self.selected and self.has_focus:
+            if index == self.selected and focused:
                 style += " reverse"
-            text.append(f"{_MARK.get(hop.status, '?')} ", style=style)
+            text.append(f"{MARKS.get(hop.status, '?')} ", style=style)
             text.append(safe_text(hop_label(hop.kind, hop.label)), style=style)
+        if focused and self.trail.hops:
+            hop = self.trail.hops[self.selected]
+            head, *details = hop_lines(hop, self.profile)
+            text.append(f"\nHop {self.selected + 1} of {len(self.trail.hops)}: ", style="bold")
+            text.append(head, style=_STYLE.get(hop.status, ""))
+            for line in details:
+                text.append(f"\n  {line}", style="bold" if line.startswith("to do:") else "")
         return text
 
     def action_move(self, step: int) -> None:
@@ -75,10 +86,10 @@ class TrailBar(Widget, can_focus=True):
             self.post_message(self.Jump(self.trail.hops[self.selected].kind))
 
     def watch_selected(self) -> None:
-        self.refresh()
+        self.refresh(layout=True)
 
     def on_focus(self) -> None:
-        self.refresh()
+        self.refresh(layout=True)  # focused, it shows every hop and the selected one's reason
 
     def on_blur(self) -> None:
-        self.refresh()
+        self.refresh(layout=True)
