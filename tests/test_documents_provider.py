@@ -31,7 +31,8 @@ def docs(demo: tuple[Path, object], tmp_path: Path) -> Path:
             "workspaces/w/models/mortgage/versions/12",
             ("mortgage", "12"),
         ),
-        ("azureml://registries/shared/models/churn/versions/3", ("churn", "3")),
+        # a registry's model is not the workspace's churn:3 (issue 18): no workspace ref
+        ("azureml://registries/shared/models/churn/versions/3", None),
         ("azureml:/subscriptions/s/resourceGroups/r/workspaces/w/models/m/versions/1", ("m", "1")),
         ("not a model", None),
         (None, None),

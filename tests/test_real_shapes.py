@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +27,14 @@ from providers.backends import Backends
 from providers.devops.provider import AzureDevOpsProvider
 from providers.devops.settings import parse_settings
 from providers.protocols import ProviderContext
+from providers.records import Prediction, Source
 from providers.trail.resolver import UNRESOLVED, TrailResolver
 from tui.demo.workspace import DemoCase
 
 OFFICIAL = Path(__file__).parent / "official"
 RUN = "mortgage-train-20260810-04"
 TOKEN_ENV = "MT_REAL_SHAPES_TOKEN"
+WHEN = datetime(2026, 8, 27, 14, 32, tzinfo=UTC)
 
 
 def official_body(name: str) -> dict[str, Any]:
@@ -169,3 +172,64 @@ def test_a_step_never_queued_is_no_deployment_time() -> None:
     release = read_release(release_doc(deploySteps=[step]))
     prod = next(env for env in release.environments if env.name == "PROD")
     assert prod.deployed_at is None  # was 0001-01-01, .NET's DateTime.MinValue
+
+
+# --- Azure ML deployments: registry assets and built environments ----------------------
+
+
+def edit(path: Path, change: Any) -> None:
+    doc = json.loads(path.read_text())
+    change(doc)
+    path.write_text(json.dumps(doc))
+
+
+def prod_m4(docs: Path) -> Path:
+    return docs / "azureml/onlineEndpoints/mortgage-prod/deployments/m4.json"
+
+
+def test_a_registry_model_is_never_taken_for_the_workspace_model(
+    provider: AzureMLProvider, docs: Path
+) -> None:
+    registry = "azureml://registries/shared-models/models/mortgage/versions/4"
+    edit(prod_m4(docs), lambda d: d["properties"].update(model=registry))
+    deployment = provider.get_deployment("mortgage-prod", "m4")
+    assert deployment.model_ref == registry
+    assert (deployment.model_name, deployment.model_version) == (None, None)  # was mortgage:4
+    logged = Prediction(
+        "r1", "r1", WHEN, "mortgage-prod", "m4", None, None, {}, {}, "v2", Source("t", "r1")
+    )
+    backends = Backends("t", deployments=provider, models=provider)
+    trail = TrailResolver(backends).from_prediction(logged)
+    model = trail.hop("model")
+    assert model is not None and model.status == UNRESOLVED
+    assert f"references {registry}, which names no model of this profile's workspace" in (
+        model.reason
+    )
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        "azureml://registries/azureml/environments/sklearn-1.5/versions/3",
+        "built from a conda file",
+    ],
+)
+def test_an_image_that_cannot_be_read_is_said_not_replaced_by_the_base(
+    provider: AzureMLProvider, docs: Path, environment: str
+) -> None:
+    if environment.startswith("azureml://"):
+        edit(prod_m4(docs), lambda d: d["properties"].update(environmentId=environment))
+    else:  # Azure ML builds the served image on this base: the base did not serve
+        conda = "channels: [conda-forge]\ndependencies: [python=3.11, scikit-learn=1.5.2]\n"
+        env_id = json.loads(prod_m4(docs).read_text())["properties"]["environmentId"]
+        name, version = env_id.split("/environments/")[1].split("/versions/")
+        env_doc = docs / f"azureml/environments/{name}/versions/{version}.json"
+        edit(env_doc, lambda d: d["properties"].update(condaFile=conda))
+    logged = Prediction(
+        "r1", "r1", WHEN, "mortgage-prod", "m4", None, None, {}, {}, "v2", Source("t", "r1")
+    )
+    trail = TrailResolver(Backends("t", deployments=provider)).from_prediction(logged)
+    hop = trail.hop("deployment")
+    assert hop is not None and hop.record.image is None  # was the base, or nothing said
+    assert "image unknown: environment " in hop.reason
+    assert "the base image is not the one that served" in hop.reason

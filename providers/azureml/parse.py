@@ -19,17 +19,25 @@ _SHORT_MODEL = re.compile(r"^azureml:(?P<name>[^:/]+):(?P<version>[^:/]+)$")
 _ARM_ENV = re.compile(r"/environments/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/?$", re.I)
 
 
+def in_registry(ref: str | None) -> bool:
+    """True for an asset of an Azure ML registry (``azureml://registries/<r>/…``): it is
+    not the workspace's asset of the same name and version."""
+    return bool(ref) and "://registries/" in str(ref).lower()
+
+
 def parse_model_ref(ref: str | None) -> tuple[str, str] | None:
-    """(name, version) from ``azureml:name:version``, an ARM id or an azureml:// URI."""
-    if not ref:
+    """(name, version) of a workspace model from ``azureml:name:version``, an ARM id or an
+    azureml:// URI; None for a registry model (see :func:`in_registry`)."""
+    if not ref or in_registry(ref):
         return None
     match = _SHORT_MODEL.match(ref) or _ARM_MODEL.search(ref)
     return (match["name"], match["version"]) if match else None
 
 
 def parse_environment_ref(ref: str | None) -> tuple[str, str] | None:
-    """(name, version) of an environment ARM id or ``azureml:name:version``."""
-    if not ref:
+    """(name, version) of a workspace environment from its ARM id or
+    ``azureml:name:version``; None for a registry environment."""
+    if not ref or in_registry(ref):
         return None
     match = _SHORT_MODEL.match(ref) or _ARM_ENV.search(ref)
     return (match["name"], match["version"]) if match else None
@@ -130,8 +138,12 @@ def parse_data_collector(collector: Any) -> dict[str, str]:
 
 
 def parse_environment_image(doc: Mapping[str, Any]) -> str | None:
-    """The container image of an ``environments/{n}/versions/{v}`` document."""
+    """The container image an ``environments/{n}/versions/{v}`` document runs in; None when
+    Azure ML builds the image (from a conda file on the base ``image``, or a Dockerfile):
+    the base is not the image that served, and the built one is not in the document."""
     props = doc.get("properties") or {}
+    if not isinstance(props, Mapping) or props.get("condaFile") or props.get("build"):
+        return None
     image = props.get("image")
     return str(image) if image else None
 

@@ -239,8 +239,9 @@ class AzureMLProvider(Provider, DeploymentsProvider, ModelsProvider):
                 )
             except NotFound:
                 self._images[environment] = None
-            else:
-                self._images[environment] = env.image or None
+            else:  # an image Azure ML builds (conda file, Dockerfile) is not the base
+                built = getattr(env, "conda_file", None) or getattr(env, "build", None)
+                self._images[environment] = None if built else env.image or None
         return self._images[environment]
 
     # -- models and runs ---------------------------------------------------------------

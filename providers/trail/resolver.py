@@ -281,7 +281,7 @@ class TrailResolver:
             return Hop("deployment", label, UNRESOLVED, str(exc))
         state.deployment = dep
         reason += f"; it runs model {dep.model_name}:{dep.model_version}"
-        reason += f" in image {dep.image}" if dep.image else " (image unknown)"
+        reason += f" in image {dep.image}" if dep.image else f" ({_image_unknown(dep)})"
         status = RESOLVED if certain else UNCERTAIN
         if dep.updated_at and dep.updated_at > pred.timestamp:
             status = UNCERTAIN
@@ -326,7 +326,7 @@ class TrailResolver:
     def _model_step(self, state: _State) -> Hop | None:
         ref, why = state.model_ref, state.model_why
         if ref is None:
-            return Hop("model", "?", UNRESOLVED, "neither the log nor the deployment names a model")
+            return Hop("model", "?", UNRESOLVED, _no_model_ref(state.deployment))
         label = f"{ref[0]}:{ref[1]}"
         if self.backends.models is None:
             return Hop("model", label, UNRESOLVED, f"{why}; but {self.backends.missing('models')}")
@@ -533,6 +533,28 @@ class TrailResolver:
         _data_step,
         _commit_step,
     ]
+
+
+def _image_unknown(dep: Deployment) -> str:
+    """Why a deployment's image is not known, with what its environment says."""
+    if not dep.environment:
+        return "image unknown: the deployment names no environment"
+    return (
+        f"image unknown: environment {dep.environment} names no image this profile can read "
+        "(a registry environment, or one Azure ML builds from a conda file or Dockerfile: "
+        "the base image is not the one that served)"
+    )
+
+
+def _no_model_ref(dep: Deployment | None) -> str:
+    """Why no model version can be looked up."""
+    if dep is not None and dep.model_ref:
+        return (
+            f"deployment {dep.endpoint}/{dep.name} references {dep.model_ref}, which names no "
+            "model of this profile's workspace (a registry model is read in its registry, "
+            "not supported yet); a workspace model of the same name would be another model"
+        )
+    return "neither the log nor the deployment names a model"
 
 
 def _release_matches(release: Release, ref: tuple[str, str] | None, image: str | None) -> bool:
