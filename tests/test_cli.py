@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from cache.settings import cache_settings
+from providers.backends import open_backends
+from providers.config import workspace_profile
 from tui.demo.workspace import DemoCase
 
 BIN = Path(sys.executable).parent / "modeltrail"
@@ -156,3 +160,101 @@ def test_demo_no_tui_prints_the_case(demo: tuple[Path, DemoCase]) -> None:
     result = run("demo", "--path", str(workspace), "--no-tui")
     assert result.returncode == 0
     assert case.request_id in result.stdout and "Generating" not in result.stderr
+
+
+# -- the query bar's language on the command line ---------------------------------------
+
+
+def test_search_streams_the_matching_predictions(demo: tuple[Path, DemoCase]) -> None:
+    workspace, case = demo
+    day = case.logged_at[:10]
+    query = f"from:{day} 14:00 to:{day} 15:00 decision=rejected"
+    result = run("search", query, "--workspace", str(workspace), "--limit", "3")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3 and all("decision=rejected" in line for line in lines)
+    assert lines[0].startswith(f"{day} 14:")
+    assert "3 predictions for from" in result.stderr
+    as_json = run("search", query, "--workspace", str(workspace), "--limit", "2", "--json")
+    rows = json.loads(as_json.stdout)
+    assert [r["outputs"]["decision"] for r in rows] == ["rejected", "rejected"]
+
+
+def test_search_reports_a_bad_query_and_exits_2(demo: tuple[Path, DemoCase]) -> None:
+    result = run("search", "from:yesterday", "--workspace", str(demo[0]))
+    assert result.returncode == 2 and result.stdout == ""
+    assert "not a date or time: 'yesterday'" in result.stderr
+
+
+def test_search_names_a_misspelled_field_without_scanning(demo: tuple[Path, DemoCase]) -> None:
+    result = run("search", "decison=rejected", "--workspace", str(demo[0]))
+    assert result.returncode == 2 and result.stdout == ""
+    assert "unknown field 'decison' (did you mean decision?" in result.stderr
+    assert "application_id" in result.stderr
+
+
+def test_trace_by_a_business_key(demo: tuple[Path, DemoCase]) -> None:
+    workspace, case = demo
+    day = case.logged_at[:10]
+    query = f"from:{day} to:{day} application_id={case.application_id}"
+    result = run("trace", query, "--workspace", str(workspace), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["hops"][0]["label"] == case.request_id
+
+
+def test_trace_query_matching_several_lists_them_and_exits_2(
+    demo: tuple[Path, DemoCase],
+) -> None:
+    workspace, case = demo
+    day = case.logged_at[:10]
+    result = run("trace", f"from:{day} 14:00 to:{day} 14:10", "--workspace", str(workspace))
+    assert result.returncode == 2 and result.stdout == ""
+    listed = [line for line in result.stderr.splitlines() if line.startswith(f"{day} 14:0")]
+    assert len(listed) > 1
+    assert "matches" in result.stderr and "narrow the query" in result.stderr
+
+
+def test_trace_query_matching_none_says_what_was_searched(demo: tuple[Path, DemoCase]) -> None:
+    workspace, case = demo
+    day = case.logged_at[:10]
+    query = f"from:{day} 14:00 to:{day} 14:10 application_id=APP-NOPE"
+    result = run("trace", query, "--workspace", str(workspace))
+    assert result.returncode == 2
+    assert f"no prediction matches {query!r}" in result.stderr
+    assert "log file(s) for from" in result.stderr
+    assert "application_id = 'APP-NOPE'" in result.stderr
+
+
+def test_unknown_id_says_what_the_index_answered(demo: tuple[Path, DemoCase]) -> None:
+    directory = cache_settings(None, None).directory
+    backends = open_backends(workspace_profile(demo[0]), {"cache_dir": str(directory)})
+    backends.predictions.find("no-such-request")  # type: ignore[union-attr]
+    backends.predictions.indexer.wait()  # type: ignore[union-attr]
+    backends.close()
+    result = run("trace", "no-such-request", "--workspace", str(demo[0]))
+    assert result.returncode == 2
+    assert "log file(s)" not in result.stderr
+    assert re.search(r"\(searched the id index of \d+ closed day\(s\);", result.stderr)
+    assert "search by its field: FIELD=VALUE" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [
+        ('provider = "gitt"\npath = "repo"', "[commits]: unknown provider 'gitt'"),
+        (
+            'provider = "git"\npath = "repo"\ncolour = "red"',
+            "[commits]: unknown setting(s) for git: colour",
+        ),
+    ],
+)
+def test_a_provider_table_mistake_is_a_config_error(
+    demo: tuple[Path, DemoCase], tmp_path: Path, table: str, named: str
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[profiles.audit]\nworkspace = "{demo[0]}"\n[profiles.audit.commits]\n{table}\n'
+    )
+    result = run("trace", demo[1].request_id, "--config", str(config), "--profile", "audit")
+    assert result.returncode == 2 and result.stdout == ""
+    assert f"{config}: profile 'audit' {named}" in result.stderr

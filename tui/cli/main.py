@@ -59,9 +59,22 @@ def build_parser() -> argparse.ArgumentParser:
     shots.add_argument("--out", type=Path, default=Path("screenshots"), help="output folder")
 
     trace = sub.add_parser("trace", help="print the resolved trail of a logged request")
-    trace.add_argument("request_id", help="request id or correlation id")
+    trace.add_argument(
+        "request_id",
+        metavar="ID_OR_QUERY",
+        help="request id or correlation id, or a query matching one prediction "
+        "(e.g. 'application_id=APP-2026-081734')",
+    )
     _source_options(trace)
     trace.add_argument("--json", action="store_true", help="machine-readable output")
+
+    search = sub.add_parser("search", help="print the logged predictions a query matches")
+    search.add_argument(
+        "query", help="the query bar's language, e.g. 'from:2026-08-27 decision=rejected'"
+    )
+    _source_options(search)
+    search.add_argument("--limit", type=int, help="print at most this many")
+    search.add_argument("--json", action="store_true", help="machine-readable output")
 
     walk = sub.add_parser("walk", help="print a commit and its first-parent ancestors")
     walk.add_argument("sha", help="commit sha (full or abbreviated) or any git revision")
@@ -133,6 +146,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "trace":
             return _trace(args)
+        if args.command == "search":
+            return _search(args)
         if args.command == "walk":
             return _walk(args)
         if args.command == "demo":
@@ -194,10 +209,12 @@ def _open(args: argparse.Namespace) -> Backends:
 
 def _trace(args: argparse.Namespace) -> int:
     from providers.trail.resolver import TrailResolver  # noqa: PLC0415
+    from tui.cli.search import find_one  # noqa: PLC0415
 
     backends = _open(args)
     try:
-        trail = TrailResolver(backends, rule=_profile(args).explanation).trace(args.request_id)
+        resolver = TrailResolver(backends, rule=_profile(args).explanation)
+        trail = resolver.from_prediction(find_one(resolver, args.request_id, _warn))
     finally:
         backends.close()
     if args.json:
@@ -205,6 +222,18 @@ def _trace(args: argparse.Namespace) -> int:
     else:
         echo(trail_text(trail))
     return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from tui.cli.search import run_search  # noqa: PLC0415
+
+    if args.limit is not None and args.limit < 1:
+        raise ProviderError("--limit must be 1 or more")
+    backends = _open(args)
+    try:
+        return run_search(backends, args.query, args.limit, args.json, _warn)
+    finally:
+        backends.close()
 
 
 def _walk(args: argparse.Namespace) -> int:
@@ -280,7 +309,8 @@ def _demo(args: argparse.Namespace) -> int:
         args,
         initial_query=f"from:{day} to:{day}",
         initial_select=case.request_id,
-        notice=f"Auditor's question: {case.question}  Press Enter to trace the selected request.",
+        question=case.question,
+        notice="Press Enter to trace the selected request; w lists every hop with its reason.",
     )
 
 
@@ -330,6 +360,7 @@ def _run_app(
     *,
     initial_query: str = "",
     initial_select: str | None = None,
+    question: str = "",
     notice: str = "",
     keymap: Mapping[str, str] | None = None,
     case: Case | None = None,
@@ -354,6 +385,7 @@ def _run_app(
         profile,
         initial_query=initial_query,
         initial_select=initial_select,
+        question=question,
         keymap=keymap,
         cache=_config(args).cache,
         offline=args.offline,
