@@ -256,6 +256,29 @@ def test_v1_oddities_are_the_same_on_both_paths(
         assert used[DAY + timedelta(days=2)], query  # day 1: DuckDB's, or Python's if refused
 
 
+def test_a_v1_column_named_twice_keeps_both_values_on_both_paths(
+    tmp_path: Path, used: dict[datetime, bool]
+) -> None:
+    """The second 'income' of a header is kept as income~2, with one issue naming it, by
+    the Python and the DuckDB path alike (the dict of a row kept only the last one)."""
+    tree = V1Tree(tmp_path)
+    for minute in range(3):
+        tree.add(DAY + timedelta(minutes=minute), {"income": minute, "rent": 7}, {})
+    tree.write()
+    path = v1_path(tmp_path, "inputs", DAY)
+    path.write_bytes(path.read_bytes().replace(b"rent", b"income", 1))
+    for query in ("income>=0", "income>=1"):
+        used.clear()
+        python = bounded(60, lambda: search(tmp_path, query, duckdb=False))  # noqa: B023
+        assert bounded(60, lambda: search(tmp_path, query, duckdb=True)) == python  # noqa: B023
+        rows, issues = python
+        assert [row.inputs["income~2"] for row in rows] == [7] * len(rows)
+        assert [i.message for i in issues] == [
+            "header names column(s) income more than once; each later one is kept as "
+            "NAME~2, NAME~3 … (its values would otherwise be lost)"
+        ]
+
+
 # -- symbolic links in a log folder -------------------------------------------------------
 
 LINK = "a symbolic link: not followed (links in a log folder never are); skipped"

@@ -90,12 +90,32 @@ def read_header(name: str, line: RawLine | None) -> tuple[CsvHeader | None, list
         columns = tuple(next(csv.reader([text.lstrip("\ufeff")]), []))
     except csv.Error as exc:  # e.g. a UTF-16 file: NUL bytes and stray line breaks
         return None, [*issues, DataIssue(f"{name}:1", f"unreadable header ({exc}); file skipped")]
+    columns, doubled = _unique(columns)
+    if doubled:
+        issues.append(
+            DataIssue(
+                f"{name}:1",
+                f"header names column(s) {', '.join(doubled)} more than once; each later one "
+                "is kept as NAME~2, NAME~3 … (its values would otherwise be lost)",
+            )
+        )
     header = CsvHeader(columns, tuple(c for c in CORRELATION_COLUMNS if c not in columns))
     if header.missing:
         skipped = "" if header.joinable else "; file skipped (rows cannot be joined)"
         missing = ", ".join(header.missing)
         issues.append(DataIssue(f"{name}:1", f"header lacks column(s) {missing}{skipped}"))
     return (header if header.joinable else None), issues
+
+
+def _unique(columns: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:
+    """The columns with each repeat of a name numbered (``x``, ``x~2``), and the names
+    that repeat."""
+    seen: dict[str, int] = {}
+    unique = []
+    for column in columns:
+        seen[column] = seen.get(column, 0) + 1
+        unique.append(column if seen[column] == 1 else f"{column}~{seen[column]}")
+    return tuple(unique), sorted(c for c, n in seen.items() if n > 1)
 
 
 def parse_csv(stream: BinaryIO, name: str) -> Iterator[CsvRow | DataIssue]:
