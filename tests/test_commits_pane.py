@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -292,7 +293,7 @@ def test_search_filters_and_n_moves_between_matches(
     run(git_backends(provider), scenario)
 
 
-def test_y_copies_the_full_sha(
+def test_y_sends_the_full_sha_and_claims_no_copy_it_cannot_know(
     provider: GitCommitsProvider, shas: Shas, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TMUX", "/tmp/tmux-1/default,1,0")
@@ -303,9 +304,13 @@ def test_y_copies_the_full_sha(
         assert driver is not None
         monkeypatch.setattr(driver, "write", written.append)
         await press(pilot, "y")
-        assert written == [commitview.osc52(shas.head, tmux=True)]
+        # plain OSC 52 even in tmux (>= 3.3 drops the passthrough wrapping by default)
+        assert written == [f"\x1b]52;c;{base64.b64encode(shas.head.encode()).decode()}\x07"]
         messages = [n.message for n in pilot.app._notifications]
-        assert any(shas.head in m for m in messages)
+        assert any(shas.head in m and "set-clipboard on" in m for m in messages)
+        assert not any(
+            "Copied" in n.title or "Copied" in n.message for n in pilot.app._notifications
+        )
 
     run(git_backends(provider), scenario)
 
@@ -383,9 +388,8 @@ def commit(sha: str, *parents: str, message: str = "subject", author: str = "Ada
     return Commit(sha, parents, person, WHEN, person, WHEN, message)
 
 
-def test_osc52_plain_and_wrapped_for_tmux() -> None:
+def test_osc52_is_the_plain_sequence() -> None:
     assert commitview.osc52("abc") == "\x1b]52;c;YWJj\x07"
-    assert commitview.osc52("abc", tmux=True) == "\x1bPtmux;\x1b\x1b]52;c;YWJj\x07\x1b\\"
 
 
 def test_marks_toggle_and_are_exclusive() -> None:

@@ -27,6 +27,7 @@ from tui.render.commitview import (
     GOOD,
     Marks,
     ancestry_path,
+    copy_notice,
     diff_order,
     diff_text,
     filter_commits,
@@ -492,8 +493,9 @@ class CommitsPane(Pane):
             return
         driver = self.app._driver  # Textual has no public way to write a raw sequence
         if driver is not None:
-            driver.write(osc52(commit.sha, tmux=bool(os.environ.get("TMUX"))))
-        self.notify(commit.sha, title="Copied sha (OSC 52)", markup=False, timeout=10)
+            driver.write(osc52(commit.sha))
+        notice = copy_notice(commit.sha, in_tmux=bool(os.environ.get("TMUX")))
+        self.notify(notice, title="Sha sent (OSC 52)", markup=False, timeout=15)
 
     # -- bisect marks --------------------------------------------------------------------
 

@@ -159,10 +159,17 @@ def range_status(marks: Marks, count: int | None) -> str:
     return f"{count} {noun} between good {good} and bad {bad}"
 
 
-def osc52(text: str, *, tmux: bool = False) -> str:
-    """The OSC 52 sequence that puts ``text`` on the clipboard, wrapped for tmux if asked."""
+def osc52(text: str) -> str:
+    """The plain OSC 52 sequence that asks the terminal to put ``text`` on the clipboard.
+
+    Plain, also inside tmux: tmux takes it with ``set-clipboard on``, while the DCS
+    passthrough wrapping is dropped by tmux >= 3.3 unless ``allow-passthrough`` is on.
+    Whether the copy happened cannot be known from here (terminals do not answer)."""
     payload = base64.b64encode(text.encode()).decode("ascii")
-    sequence = f"\x1b]52;c;{payload}\x07"
-    if not tmux:
-        return sequence
-    return "\x1bPtmux;" + sequence.replace("\x1b", "\x1b\x1b") + "\x1b\\"
+    return f"\x1b]52;c;{payload}\x07"
+
+
+def copy_notice(sha: str, *, in_tmux: bool) -> str:
+    """What ``y`` says: what was sent, that it may not have arrived, and the sha itself."""
+    where = "tmux takes it with set-clipboard on" if in_tmux else "if the terminal allows it"
+    return f"Sent to the clipboard by OSC 52 ({where}); to copy by hand: {sha}"
