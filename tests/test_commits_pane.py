@@ -266,6 +266,21 @@ def test_show_range_marks_and_narrows(provider: GitCommitsProvider, shas: Shas) 
     run(git_backends(provider), scenario)
 
 
+def test_a_range_asked_for_clears_an_earlier_filter(
+    provider: GitCommitsProvider, shas: Shas
+) -> None:
+    async def scenario(pilot: Pilot[None], pane: CommitsPane) -> None:
+        await press(pilot, "slash", *"FEATURE", "enter")
+        assert "filter “FEATURE”: 2 shown" in rendered(pane, "status")
+        pane.show_range(shas.c3[:8], shas.evil)  # what Releases' g then x asks for
+        await settle(pilot)
+        status = rendered(pane, "status")
+        assert "filter" not in status and "2 commits between good" in status
+        assert pane._rows[0].sha == shas.evil  # hidden by the filter before
+
+    run(git_backends(provider), scenario)
+
+
 def test_search_filters_and_n_moves_between_matches(
     provider: GitCommitsProvider, shas: Shas
 ) -> None:

@@ -287,9 +287,11 @@ class CommitsPane(Pane):
             self.reload()
 
     def show_range(self, old: str, new: str) -> None:
-        """Mark ``old`` good and ``new`` bad, list the history from ``new`` and narrow it."""
+        """Mark ``old`` good and ``new`` bad, list the history from ``new`` and narrow it;
+        an earlier ``/`` filter is cleared (it hid commits of the range asked for)."""
         self._start = self._select = new
         self._marks, self._range = Marks(good=old, bad=new), None
+        self._query = ""
         self.reload()
         self._narrow()
 
