@@ -7,7 +7,7 @@ import asyncio
 import dataclasses
 from pathlib import Path
 
-from consoleapp import settle
+from consoleapp import screen_text, settle
 from textual.pilot import Pilot
 
 from providers.config import workspace_profile
@@ -137,3 +137,34 @@ def test_investigate_save_reopen_export_verify(demo: tuple[Path, DemoCase], tmp_
     assert "the \\[b\\]threshold\\[/b\\] change" in text  # the note, literally
     markdown.write_text(text.replace("Threshold raised without review", "Reviewed and fine", 1))
     assert verify_file(markdown).changed == ("item note:1 (report text)",)
+
+
+def test_reopening_a_case_runs_its_query_again(demo: tuple[Path, DemoCase], tmp_path: Path) -> None:
+    """The query is part of where the investigator was: reopening runs it again instead of
+    an unfiltered scan of every row."""
+    workspace, info = demo
+    store = CaseStore(tmp_path / "cases")
+    case = Case.new("q", question="why?", profile="demo")
+    store.create(case)
+    day = info.logged_at[:10]
+    query = f"from:{day} to:{day} decision=rejected"
+
+    async def first() -> None:
+        app = _app(workspace, info, store, case)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("slash", "ctrl+u")
+            await _type(pilot, query)
+            await pilot.press("enter")
+            await settle(pilot)
+
+    async def again() -> str:
+        app = _app(workspace, info, store, store.load("q"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            return screen_text(pilot)
+
+    asyncio.run(first())
+    assert store.load("q").console.query == query
+    screen = asyncio.run(again())
+    assert "decision=rejected" in screen  # in the query bar and the status, not a full scan

@@ -216,3 +216,10 @@ def test_the_explanation_is_kept_and_a_schema_1_file_still_opens(
     assert loaded.trail is not None and loaded.trail.explanation is None
     store.save(loaded)
     assert json.loads(path.read_text())["schema_version"] == SCHEMA_VERSION == 2
+
+
+def test_a_file_cut_inside_a_number_looks_truncated(tmp_path: Path) -> None:
+    store = CaseStore(tmp_path)
+    store.path("cut").write_text('{"schema_version": 2,\n "trail": {"x": [\n    0.')
+    with pytest.raises(BadData, match=r"looks truncated"):
+        store.load("cut")  # json stops at the '.', one character before the end

@@ -44,7 +44,9 @@ def decode_case(raw: bytes, where: str) -> Case:
     except UnicodeDecodeError as exc:
         raise BadData(f"{where} is not UTF-8 text ({exc.reason})", hint=LEFT_AS_IS) from None
     except json.JSONDecodeError as exc:
-        truncated = " (the file looks truncated)" if exc.pos >= len(raw.rstrip()) else ""
+        # A cut file fails on its last line (at its end, or inside a number such as "0.").
+        on_last_line = "\n" not in exc.doc[exc.pos :].rstrip()
+        truncated = " (the file looks truncated)" if on_last_line else ""
         raise BadData(
             f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
             + truncated,

@@ -22,7 +22,7 @@ A case file is the JSON of :class:`Case` (see :mod:`tui.cases.codec`)::
                      "marked_at": "…", "snapshot": {…}, "related": [{…snapshot…}]}],
       "commit_marks": [{"mark": "good", "sha": "…", "marked_at": "…"}],
       "notes": [{"text": "…", "written_at": "…"}],
-      "console": {"pane": "commits", "cursor": 3,
+      "console": {"pane": "commits", "cursor": 3, "query": "decision=rejected",
                   "history": [{"pane": "predictions", "key": "…", "label": "…"}]}
     }
 
@@ -136,11 +136,13 @@ class Place:
 
 @dataclass(frozen=True, slots=True)
 class ConsoleState:
-    """What the console needs to come back as it was: the pane on screen and the history."""
+    """What the console needs to come back as it was: the pane on screen, the history and
+    the predictions query."""
 
     pane: str = "predictions"
     history: tuple[Place, ...] = ()
     cursor: int = -1
+    query: str = ""
 
 
 @dataclass(frozen=True, slots=True)

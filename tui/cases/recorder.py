@@ -32,10 +32,10 @@ def history_of(state: ConsoleState) -> History:
     return History(entries, cursor if entries else -1)
 
 
-def console_state(pane: str, history: History) -> ConsoleState:
-    """The pane on screen and the history, as a case keeps them."""
+def console_state(pane: str, history: History, query: str = "") -> ConsoleState:
+    """The pane on screen, the history and the predictions query, as a case keeps them."""
     places = tuple(Place(e.pane, e.key, e.label) for e in history.entries)
-    return ConsoleState(pane, places, history.cursor)
+    return ConsoleState(pane, places, history.cursor, query)
 
 
 class CaseRecorder:
@@ -73,9 +73,9 @@ class CaseRecorder:
         look = LookedAt(location.pane, location.key, location.label, now or utc_now())
         self._apply(self.case.with_look(look))
 
-    def record_console(self, pane: str, history: History) -> None:
-        """Keep the pane on screen and the history, so reopening restores them."""
-        self._apply(self.case.with_console(console_state(pane, history)))
+    def record_console(self, pane: str, history: History, query: str = "") -> None:
+        """Keep the pane on screen, the history and the query, so reopening restores them."""
+        self._apply(self.case.with_console(console_state(pane, history, query)))
 
     def record_marks(self, good: str | None, bad: str | None) -> None:
         """Keep the commit walk's good/bad marks."""

@@ -21,6 +21,7 @@ from tui.console.commands import ConsoleCommands
 from tui.console.quitting import DaemonExecutor
 from tui.panes.base import Pane
 from tui.panes.commits import CommitsPane
+from tui.panes.predictions import PredictionsPane
 from tui.panes.registry import PANE_OF_HOP, PANES, stylesheets
 from tui.panes.releases import ReleasesPane
 from tui.panes.session import Session
@@ -273,6 +274,10 @@ class ModeltrailApp(App[None]):
         self.query_one(CommitsPane).show_range(message.good, message.bad)
 
     # -- case ----------------------------------------------------------------------
+
+    def on_predictions_pane_query_changed(self, _message: PredictionsPane.QueryChanged) -> None:
+        """A query was run (kept in the case)."""
+        self.cases.console_changed()
 
     def on_commits_pane_marks_changed(self, message: CommitsPane.MarksChanged) -> None:
         """The commit walk's marks changed (kept in the case)."""

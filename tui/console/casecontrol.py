@@ -14,6 +14,7 @@ from tui.cases.recorder import CaseRecorder, history_of
 from tui.cases.snapshot import trail_from_case
 from tui.panes.base import Evidence, Fetched, Pane
 from tui.panes.commits import CommitsPane
+from tui.panes.predictions import PredictionsPane
 from tui.panes.session import Session
 from tui.render.history import Location
 from tui.render.plain import safe_text
@@ -87,9 +88,14 @@ class CaseControl:
         self.console_changed()
 
     def console_changed(self) -> None:
-        """The pane on screen or the history changed: keep them."""
-        pane = self.app.current_pane.pane_id
-        self._save(lambda r: r.record_console(pane, self.app.session.history))
+        """The pane on screen, the history or the predictions query changed: keep them."""
+        pane, query = self.app.current_pane.pane_id, self._predictions().query_text
+        self._save(lambda r: r.record_console(pane, self.app.session.history, query))
+
+    def _predictions(self) -> PredictionsPane:
+        found = self.app.pane(PredictionsPane.pane_id)
+        assert isinstance(found, PredictionsPane)
+        return found
 
     def marks_changed(self, good: str | None, bad: str | None) -> None:
         """The commit walk's marks changed: keep them."""
@@ -185,6 +191,8 @@ class CaseControl:
         app.action_show_pane(case.console.pane)
         if current is not None and current.pane == case.console.pane != "commits":
             app.pane(current.pane).go_to(current)
+        if case.console.query != self._predictions().query_text:
+            self._predictions().run_query(case.console.query)
         app.update_topbar()
         question = f": {case.question}" if case.question else ""
         app.notify(safe_text(f"Case {case.name}{question}"), markup=False, timeout=10)

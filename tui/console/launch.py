@@ -57,7 +57,7 @@ def build_app(
         profile_label=f"profile {profile.name}: {profile.description}".strip(": "),
         profile_name=profile.name,
         workspace=workspace_of(profile),
-        initial_query=initial_query,
+        initial_query=initial_query or (case.case.console.query if case is not None else ""),
         initial_select=initial_select,
         question=question,
         cache=provider_cache,

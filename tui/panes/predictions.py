@@ -10,6 +10,7 @@ from rich.json import JSON
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widgets import Input, Static
 
 from providers.errors import BadData
@@ -73,11 +74,20 @@ class PredictionsPane(Pane):
     def action_query(self) -> None:
         self.query_one("#query", Input).focus()
 
+    class QueryChanged(Message):
+        """A new query was run (kept in the case, so reopening runs it again)."""
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.query_text = event.value.strip()
-        self.reload()
+        self.run_query(event.value)
         self.query_one(PredictionTable).focus()
+        self.post_message(self.QueryChanged())
+
+    def run_query(self, text: str) -> None:
+        """Show ``text`` in the query bar and run it."""
+        self.query_text = text.strip()
+        self.query_one("#query", Input).value = self.query_text
+        self.reload()
 
     def reload(self) -> None:
         try:
