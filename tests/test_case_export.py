@@ -267,3 +267,16 @@ def test_markdown_never_interprets_data() -> None:
     embedded = embedded_text(text, "md")
     assert embedded is not None and "<" not in embedded and "`" not in embedded
     assert verify_text(text).ok
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_model_versions_parameters_are_in_the_export(
+    demo: tuple[Path, DemoCase], fmt: str
+) -> None:
+    text = export(traced_case(demo), fmt)
+    doc = evidence_of(text, fmt)
+    metrics = next(i for i in doc["items"] if i["kind"] == "metrics")
+    assert metrics["data"]["parameters"]["threshold"] == "0.62"
+    if fmt != "json":  # the readable part shows them too
+        assert "Parameter" in text and "0.62" in text
+    assert verify_text(text).ok

@@ -206,9 +206,11 @@ def _metrics_items(case: Case) -> Iterator[Item]:
             "run_id": run_id,
             "run_status": record.get("status"),
             "metrics": dict(sorted(record.get("metrics", {}).items())),
+            "parameters": dict(sorted(record.get("parameters", {}).items())),
             "source": _source(run),
         }
-        yield f"metrics:{name}:{run_id}", "metrics", f"Metrics of model {name} (run {run_id})", data
+        title = f"Metrics and parameters of model {name} (run {run_id})"
+        yield f"metrics:{name}:{run_id}", "metrics", title, data
 
 
 def _diff_items(case: Case) -> Iterator[Item]:

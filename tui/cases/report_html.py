@@ -133,9 +133,19 @@ def _metrics(item: dict[str, Any]) -> str:
     return (
         f'<div class="item" id="{text(item["id"])}"><h3>Model {text(d["model"])}, '
         f"run {text(d['run_id'])} ({text(d['run_status'])})</h3>"
-        f"<table><tr><th>Metric</th><th>Value</th></tr>{rows}</table>"
+        f"<table><tr><th>Metric</th><th>Value</th></tr>{rows}</table>{_parameters(d)}"
         f"<div>Source: {_source(d['source'])}</div>{_sha(item)}</div>\n"
     )
+
+
+def _parameters(d: dict[str, Any]) -> str:
+    """The run's parameters (none in reports exported before they were kept)."""
+    if not d.get("parameters"):
+        return ""
+    rows = "".join(
+        f"<tr><td>{text(k)}</td><td>{text(v)}</td></tr>" for k, v in d["parameters"].items()
+    )
+    return f"<table><tr><th>Parameter</th><th>Value</th></tr>{rows}</table>"
 
 
 def _diff(item: dict[str, Any]) -> str:

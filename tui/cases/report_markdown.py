@@ -70,6 +70,9 @@ def _metrics(item: dict[str, Any]) -> str:
     text += "".join(
         f"| {inline(k)} | {inline(metric_value(v))} |\n" for k, v in d["metrics"].items()
     )
+    if d.get("parameters"):  # reports exported before parameters were kept have none
+        text += "\n| Parameter | Value |\n| --- | --- |\n"
+        text += "".join(f"| {inline(k)} | {inline(v)} |\n" for k, v in d["parameters"].items())
     text += (
         f"\n- Run status: {inline(d['run_status'])}\n- Source: {inline(source_line(d['source']))}\n"
     )
