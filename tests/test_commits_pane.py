@@ -281,6 +281,22 @@ def test_a_range_asked_for_clears_an_earlier_filter(
     run(git_backends(provider), scenario)
 
 
+def test_colon_goes_to_a_commit_by_abbreviated_sha_or_ref(
+    provider: GitCommitsProvider, shas: Shas
+) -> None:
+    async def scenario(pilot: Pilot[None], pane: CommitsPane) -> None:
+        await press(pilot, "colon", *shas.f1[:7], "enter")
+        assert shown(pane) == shas.f1 and shas.f1 in rendered(pane, "header")
+        assert visits(pilot)[-1].key == shas.f1  # recorded like any other jump
+        await press(pilot, "colon", *"HEAD~2", "enter")
+        assert shown(pane) == shas.merge
+        await press(pilot, "colon", *"no-such-ref", "enter")
+        assert "unknown commit 'no-such-ref'" in rendered(pane, "error")
+        assert pilot.app.is_running
+
+    run(git_backends(provider), scenario)
+
+
 def test_search_filters_and_n_moves_between_matches(
     provider: GitCommitsProvider, shas: Shas
 ) -> None:

@@ -233,6 +233,11 @@ class ModeltrailApp(App[None]):
         self.action_show_pane("predictions")
         self.pane("predictions").resolve_trail(lambda resolver: resolver.trace(request_id))
 
+    def go_to_commit(self, rev: str) -> None:
+        """Show the commit ``rev`` names in Commits (command palette)."""
+        self.action_show_pane(CommitsPane.pane_id)
+        self.query_one(CommitsPane).go_to_ref(rev)
+
     def on_pane_trail_resolved(self, message: Pane.TrailResolved) -> None:
         self.show_trail(message.trail)
 

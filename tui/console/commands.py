@@ -27,6 +27,7 @@ class Console(Protocol):
     def action_show_pane(self, pane_id: str) -> None: ...
     def action_trail_view(self) -> None: ...
     def trace_id(self, request_id: str) -> None: ...
+    def go_to_commit(self, rev: str) -> None: ...
     def notify(self, message: str) -> object: ...
 
 
@@ -40,7 +41,9 @@ class ConsoleCommands(Provider):
         app = cast(Console, self.app)
         own: list[Command] = [
             ("Trace a request: type trace ID", _typed_hint(app, "trace"), "trace by request id"),
-        ]
+            ("Go to a commit: type commit SHA or ref (: in Commits)", _typed_hint(app, "commit"),
+             "a sha, abbreviated or not, or a branch, tag or HEAD~3"),
+        ]  # fmt: skip
         own += [
             (f"Go to {pane.title}", partial(app.action_show_pane, pane.pane_id), "")
             for pane in PANES
@@ -69,6 +72,9 @@ class ConsoleCommands(Provider):
         if len(words) == 2 and words[0].lower() == "trace":
             request_id = words[1]
             yield Hit(100, f"Trace request {request_id}", lambda: app.trace_id(request_id))
+        if len(words) == 2 and words[0].lower() == "commit":
+            rev = words[1]
+            yield Hit(100, f"Go to commit {rev}", lambda: app.go_to_commit(rev))
         for hit in case_hits(app.cases, query):
             yield hit
         own, system = self.commands()

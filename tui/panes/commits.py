@@ -165,7 +165,8 @@ class CommitsPane(Pane):
         "G last (g is 'good').  Enter shows a commit and records it in the history; p steps "
         "to the parent (a merge asks which, 1/2 or Enter), Backspace returns.  g/b mark the "
         "shown commit good/bad: the commits between are highlighted and D shows their diff.  "
-        "/ filters by message or author, n/N next/previous; y copies the full sha (OSC 52)."
+        "/ filters by message or author, n/N next/previous; : goes to a sha (abbreviated is "
+        "fine) or a ref; y sends the full sha to the clipboard (OSC 52)."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Show commit", show=False, id="commits.open"),
@@ -175,6 +176,7 @@ class CommitsPane(Pane):
         Binding("b", f"mark('{BAD}')", "Mark bad", show=False, id="commits.bad"),
         Binding("D", "range_diff", "Range diff", show=False, id="commits.range_diff"),
         Binding("slash", "search", "Search", show=False, id="commits.search"),
+        Binding("colon", "go_to_prompt", "Go to sha/ref", show=False, id="commits.goto"),
         Binding("n", "next_match(1)", "Next match", show=False, id="commits.next"),
         Binding("N", "next_match(-1)", "Previous match", show=False, id="commits.previous"),
         Binding("y", "copy_sha", "Copy sha", show=False, id="commits.copy"),
@@ -199,6 +201,7 @@ class CommitsPane(Pane):
         self._fetching = False
         self._exhausted = True
         self._query = ""
+        self._going = False  # the input box goes to a sha/ref instead of filtering
         self._marks = Marks()
         self._range: Range | None = None
         self._wanted: str | None = None  # the sha whose detail was asked for last
@@ -564,18 +567,34 @@ class CommitsPane(Pane):
     # -- search --------------------------------------------------------------------------
 
     def action_search(self) -> None:
+        self._open_input(self._query, "search message or author …", going=False)
+
+    def action_go_to_prompt(self) -> None:
+        self._open_input("", "go to a sha (abbreviated is fine) or a ref: main, v1.2, HEAD~3 …",
+                         going=True)  # fmt: skip
+
+    def _open_input(self, value: str, placeholder: str, *, going: bool) -> None:
         search = self._search
-        search.value = self._query
+        search.value, search.placeholder, self._going = value, placeholder, going
         search.display = True
         search.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._query = event.value.strip()
         self._close_search()
+        if self._going:
+            if event.value.strip():
+                self.go_to_ref(event.value)
+            return
+        self._query = event.value.strip()
         self._rebuild()
         if self._query and not self._rows:
             self.notify("No loaded commit matches.", timeout=3)
+
+    def go_to_ref(self, rev: str) -> None:
+        """Show the commit ``rev`` names (a sha, abbreviated or not, or any ref), recorded
+        in the history; an unknown or ambiguous one is said in the pane."""
+        self._jump(rev.strip())
 
     def on_search_input_cancelled(self, event: SearchInput.Cancelled) -> None:
         event.stop()
