@@ -77,6 +77,7 @@ class Deployment:
     source: Source
     # collection name -> "Enabled 100%"; "rolling_rate" -> "Hour" (v2 data collector)
     data_collection: Mapping[str, str] = field(default_factory=dict)
+    image_note: str = ""  # why the image is unknown (empty when it is known)
 
 
 @dataclass(frozen=True, slots=True)

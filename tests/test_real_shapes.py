@@ -207,29 +207,44 @@ def test_a_registry_model_is_never_taken_for_the_workspace_model(
     )
 
 
+def env_doc_of(docs: Path) -> Path:
+    """The environment document of the m4 deployment."""
+    env_id = json.loads(prod_m4(docs).read_text())["properties"]["environmentId"]
+    name, version = env_id.split("/environments/")[1].split("/versions/")
+    return docs / f"azureml/environments/{name}/versions/{version}.json"
+
+
 @pytest.mark.parametrize(
-    "environment",
+    ("environment", "why"),
     [
-        "azureml://registries/azureml/environments/sklearn-1.5/versions/3",
-        "built from a conda file",
+        (
+            "azureml://registries/azureml/environments/sklearn-1.5/versions/3",
+            "is a registry environment; registry assets are not read yet",
+        ),
+        (
+            "built from a conda file",
+            "Azure ML builds the served image from a conda file on base image "
+            "crmortgageml.azurecr.io/mortgage-score:14; the built image is not recorded",
+        ),
+        ("a conda file that is a list", "the environment could not be read: azureml: "),
     ],
 )
 def test_an_image_that_cannot_be_read_is_said_not_replaced_by_the_base(
-    provider: AzureMLProvider, docs: Path, environment: str
+    provider: AzureMLProvider, docs: Path, environment: str, why: str
 ) -> None:
     if environment.startswith("azureml://"):
         edit(prod_m4(docs), lambda d: d["properties"].update(environmentId=environment))
-    else:  # Azure ML builds the served image on this base: the base did not serve
+    elif environment == "built from a conda file":  # the base image did not serve
         conda = "channels: [conda-forge]\ndependencies: [python=3.11, scikit-learn=1.5.2]\n"
-        env_id = json.loads(prod_m4(docs).read_text())["properties"]["environmentId"]
-        name, version = env_id.split("/environments/")[1].split("/versions/")
-        env_doc = docs / f"azureml/environments/{name}/versions/{version}.json"
-        edit(env_doc, lambda d: d["properties"].update(condaFile=conda))
+        edit(env_doc_of(docs), lambda d: d["properties"].update(condaFile=conda))
+    else:  # the SDK cannot read it: one bad environment costs its image, not the listing
+        edit(env_doc_of(docs), lambda d: d["properties"].update(condaFile="- a\n- list\n"))
+    names = [d.name for d in provider.list_deployments("mortgage-prod")]
+    assert "m4" in names  # was: the whole listing failed on the list-shaped conda file
     logged = Prediction(
         "r1", "r1", WHEN, "mortgage-prod", "m4", None, None, {}, {}, "v2", Source("t", "r1")
     )
     trail = TrailResolver(Backends("t", deployments=provider)).from_prediction(logged)
     hop = trail.hop("deployment")
     assert hop is not None and hop.record.image is None  # was the base, or nothing said
-    assert "image unknown: environment " in hop.reason
-    assert "the base image is not the one that served" in hop.reason
+    assert "(image unknown: " in hop.reason and why in hop.reason

@@ -137,15 +137,35 @@ def parse_data_collector(collector: Any) -> dict[str, str]:
     return out
 
 
-def parse_environment_image(doc: Mapping[str, Any]) -> str | None:
-    """The container image an ``environments/{n}/versions/{v}`` document runs in; None when
-    Azure ML builds the image (from a conda file on the base ``image``, or a Dockerfile):
-    the base is not the image that served, and the built one is not in the document."""
+def environment_image(image: object, conda_file: object, build: object) -> tuple[str | None, str]:
+    """(the image an environment runs in, or None and why): an image Azure ML builds (from
+    a conda file on the base ``image``, or a Dockerfile) is not the base, and the built one
+    is not in the environment's record."""
+    if conda_file or build:
+        how = f"a conda file on base image {image}" if conda_file else "a Dockerfile"
+        return None, f"Azure ML builds the served image from {how}; the built image is not recorded"
+    if not image:
+        return None, "the environment names no image"
+    return str(image), ""
+
+
+def parse_environment_image(doc: Mapping[str, Any]) -> tuple[str | None, str]:
+    """The image of an ``environments/{n}/versions/{v}`` document (see environment_image)."""
     props = doc.get("properties") or {}
-    if not isinstance(props, Mapping) or props.get("condaFile") or props.get("build"):
-        return None
-    image = props.get("image")
-    return str(image) if image else None
+    if not isinstance(props, Mapping):
+        return None, "the environment's record has no properties"
+    return environment_image(props.get("image"), props.get("condaFile"), props.get("build"))
+
+
+def environment_gap(ref: str | None) -> str:
+    """Why an environment reference gives no image before anything is read ("" if none)."""
+    if not ref:
+        return "the deployment names no environment"
+    if in_registry(ref):
+        return f"{ref} is a registry environment; registry assets are not read yet"
+    if parse_environment_ref(ref) is None:
+        return f"{ref} is not an environment reference this provider reads"
+    return ""
 
 
 # A model registered from a job's output names the job in its URI (the Azure ML docs'

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from urllib.parse import urlsplit
 
-from providers.azureml.parse import parse_environment_ref
+from providers.azureml.parse import environment_gap, environment_image, parse_environment_ref
 from providers.azureml.settings import CREDENTIALS, Workspace
 from providers.errors import ConfigError, NotFound, ProviderError, Unavailable
 from providers.http_bounds import bounded
@@ -77,7 +77,7 @@ class AzureMLProvider(Provider, DeploymentsProvider, ModelsProvider):
         self._ml: Any = None
         self._credential: Any = None
         self._mlflow: dict[str, MlflowClient] = {}
-        self._images: dict[str, str | None] = {}
+        self._images: dict[str, tuple[str | None, str]] = {}
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], context: ProviderContext) -> Self:
@@ -224,24 +224,27 @@ class AzureMLProvider(Provider, DeploymentsProvider, ModelsProvider):
         dep = deployment_record(
             entity, ep.name, self.name, traffic_share=ep.traffic.get(str(entity.name)), image=None
         )
-        return dataclasses.replace(dep, image=self._image(dep.environment))
+        image, note = self._image(dep.environment)
+        return dataclasses.replace(dep, image=image, image_note=note)
 
-    def _image(self, environment: str | None) -> str | None:
-        """The container image of an environment version (None if it cannot be read)."""
+    def _image(self, environment: str | None) -> tuple[str | None, str]:
+        """The container image of an environment version, or None and why: one bad
+        environment costs its deployments' image, never the listing."""
         ref = parse_environment_ref(environment)
         if ref is None or environment is None:
-            return None
+            return None, environment_gap(environment)
         if environment not in self._images:
             try:
                 env = self._call(
                     f"environment {ref[0]}:{ref[1]}",
                     lambda ml: ml.environments.get(ref[0], ref[1]),
                 )
-            except NotFound:
-                self._images[environment] = None
-            else:  # an image Azure ML builds (conda file, Dockerfile) is not the base
-                built = getattr(env, "conda_file", None) or getattr(env, "build", None)
-                self._images[environment] = None if built else env.image or None
+            except ProviderError as exc:
+                self._images[environment] = (None, f"the environment could not be read: {exc}")
+            else:
+                self._images[environment] = environment_image(
+                    env.image, getattr(env, "conda_file", None), getattr(env, "build", None)
+                )
         return self._images[environment]
 
     # -- models and runs ---------------------------------------------------------------

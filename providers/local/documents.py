@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Self
 
 from providers.azureml.parse import (
+    environment_gap,
     parse_deployment,
     parse_endpoint,
     parse_environment_image,
@@ -167,13 +168,15 @@ class LocalDocumentsProvider(Provider, DeploymentsProvider, ModelsProvider, Rele
         )
         env = parse_environment_ref(dep.environment)
         if env is None:
-            return dep
+            return replace(dep, image=None, image_note=environment_gap(dep.environment))
         try:
             doc = self._load(f"azureml/environments/{env[0]}/versions/{env[1]}.json", "environment")
         except NotFound:
-            return dep
-        image = parse_environment_image(doc) if isinstance(doc, Mapping) else None
-        return replace(dep, image=image)
+            return replace(dep, image=None, image_note=f"environment {env[0]}:{env[1]} not found")
+        if not isinstance(doc, Mapping):
+            return replace(dep, image=None, image_note="the environment's record is not an object")
+        image, note = parse_environment_image(doc)
+        return replace(dep, image=image, image_note=note)
 
     # -- models and runs ---------------------------------------------------------------
 

@@ -536,14 +536,8 @@ class TrailResolver:
 
 
 def _image_unknown(dep: Deployment) -> str:
-    """Why a deployment's image is not known, with what its environment says."""
-    if not dep.environment:
-        return "image unknown: the deployment names no environment"
-    return (
-        f"image unknown: environment {dep.environment} names no image this profile can read "
-        "(a registry environment, or one Azure ML builds from a conda file or Dockerfile: "
-        "the base image is not the one that served)"
-    )
+    """Why a deployment's image is not known, as its provider said."""
+    return f"image unknown: {dep.image_note or 'its provider did not say why'}"
 
 
 def _no_model_ref(dep: Deployment | None) -> str:
