@@ -9,29 +9,27 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.widgets.detail import PANE_READING_BINDINGS, DetailView
 
+# Keys shown as words; every other key as Textual writes it (":" for colon, "[" …).
+_WORDS = {
+    "backspace": "Backspace",
+    "enter": "Enter",
+    "pageup": "PageUp",
+    "pagedown": "PageDown",
+    "space": "Space",
+    "home": "Home",
+    "end": "End",
+}
+
 
 def _keys(binding: Binding) -> str:
-    names = {
-        "left_square_bracket": "[",
-        "right_square_bracket": "]",
-        "question_mark": "?",
-        "slash": "/",
-        "backspace": "Backspace",
-        "enter": "Enter",
-        "left_curly_bracket": "{",
-        "right_curly_bracket": "}",
-        "pageup": "PageUp",
-        "pagedown": "PageDown",
-        "space": "Space",
-        "home": "Home",
-        "end": "End",
-    }
-    return ", ".join(names.get(k.strip(), k.strip()) for k in binding.key.split(","))
+    keys = (k.strip() for k in binding.key.split(","))
+    return ", ".join(_WORDS.get(k) or format_key(k) for k in keys)
 
 
 def bindings_table(title: str, bindings: list[BindingType]) -> Table:
