@@ -215,3 +215,18 @@ def fake_workspace_server(docs: Path, tls: ssl.SSLContext) -> FakeServer:
     server = FakeServer(workspace, tls=tls)
     workspace.base_url = server.url
     return server
+
+
+def workspace_settings(url: str, cert: Path, token_env: str, **extra: Any) -> dict[str, Any]:
+    """An ``azureml`` profile table for the fake workspace served at ``url`` over TLS with
+    ``cert``, signing in with the token in environment variable ``token_env``."""
+    return {
+        "subscription_id": SUBSCRIPTION,
+        "resource_group": RESOURCE_GROUP,
+        "workspace": WORKSPACE,
+        "credential": "env-token",
+        "token_env": token_env,
+        "resource_manager_url": url,
+        "ca_bundle": str(cert),
+        **extra,
+    }

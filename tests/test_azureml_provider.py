@@ -18,11 +18,9 @@ from typing import Any
 
 import pytest
 from fake_azureml import (
-    RESOURCE_GROUP,
-    SUBSCRIPTION,
-    WORKSPACE,
     fake_workspace_server,
     self_signed_tls,
+    workspace_settings,
 )
 from fake_mlflow import FakeServer, MlflowStore, Reply, make_runs_realistic
 
@@ -71,17 +69,7 @@ def _token(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def settings_for(server: FakeServer, cert: Path, **extra: Any) -> dict[str, Any]:
-    return {
-        "subscription_id": SUBSCRIPTION,
-        "resource_group": RESOURCE_GROUP,
-        "workspace": WORKSPACE,
-        "credential": "env-token",
-        "token_env": TOKEN_ENV,
-        "resource_manager_url": server.url,
-        "ca_bundle": str(cert),
-        "max_retry_wait": 2,
-        **extra,
-    }
+    return workspace_settings(server.url, cert, TOKEN_ENV, **{"max_retry_wait": 2, **extra})
 
 
 @pytest.fixture

@@ -22,11 +22,9 @@ from urllib.parse import quote
 
 import pytest
 from fake_azureml import (
-    RESOURCE_GROUP,
-    SUBSCRIPTION,
-    WORKSPACE,
     fake_workspace_server,
     self_signed_tls,
+    workspace_settings,
 )
 from fake_devops import FakeDevOps
 from fake_mlflow import FakeServer, MlflowStore, Reply, make_runs_realistic
@@ -210,15 +208,7 @@ def test_azureml_errors_never_hold_an_echoed_token(
     with fake_workspace_server(docs, tls) as server:
         server.fail("/models/", *([Reply(400, echoed)] * 5))
         provider = AzureMLProvider.from_settings(
-            {
-                "subscription_id": SUBSCRIPTION,
-                "resource_group": RESOURCE_GROUP,
-                "workspace": WORKSPACE,
-                "credential": "env-token",
-                "token_env": "MT_ECHO_AZURE_TOKEN",
-                "resource_manager_url": server.url,
-                "ca_bundle": str(cert),
-            },
+            workspace_settings(server.url, cert, "MT_ECHO_AZURE_TOKEN"),
             ProviderContext("t", tmp_path),
         )
         with pytest.raises(ProviderError) as raised:

@@ -18,6 +18,7 @@ from fake_azureml import (
     WORKSPACE,
     fake_workspace_server,
     self_signed_tls,
+    workspace_settings,
 )
 from fake_devops import FakeDevOps
 from fake_mlflow import FakeServer, make_runs_realistic
@@ -63,16 +64,7 @@ def provider(
     server: FakeServer
     with fake_workspace_server(docs, tls) as server:
         yield AzureMLProvider.from_settings(
-            {
-                "subscription_id": SUBSCRIPTION,
-                "resource_group": RESOURCE_GROUP,
-                "workspace": WORKSPACE,
-                "credential": "env-token",
-                "token_env": TOKEN_ENV,
-                "resource_manager_url": server.url,
-                "ca_bundle": str(cert),
-            },
-            ProviderContext("t", tmp_path),
+            workspace_settings(server.url, cert, TOKEN_ENV), ProviderContext("t", tmp_path)
         )
 
 
