@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
-from typing import Any, Concatenate, ParamSpec, Self, TypeVar
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar, cast
 
 from cache.layer import ProviderCache
 from cache.policy import (
@@ -26,6 +26,7 @@ from cache.policy import (
     run_settled,
 )
 from providers.backends import Backends
+from providers.content_query import ContentQuery
 from providers.protocols import (
     CONCERNS,
     CommitsProvider,
@@ -255,6 +256,19 @@ class CachedCommits(CachedProvider, CommitsProvider):
         "the commits between {0:.12} and {1:.12}",
         _range_settled,
     )
+
+    def search_content(
+        self,
+        query: ContentQuery,
+        start: str,
+        *,
+        since: str | None = None,
+        page_size: int = 300,
+        stats: bool = False,
+    ) -> Iterator[list[Commit]]:
+        """Not cached: a search streams from the repository (or its clone) every time."""
+        inner = cast(CommitsProvider, self.inner)
+        return inner.search_content(query, start, since=since, page_size=page_size, stats=stats)
 
 
 _BY_CONCERN: dict[str, type[CachedProvider]] = {

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
+from providers.content_query import ContentQuery
+from providers.errors import Unavailable
 from providers.query import PredictionQuery
 from providers.records import (
     Build,
@@ -177,3 +179,19 @@ class CommitsProvider(ABC):
     @abstractmethod
     def between(self, old: str, new: str, *, page_size: int = 300) -> Iterator[list[Commit]]:
         """Commits reachable from ``new`` but not from ``old`` (what shipped), newest first."""
+
+    def search_content(
+        self,
+        query: ContentQuery,
+        start: str,
+        *,
+        since: str | None = None,
+        page_size: int = 300,
+        stats: bool = False,
+    ) -> Iterator[list[Commit]]:
+        """Commits reachable from ``start`` and not from ``since`` whose diff ``query``
+        matches (as ``git log -S``/``-G``), newest first, streamed as they are found.
+
+        A provider that cannot search contents raises Unavailable saying why.
+        """
+        raise Unavailable(f"the {self.__class__.__name__} provider cannot search contents")

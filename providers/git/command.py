@@ -93,6 +93,19 @@ def git_command(repo: Path, subcommand: str, *args: str) -> list[str]:
     return ["git", *GLOBAL_OPTIONS, "-C", str(repo), subcommand, *guards, *args]
 
 
+def pickaxe_options(text: str, *, mode: str, pickaxe_regex: bool = False) -> list[str]:
+    """``git log``'s content-search options: ``-S<text>`` (commits changing how often
+    ``text`` occurs; with ``pickaxe_regex`` a regex), or ``-G<regex>`` (commits with a changed
+    line matching it).  The value is attached to its option in one argument, so no text (one
+    starting with ``-`` included) is ever read as another option.  Textconv and external
+    diffs stay off for the search too (the ``log`` guards above)."""
+    if mode not in ("S", "G") or "\0" in text or not text:
+        raise ValueError(f"not a content search: -{mode} {text!r}")
+    if pickaxe_regex and mode != "S":
+        raise ValueError("--pickaxe-regex goes with -S only")
+    return [f"-{mode}{text}", *(["--pickaxe-regex"] if pickaxe_regex else [])]
+
+
 def _not_installed() -> Unavailable:
     return Unavailable(
         "git is not installed", hint="install git and put it on PATH", provider="git"

@@ -226,6 +226,42 @@ class LogParser:
         return commits
 
 
+class HeaderParser:
+    """Incremental parser for ``git log -z --format=LOG_FORMAT`` printing no diff entries:
+    nine NUL-terminated fields a commit, so each commit is complete as soon as its last field
+    is (a search's first result is known without waiting for the next one)."""
+
+    def __init__(self) -> None:
+        self._fields: list[bytes] = []
+        self._partial = b""
+        self._people: People = {}
+
+    def feed(self, chunk: bytes) -> None:
+        """Append the next chunk of output."""
+        tokens = (self._partial + chunk).split(b"\0")
+        self._partial = tokens.pop()
+        self._fields += tokens
+
+    def take(self, limit: int) -> list[Commit]:
+        """Up to ``limit`` of the commits completed so far."""
+        whole = min(len(self._fields) // _FIELDS, limit) * _FIELDS
+        commits = []
+        for start in range(0, whole, _FIELDS):
+            fields = self._fields[start : start + _FIELDS]
+            if fields[0][:1] != _RECORD_START:
+                raise BadData(f"unexpected git output: {fields[0][:60]!r}", provider="git")
+            commits.append(_header(fields, (), self._people))
+        del self._fields[:whole]
+        return commits
+
+    def finish(self) -> list[Commit]:
+        """The commits left at the end of the stream; BadData if it ended mid-record."""
+        commits = self.take(len(self._fields))
+        if self._partial or self._fields:
+            raise BadData("git output ended inside a commit", provider="git")
+        return commits
+
+
 def split_patch(patch: bytes) -> list[bytes]:
     """Split ``git diff`` patch output into its ``diff --git`` sections, in order."""
     if not patch:

@@ -8,10 +8,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
+from providers.content_query import ContentQuery
 from providers.errors import NotFound, Unauthorized
 from providers.git.batch import DiffReader, ObjectReader
-from providers.git.command import GitProcess, run_git
-from providers.git.logparse import LOG_FORMAT, LogParser, parse_diff_tree
+from providers.git.command import GitProcess, pickaxe_options, run_git
+from providers.git.logparse import LOG_FORMAT, HeaderParser, LogParser, parse_diff_tree
 from providers.protocols import CommitsProvider, Provider, ProviderContext
 from providers.records import Commit
 from providers.settings_check import Key, check_table
@@ -120,18 +121,50 @@ class GitCommitsProvider(Provider, CommitsProvider):
         args = ["log", "-z", "--no-color", "--encoding=UTF-8"]
         return self._stream([*args, f"--format={LOG_FORMAT}", *revisions, "--"], page_size)
 
-    def _stream(self, args: list[str], page_size: int) -> Iterator[list[Commit]]:
+    def search_content(
+        self,
+        query: ContentQuery,
+        start: str,
+        *,
+        since: str | None = None,
+        page_size: int = 300,
+        stats: bool = False,
+    ) -> Iterator[list[Commit]]:
+        """Commits reachable from ``start`` and not from ``since`` whose diff ``query``
+        matches (``git log -S``/``-G`` … ``-- paths``), newest first, in the pages git's
+        output arrives in: each commit is yielded as soon as git prints it.
+
+        With ``stats`` every commit carries all its files with numstat counts.  ``start``
+        and ``since`` are checked before this returns.
+        """
+        revisions = [self._objects.commit(start)[0]]
+        if since is not None:
+            revisions.append("^" + self._objects.commit(since)[0])
+        args = ["log", "-z", "--no-color", "--encoding=UTF-8", f"--format={LOG_FORMAT}"]
+        if query.text:
+            args += pickaxe_options(query.text, mode=query.mode, pickaxe_regex=query.pickaxe_regex)
+        if stats:
+            args += ["--raw", "--numstat", "--pickaxe-all"]
+        parser = LogParser() if stats else HeaderParser()
+        return self._stream([*args, *revisions, "--", *query.paths], page_size, parser)
+
+    def _stream(
+        self, args: list[str], page_size: int, parser: LogParser | HeaderParser | None = None
+    ) -> Iterator[list[Commit]]:
+        """Pages of ``page_size`` from git's output; with a ``parser`` given, each chunk's
+        complete commits are yielded at once (a search's results as git finds them)."""
+        eager = parser is not None
         git = GitProcess(self._repo, args)
         with self._streams_lock:
             self._streams.add(git)
         try:
-            parser = LogParser()
+            parser = parser or LogParser()
             page: list[Commit] = []
             while chunk := git.stdout.read1(_CHUNK):
                 parser.feed(chunk)
                 while True:
                     page += parser.take(page_size - len(page))
-                    if len(page) < page_size:
+                    if len(page) < page_size and not (eager and page):
                         break
                     yield page
                     page = []
