@@ -19,8 +19,9 @@ from providers.errors import ProviderError
 from providers.private import private_umask
 from providers.safetext import json_text
 from providers.serialize import to_jsonable
+from tui.cli.walk import add_walk_options, run_walk
 from tui.render.plain import echo
-from tui.render.report import commit_text, trail_text
+from tui.render.report import trail_text
 
 if TYPE_CHECKING:
     from tui.cases.model import Case
@@ -76,12 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, help="print at most this many")
     search.add_argument("--json", action="store_true", help="machine-readable output")
 
-    walk = sub.add_parser("walk", help="print a commit and its first-parent ancestors")
+    walk = sub.add_parser(
+        "walk", help="print a commit and its first-parent ancestors, or search their changes"
+    )
     walk.add_argument("sha", help="commit sha (full or abbreviated) or any git revision")
     walk.add_argument("--repo", type=Path, help="any git repository on disk")
     _source_options(walk)
-    walk.add_argument("--steps", type=int, default=10, help="ancestors to show (default 10)")
-    walk.add_argument("--json", action="store_true", help="machine-readable output")
+    add_walk_options(walk)
 
     cache = sub.add_parser("cache", help="inspect or empty the local cache")
     cache_sub = cache.add_subparsers(dest="cache_command", required=True)
@@ -237,8 +239,6 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _walk(args: argparse.Namespace) -> int:
-    if args.steps < 0:
-        raise ProviderError("--steps must be 0 or more")
     if args.repo:
         from providers.git.provider import GitCommitsProvider  # noqa: PLC0415
 
@@ -249,32 +249,9 @@ def _walk(args: argparse.Namespace) -> int:
             raise ProviderError(backends.missing("commits"), hint="pass --repo PATH")
         provider = backends.commits  # type: ignore[assignment]
     try:
-        wanted = args.steps + 1
-        pages = provider.history(
-            args.sha, first_parent=True, page_size=min(wanted, 300), stats=True
-        )
-        shown = 0
-        if args.json:
-            sys.stdout.write("[")
-        for page in pages:
-            for commit in page[: wanted - shown]:
-                if args.json:
-                    sys.stdout.write(
-                        ("," if shown else "")
-                        + "\n"
-                        + json_text(to_jsonable(commit), allow_nan=True)
-                    )
-                else:
-                    echo(commit_text(commit))
-                shown += 1
-            sys.stdout.flush()
-            if shown >= wanted:
-                break
-        if args.json:
-            sys.stdout.write("\n]\n")
+        return run_walk(provider, args)
     finally:
         provider.close()
-    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
