@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from providers.errors import Ambiguous, NotFound
+from providers.errors import Ambiguous, BadData, NotFound
 from providers.git.command import GitProcess
 from providers.git.logparse import LOG_FORMAT
 
@@ -98,6 +98,32 @@ class ObjectReader(_Batch):
             if line.startswith(b"parent "):
                 parents.append(line[7:].decode("ascii"))
         return sha.decode("ascii"), tuple(parents)
+
+    def blob(self, rev: str, path: str, limit: int) -> bytes | None:
+        """The content of ``path`` at the commit ``rev``; None if it has no such file.
+
+        BadData for a blob over ``limit`` bytes or a path git cannot be asked for on one line.
+        """
+        if not rev or rev.startswith("-") or any(c in rev + path for c in "\n\r\0"):
+            raise BadData(f"cannot read {path!r} at {rev!r} through git cat-file", provider="git")
+        query = f"{rev}:{path}".encode()
+        with self._session() as git:
+            git.stdin.write(query + b"\n")
+            git.stdin.flush()
+            header = git.stdout.readline()
+            if not header.endswith(b"\n"):
+                raise EOFError
+            if header.startswith(query + b" "):
+                return None  # "<query> missing" (or ambiguous)
+            parts = header.split()
+            body = git.stdout.read(int(parts[2]) + 1)
+            if len(body) != int(parts[2]) + 1:
+                raise EOFError
+        if parts[1] != b"blob":
+            return None
+        if len(body) - 1 > limit:
+            raise BadData(f"{path} at {rev[:12]} is over {limit} bytes", provider="git")
+        return body[:-1]
 
 
 class DiffReader(_Batch):

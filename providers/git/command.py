@@ -49,6 +49,9 @@ SUBCOMMAND_OPTIONS: dict[str, tuple[str, ...]] = {
     "log": (*_NO_DRIVERS, "--no-show-signature"),
     "diff-tree": _NO_DRIVERS,
     "show": (*_NO_DRIVERS, "--no-show-signature"),
+    # No textconv; --ignore-revs-file= drops the revisions a repository's
+    # blame.ignoreRevsFile would hide (blame would name an older commit, silently).
+    "blame": ("--no-textconv", "--ignore-revs-file="),
     # Subcommands that read objects and refs only.
     "cat-file": (),
     "rev-parse": (),

@@ -10,9 +10,11 @@ from typing import Any, ClassVar, Self
 
 from providers.content_query import ContentQuery
 from providers.errors import NotFound, Unauthorized
+from providers.git import blame
 from providers.git.batch import DiffReader, ObjectReader
 from providers.git.command import GitProcess, pickaxe_options, run_git
 from providers.git.logparse import LOG_FORMAT, HeaderParser, LogParser, parse_diff_tree
+from providers.lines import BlameLine, LineChange, LinesProvider
 from providers.protocols import CommitsProvider, Provider, ProviderContext
 from providers.records import Commit
 from providers.settings_check import Key, check_table
@@ -21,9 +23,10 @@ _KEYS = {
     "path": Key(required=True, filled=True, hint="set path = the folder of the git repository")
 }
 _CHUNK = 1 << 20
+MAX_FILE_BYTES = 32 << 20  # file_at reads no larger blob
 
 
-class GitCommitsProvider(Provider, CommitsProvider):
+class GitCommitsProvider(Provider, CommitsProvider, LinesProvider):
     """Commits of a local git repository, read through the ``git`` command line.
 
     History streams from one ``git log`` process per call; single commits are answered
@@ -87,6 +90,18 @@ class GitCommitsProvider(Provider, CommitsProvider):
         reader = self._patches if with_diff else self._summaries
         answer = reader.diff(full, parents[0] if parents else None)
         return parse_diff_tree(answer, parents, with_diff=with_diff)
+
+    def blame(self, rev: str, path: str) -> list[BlameLine]:
+        """``git blame`` of ``path`` at ``rev``."""
+        return blame.blame(self._repo, rev, path)
+
+    def line_history(self, rev: str, path: str, line: int) -> list[LineChange]:
+        """``git log -L line,line:path rev``."""
+        return blame.line_history(self._repo, rev, path, line)
+
+    def file_at(self, rev: str, path: str) -> bytes | None:
+        """The blob of ``path`` at ``rev`` (BadData over MAX_FILE_BYTES)."""
+        return self._objects.blob(rev, path, MAX_FILE_BYTES)
 
     def _shallow_commits(self) -> set[str]:
         """The commits a shallow clone was cut at (read each time: fetches change it)."""

@@ -18,10 +18,13 @@ from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.data_table import RowDoesNotExist
 from textual.widgets.option_list import Option
 
+from providers.lines import lines_of
 from providers.protocols import CommitsProvider
 from providers.records import Commit
 from providers.trail.resolver import Trail
 from tui.panes.base import Evidence, Pane
+from tui.panes.blame import LINE_BINDINGS, open_line_view
+from tui.render.bisect import bisect_notice, bisect_status, first_parent_chain, next_to_test
 from tui.render.commitview import (
     BAD,
     GOOD,
@@ -39,6 +42,7 @@ from tui.render.commitview import (
     row_cells,
 )
 from tui.render.history import Location
+from tui.render.notebookdiff import notebook_commit
 from tui.render.plain import safe_text
 from tui.render.report import stat_line
 from tui.widgets.detail import DetailView
@@ -61,6 +65,7 @@ class Range(NamedTuple):
     good: str
     bad: str
     commits: list[Commit]
+    chain: list[Commit]  # bad's first-parent line down to good: what bisect halves
 
 
 def _open_history(provider: CommitsProvider, start: str) -> tuple[Pages, list[Commit]]:
@@ -72,7 +77,16 @@ def _collect_range(provider: CommitsProvider, good: str, bad: str) -> Range:
     good = provider.get_commit(good, with_diff=False).sha
     bad = provider.get_commit(bad, with_diff=False).sha
     commits = [c for page in provider.between(good, bad) for c in page]
-    return Range(good, bad, ancestry_path(commits, good))
+    return Range(good, bad, ancestry_path(commits, good), first_parent_chain(commits, bad))
+
+
+def _commit_shown(provider: CommitsProvider, sha: str, show_hidden: bool) -> Commit:
+    """A commit with its diff, notebooks compared cell by cell where the provider reads files."""
+    commit = provider.get_commit(sha)
+    lines = lines_of(provider)
+    return (
+        commit if lines is None else notebook_commit(commit, lines.file_at, show_hidden=show_hidden)
+    )
 
 
 def _close(pages: Pages) -> None:
@@ -180,6 +194,9 @@ class CommitsPane(Pane):
         Binding("n", "next_match(1)", "Next match", show=False, id="commits.next"),
         Binding("N", "next_match(-1)", "Previous match", show=False, id="commits.previous"),
         Binding("y", "copy_sha", "Copy sha", show=False, id="commits.copy"),
+        Binding("M", "bisect_next", "Bisect: next to test", show=False, id="commits.bisect"),
+        *LINE_BINDINGS,
+        Binding("o", "toggle_hidden", "Notebook outputs", show=False, id="commits.notebook"),
         Binding("r", "reload", "Refresh", show=False, id="commits.refresh"),
     ]
 
@@ -209,6 +226,8 @@ class CommitsPane(Pane):
         self._shown: Commit | None = None
         self._back: list[str] = []
         self._busy = False
+        self._show_hidden = False  # notebook outputs, execution counts and metadata
+        self._bisect = ""  # what the bisect key said last
 
     def compose(self) -> ComposeResult:
         yield self.compose_error()
@@ -377,7 +396,9 @@ class CommitsPane(Pane):
         if self._query:
             parts.append(f"filter “{safe_text(self._query)}”: {len(self._rows)} shown")
         marks = range_status(self._marks, len(self._range.commits) if self._range else None)
-        if marks:
+        if self._bisect and self._range is not None:
+            parts.append(self._bisect)  # the range's count is in it; 80 columns hold one
+        elif marks:
             parts.append(marks)
         if self._busy:
             parts.append("loading …")
@@ -417,8 +438,11 @@ class CommitsPane(Pane):
         if provider is None:
             return
         self._wanted, self._record = sha, record
+        hidden = self._show_hidden
         self.call_provider(
-            lambda: provider.get_commit(sha), partial(self._display, sha), group="detail"
+            lambda: _commit_shown(provider, sha, hidden),
+            partial(self._display, sha),
+            group="detail",
         )
 
     def _display(self, requested: str, commit: Commit) -> None:
@@ -452,7 +476,9 @@ class CommitsPane(Pane):
         if commit is None or provider is None:
             return None
         sha = commit.sha
-        return Evidence("commit", sha, commit.subject, lambda: (provider.get_commit(sha), []))
+        return Evidence(
+            "commit", sha, commit.subject, lambda: (_commit_shown(provider, sha, False), [])
+        )
 
     def go_to(self, location: Location) -> None:
         self._jump(location.key.removeprefix("commit:"), record=False)
@@ -533,9 +559,40 @@ class CommitsPane(Pane):
     def _range_loaded(self, marks: Marks, found: Range) -> None:
         if marks != self._marks:
             return
-        self._marks, self._range = Marks(good=found.good, bad=found.bad), found
+        self._marks, self._range, self._bisect = Marks(good=found.good, bad=found.bad), found, ""
         self._rebuild()
         self._marks_changed()
+
+    def action_bisect_next(self) -> None:
+        """Show the commit git bisect would test next between the marks, and the steps left."""
+        if self._range is None:
+            self.action_range_diff()  # says what is missing
+            return
+        step = next_to_test(self._range.chain)
+        self._bisect = bisect_status(step)
+        self._update_status()
+        self.notify(bisect_notice(step), timeout=6, markup=False)
+        if step is not None:
+            self._jump(step.commit.sha)
+
+    def action_line_history(self) -> None:
+        open_line_view(self, "history", self._shown, self._diff_index(), self._jump)
+
+    def action_blame(self) -> None:
+        open_line_view(self, "blame", self._shown, self._diff_index(), self._jump)
+
+    def _diff_index(self) -> int:
+        """The line of the diff text at the top of the detail (0 above the diff)."""
+        detail = self.query_one("#commits-detail", DetailView)
+        patch = self.query_one("#commits-diff", Static)
+        return max(0, round(detail.scroll_y) - patch.virtual_region.y)
+
+    def action_toggle_hidden(self) -> None:
+        self._show_hidden = not self._show_hidden
+        shown = "shown" if self._show_hidden else "hidden"
+        self.notify(f"Notebook outputs, execution counts and metadata {shown}.", timeout=3)
+        if self._shown is not None:
+            self._load_detail(self._shown.sha, record=False)
 
     def action_range_diff(self) -> None:
         found, provider = self._range, self._provider()

@@ -9,7 +9,7 @@ import base64
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from providers.records import Commit
+from providers.records import Commit, FileChange
 from tui.render.plain import safe_text
 
 GOOD, BAD = "good", "bad"
@@ -52,15 +52,17 @@ def header_fields(commit: Commit) -> list[tuple[str, str]]:
     return fields
 
 
+def file_patch(change: FileChange) -> str:
+    """One file's part of :func:`diff_text` (unescaped): its patch, a binary line or nothing."""
+    if change.diff is not None:
+        return change.diff if change.diff.endswith("\n") else change.diff + "\n"
+    return f"Binary file {change.path} {change.change}\n" if change.binary else ""
+
+
 def diff_text(commit: Commit) -> str:
     """The commit's patch against its first parent, file after file."""
-    parts = []
-    for change in commit.files:
-        if change.diff is not None:
-            parts.append(change.diff if change.diff.endswith("\n") else change.diff + "\n")
-        elif change.binary:
-            parts.append(f"Binary file {change.path} {change.change}\n")
-    return safe_text("".join(parts)) if parts else "(no changes)\n"
+    text = "".join(file_patch(change) for change in commit.files)
+    return safe_text(text) if text else "(no changes)\n"
 
 
 def hunk_lines(diff: str) -> list[int]:

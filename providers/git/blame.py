@@ -1,0 +1,112 @@
+"""``git blame --porcelain`` and ``git log -L`` read into records (run through command.py)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from providers.errors import BadData, NotFound
+from providers.git.command import run_git
+from providers.lines import BlameLine, LineChange
+
+LINE_LOG_FORMAT = "%x1e%H%x00%an%x00%aI%x00%s%x00"
+_RECORD = re.compile(rb"\x1e(?=[0-9a-f]{40,64}\x00)")
+_HEADER = re.compile(rb"([0-9a-f]{40,64}) (\d+) (\d+)(?: \d+)?")
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")
+
+
+def _checked(rev: str, path: str) -> None:
+    """NotFound for a revision or path that git could read as an option or cannot take."""
+    if not rev or rev.startswith("-") or any(c in rev + path for c in "\n\r\0"):
+        raise NotFound(f"cannot ask git about {path!r} at {rev!r}", provider="git")
+
+
+def _failed(what: str, stderr: bytes) -> NotFound:
+    message = _text(stderr).strip().splitlines()
+    return NotFound(f"git {what}: {message[-1] if message else 'failed'}", provider="git")
+
+
+def blame(repo: Path, rev: str, path: str) -> list[BlameLine]:
+    """Every line of ``path`` at ``rev`` with the commit that last changed it."""
+    _checked(rev, path)
+    done = run_git(repo, "blame", "--porcelain", rev, "--", path)
+    if done.returncode != 0:
+        raise _failed(f"blame {path}", done.stderr)
+    return parse_blame(done.stdout)
+
+
+def parse_blame(output: bytes) -> list[BlameLine]:
+    """The lines of ``git blame --porcelain`` output (commit headers given once, filenames
+    when they change)."""
+    commits: dict[bytes, dict[bytes, bytes]] = {}
+    lines: list[BlameLine] = []
+    current: dict[bytes, bytes] = {}
+    filename = b""
+    sha = b""
+    original = final = 0
+    for raw in output.split(b"\n"):
+        if raw.startswith(b"\t"):
+            info = commits.setdefault(sha, current)
+            lines.append(
+                BlameLine(
+                    sha=sha.decode("ascii"),
+                    line=final,
+                    original_line=original,
+                    original_path=_text(filename),
+                    author=_text(info.get(b"author", b"")),
+                    authored_at=datetime.fromtimestamp(int(info.get(b"author-time", b"0")), UTC),
+                    summary=_text(info.get(b"summary", b"")),
+                    text=_text(raw[1:]),
+                    boundary=b"boundary" in info,
+                )
+            )
+            continue
+        header = _HEADER.fullmatch(raw)
+        if header is not None:
+            sha, original, final = header[1], int(header[2]), int(header[3])
+            current = commits.get(sha, {})
+            continue
+        key, _sep, value = raw.partition(b" ")
+        if key == b"filename":
+            filename = value
+        elif raw:
+            current[key] = value
+    if output and not lines:
+        raise BadData("git blame printed no line", provider="git")
+    return lines
+
+
+def line_history(repo: Path, rev: str, path: str, line: int) -> list[LineChange]:
+    """``git log -L line,line:path rev``: the commits that changed the line, newest first."""
+    _checked(rev, path)
+    if line < 1:
+        raise NotFound(f"no line {line} in {path}", provider="git")
+    spec = f"-L{line},{line}:{path}"
+    done = run_git(repo, "log", f"--format={LINE_LOG_FORMAT}", spec, rev, "--")
+    if done.returncode != 0:
+        raise _failed(f"log -L {line} of {path}", done.stderr)
+    return parse_line_log(done.stdout)
+
+
+def parse_line_log(output: bytes) -> list[LineChange]:
+    """The commits of ``git log -L --format=LINE_LOG_FORMAT`` output, each with its hunk."""
+    changes = []
+    for record in _RECORD.split(output)[1:]:
+        fields = record.split(b"\x00", 4)
+        if len(fields) != 5:
+            raise BadData("git log -L printed an incomplete commit", provider="git")
+        sha, author, date, subject, patch = fields
+        changes.append(
+            LineChange(
+                sha=sha.decode("ascii"),
+                author=_text(author),
+                authored_at=datetime.fromisoformat(date.decode("ascii")),
+                subject=_text(subject),
+                patch=_text(patch).strip("\n") + "\n",
+            )
+        )
+    return changes
