@@ -94,7 +94,8 @@ def _cells(path: str, content: bytes | None) -> list[Cell]:
 
 
 def _lines(text: str) -> list[str]:
-    return text.split("\n") if text else []
+    """The lines of a cell's text (a last newline ends the last line, adds none)."""
+    return text.removesuffix("\n").split("\n") if text else []
 
 
 def _unified(old: str, new: str) -> list[str]:
