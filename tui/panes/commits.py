@@ -24,6 +24,7 @@ from providers.records import Commit
 from providers.trail.resolver import Trail
 from tui.panes.base import Evidence, Pane
 from tui.panes.blame import LINE_BINDINGS, open_line_view
+from tui.panes.content_search import CONTENT_BINDINGS, ContentSearch
 from tui.render.bisect import bisect_notice, bisect_status, first_parent_chain, next_to_test
 from tui.render.commitview import (
     BAD,
@@ -180,7 +181,9 @@ class CommitsPane(Pane):
         "to the parent (a merge asks which, 1/2 or Enter), Backspace returns.  g/b mark the "
         "shown commit good/bad: the commits between are highlighted and D shows their diff.  "
         "/ filters by message or author, n/N next/previous; : goes to a sha (abbreviated is "
-        "fine) or a ref; y sends the full sha to the clipboard (OSC 52)."
+        "fine) or a ref; y sends the full sha to the clipboard (OSC 52).  s searches the "
+        "changes (git log -S TEXT, -G REGEX, -- PATH …) between the marks or in the history "
+        "shown, results as git finds them; an empty s (or r) gives the history back."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Show commit", show=False, id="commits.open"),
@@ -196,6 +199,7 @@ class CommitsPane(Pane):
         Binding("y", "copy_sha", "Copy sha", show=False, id="commits.copy"),
         Binding("M", "bisect_next", "Bisect: next to test", show=False, id="commits.bisect"),
         *LINE_BINDINGS,
+        *CONTENT_BINDINGS,
         Binding("o", "toggle_hidden", "Notebook outputs", show=False, id="commits.notebook"),
         Binding("r", "reload", "Refresh", show=False, id="commits.refresh"),
     ]
@@ -218,7 +222,8 @@ class CommitsPane(Pane):
         self._fetching = False
         self._exhausted = True
         self._query = ""
-        self._going = False  # the input box goes to a sha/ref instead of filtering
+        self._prompt = "filter"  # what the input box does: filter, goto or content
+        self.content = ContentSearch(self)
         self._marks = Marks()
         self._range: Range | None = None
         self._wanted: str | None = None  # the sha whose detail was asked for last
@@ -289,9 +294,44 @@ class CommitsPane(Pane):
             self.report_missing("commits")
         return provider
 
+    # -- the content search's hooks (tui/panes/content_search.py) -------------------------
+
+    def commits_provider(self) -> CommitsProvider | None:
+        """The commits provider (its absence said in the pane)."""
+        return self._provider()
+
+    def search_scope(self) -> tuple[str, str | None, str]:
+        """Where a search runs: good..bad when both are marked, else the history shown."""
+        good, bad = self._marks.good, self._marks.bad
+        if good is not None and bad is not None:
+            return bad, good, f"good {good[:10]} .. bad {bad[:10]}"
+        return self._start, None, f"the history of {self._start[:10]}"
+
+    def clear_list(self) -> None:
+        """Empty the list (and stop the history stream) for search results."""
+        if self._pages is not None and not self._fetching:
+            _close(self._pages)
+        self._pages, self._fetching, self._exhausted = None, False, True
+        self._commits, self._query = [], ""
+        self._rebuild()
+
+    def add_results(self, page: list[Commit], *, first: bool) -> None:
+        """Add found commits to the list; the first one found is shown at once."""
+        self._commits += page
+        self._add_rows(page)
+        if first and self._rows:
+            self._table.move_cursor(row=0)
+            self._preview(self._rows[0].sha)
+        self._update_status()
+
+    def refresh_status(self) -> None:
+        """Say again what the list shows (a search finished)."""
+        self._update_status()
+
     # -- the list ------------------------------------------------------------------------
 
     def reload(self) -> None:
+        self.content.search = None
         provider = self._provider()
         if provider is None:
             return
@@ -319,6 +359,9 @@ class CommitsPane(Pane):
 
     def _history_loaded(self, loaded: tuple[Pages, list[Commit]]) -> None:
         pages, first = loaded
+        if self.content.active:  # a search started meanwhile owns the list
+            _close(pages)
+            return
         if self._pages is not None and not self._fetching:
             _close(self._pages)
         self._pages, self._fetching = pages, False
@@ -392,7 +435,7 @@ class CommitsPane(Pane):
 
     def _update_status(self) -> None:
         loaded = f"{len(self._commits)} commits from {safe_text(self._start[:10])}"
-        parts = [loaded + ("" if self._exhausted else " (more below)")]
+        parts = [self.content.status() or loaded + ("" if self._exhausted else " (more below)")]
         if self._query:
             parts.append(f"filter “{safe_text(self._query)}”: {len(self._rows)} shown")
         marks = range_status(self._marks, len(self._range.commits) if self._range else None)
@@ -461,8 +504,9 @@ class CommitsPane(Pane):
         self.query_one("#commits-header", Static).update(header)
         syntax = Syntax(diff, "diff", theme="ansi_dark", word_wrap=False)
         patch = self.query_one("#commits-diff", Static)
-        patch.update(syntax)
         detail = self.query_one("#commits-detail", DetailView)
+        self.content.mark_match(syntax, diff, detail, patch)
+        patch.update(syntax)
         detail.mark_hunks((patch, hunk_lines(diff)))
         detail.scroll_home(animate=False)
 
@@ -624,22 +668,29 @@ class CommitsPane(Pane):
     # -- search --------------------------------------------------------------------------
 
     def action_search(self) -> None:
-        self._open_input(self._query, "search message or author …", going=False)
+        self.open_prompt(self._query, "search message or author …", mode="filter")
 
     def action_go_to_prompt(self) -> None:
-        self._open_input("", "go to a sha (abbreviated is fine) or a ref: main, v1.2, HEAD~3 …",
-                         going=True)  # fmt: skip
+        self.open_prompt("", "go to a sha (abbreviated is fine) or a ref: main, v1.2, HEAD~3 …",
+                         mode="goto")  # fmt: skip
 
-    def _open_input(self, value: str, placeholder: str, *, going: bool) -> None:
+    def action_content_search(self) -> None:
+        self.content.open_prompt()
+
+    def open_prompt(self, value: str, placeholder: str, *, mode: str) -> None:
+        """Open the input box to ``filter``, ``goto`` a ref or search ``content``."""
         search = self._search
-        search.value, search.placeholder, self._going = value, placeholder, going
+        search.value, search.placeholder, self._prompt = value, placeholder, mode
         search.display = True
         search.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self._close_search()
-        if self._going:
+        if self._prompt == "content":
+            self.content.submitted(event.value)
+            return
+        if self._prompt == "goto":
             if event.value.strip():
                 self.go_to_ref(event.value)
             return
