@@ -209,8 +209,8 @@ def test_trace_query_matching_several_lists_them_and_exits_2(
     day = case.logged_at[:10]
     result = run("trace", f"from:{day} 14:00 to:{day} 14:10", "--workspace", str(workspace))
     assert result.returncode == 2 and result.stdout == ""
-    listed = [line for line in result.stderr.splitlines() if line.startswith(f"{day} 14:0")]
-    assert len(listed) > 1
+    listed = [line for line in result.stderr.splitlines() if f". {day} 14:0" in line]
+    assert len(listed) > 1 and listed[1].lstrip().startswith("2. ")  # numbered for --row
     assert "matches" in result.stderr and "narrow the query" in result.stderr
 
 

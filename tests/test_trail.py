@@ -165,7 +165,9 @@ def test_unknown_and_duplicated_request_ids(demo: tuple[Path, DemoCase], tmp_pat
                 (dst / f.name).write_text(text)
     backends = backends_for(workspace, predictions=ProviderSpec("local-logs", {"path": str(blobs)}))
     resolver = TrailResolver(backends)
-    with pytest.raises(Ambiguous, match=r"logged 2 times: .*:\d+; .*:\d+"):
+    with pytest.raises(
+        Ambiguous, match=r"matches 2 logged predictions: 1\. .* at .*:\d+; 2\. .* at .*:\d+"
+    ):
         resolver.trace(case.request_id)
     with pytest.raises(NotFound, match="is not in the prediction logs"):
         resolver.trace("ffffffff-ffff-4fff-bfff-ffffffffffff")

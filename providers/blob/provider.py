@@ -23,7 +23,7 @@ from providers.blob.mirrored import MirroredDays
 from providers.blob.settings import BlobSettings, parse_settings
 from providers.predictions.folder_layout import Layout, parse_path
 from providers.predictions.index.background_indexer import BackgroundIndexer
-from providers.predictions.index.id_index import IdIndex
+from providers.predictions.index.id_index import IdIndex, index_folder
 from providers.predictions.reader import LogReader
 from providers.protocols import PredictionPage, PredictionsProvider, Provider, ProviderContext
 from providers.query import PredictionQuery
@@ -60,7 +60,7 @@ class BlobPredictionsProvider(Provider, PredictionsProvider):
         self._lock = threading.Lock()
         self.indexer = BackgroundIndexer(
             lambda: MirroredDays(self.mirror, root=root, closed_day=self._closed_day),
-            IdIndex(self.mirror.root / "index"),
+            IdIndex(index_folder(self.mirror.root / "index", {})),
         )
 
     @classmethod

@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from providers.predictions.blob_payload import BlobPayloads
 from providers.predictions.folder_layout import (
     Layout,
     Partition,
@@ -316,7 +317,7 @@ class IdLookup:
         needles = {r.correlation_id for r in matched if isinstance(r, JsonlRecord)}
         for record in self._partners(partition, needles, known, found, parse_lines):
             outputs.add(record)
-        return join_v2(self.provider, partition, matched, outputs)
+        return join_v2(self.provider, partition, matched, outputs, BlobPayloads(self.store))
 
     def _partners(
         self,

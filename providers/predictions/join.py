@@ -4,7 +4,9 @@ v1: an ``inputs`` row joins the ``predictions`` row of the same partition with t
 ``$aml_dc_correlation_id`` (or, failing that, the same non-zero ``$aml_request_id``).
 v2: a ``model_inputs`` (or ``request``) record joins the ``model_outputs`` (or
 ``response``) record of the same partition with the same ``correlationid``; a record with
-several rows gives one prediction per row, outputs lined up by position.
+several rows gives one prediction per row, outputs lined up by position, and so does a
+batched payload (``{"data": [[…], […]]}`` answered by ``[…, …]``, as the collector docs
+show).  A payload kept in a separate blob is read from it (:mod:`.blob_payload`).
 Inputs without an output still give a prediction, with empty outputs and an issue.
 """
 
@@ -14,8 +16,10 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from providers.predictions.blob_payload import BlobPayloads
 from providers.predictions.folder_layout import Partition
 from providers.predictions.formats.csv_v1 import ZERO_REQUEST_ID, CsvRow
 from providers.predictions.formats.jsonl_v2 import JsonlRecord, Unreadable, decode
@@ -102,11 +106,15 @@ class V2Outputs(_Pulled):
         self._by_correlation: dict[str, JsonlRecord] = {}
 
     def add(self, record: JsonlRecord) -> None:
-        """Index a record; the first record with a given id wins."""
-        self._by_correlation.setdefault(record.correlation_id, record)
+        """Index a record; the first record with a given id wins (none without one)."""
+        if record.correlation_id:
+            self._by_correlation.setdefault(record.correlation_id, record)
 
     def match(self, record: JsonlRecord) -> JsonlRecord | None:
-        """The output record of an input record (reading the source as far as needed)."""
+        """The output record of an input record (reading the source as far as needed);
+        None for a record logged without a correlation id."""
+        if not record.correlation_id:
+            return None
         while True:
             found = self._by_correlation.get(record.correlation_id)
             if found is not None or not self._pull():
@@ -185,8 +193,10 @@ def join_v2(
     partition: Partition,
     inputs: Iterable[JsonlRecord | DataIssue],
     outputs: V2Outputs,
+    blobs: BlobPayloads | None = None,
 ) -> Iterator[Prediction | DataIssue]:
-    """Predictions from v2 input records, one per row (issues passed through)."""
+    """Predictions from v2 input records, one per row (issues passed through); payloads
+    kept in a separate blob are read through ``blobs`` (not loaded without)."""
     payload = partition.collection in PAYLOAD_COLLECTIONS
     for record in inputs:
         if isinstance(record, DataIssue):
@@ -195,17 +205,24 @@ def join_v2(
         where = f"{record.file}:{record.line}"
         output = outputs.match(record)
         yield from outputs.take_issues()
-        rows, issue = record_rows(record, payload)
+        rows, issue = record_rows(record, payload, blobs)
         if issue:
             yield issue
         results: list[Mapping[str, Any]] = []
         if output is None:
             yield DataIssue(where, _unjoined(record.correlation_id))
         else:
-            results, issue = record_rows(output, payload)
+            results, issue = record_rows(output, payload, blobs, len(rows))
             if issue:
                 yield issue
-            if len(results) != len(rows):
+            if payload and len(results) == 1 < len(rows):
+                results = results * len(rows)
+                yield DataIssue(
+                    where,
+                    f"a batch of {len(rows)} rows answered by a response that is not"
+                    f" {len(rows)} rows at {output.file}:{output.line}; each row shows it whole",
+                )
+            elif len(results) != len(rows):
                 yield DataIssue(
                     where,
                     f"{len(rows)} input row(s) but {len(results)} output row(s)"
@@ -229,17 +246,20 @@ def join_v2(
 
 
 def record_rows(
-    record: JsonlRecord, payload: bool
+    record: JsonlRecord, payload: bool, blobs: BlobPayloads | None = None, batch: int = 0
 ) -> tuple[list[Mapping[str, Any]], DataIssue | None]:
-    """The rows of a record: each element of a list of rows, or the whole payload body.
+    """The rows of a record: each element of a list of rows, or the payload body's rows
+    (:func:`payload_rows`; ``batch``: the rows of the request a response answers).
 
     Values that are not objects are wrapped as ``{"value": …}``; a payload body held as
-    JSON text is decoded.
+    JSON text is decoded; a payload kept in a separate blob is read through ``blobs``.
     """
     where = f"{record.file}:{record.line}"
     if record.data_in_blob:
-        issue = DataIssue(where, f"data kept in a separate blob ({record.data}); not loaded")
-        return [{"data_blob": record.data}], issue
+        if blobs is None:
+            issue = DataIssue(where, f"data kept in a separate blob ({record.data}); not loaded")
+            return [{"data_blob": record.data}], issue
+        return blobs.rows(record.data, where, partial(payload_rows, batch=batch))
     data = record.data
     if payload:
         if isinstance(data, str):
@@ -249,7 +269,7 @@ def record_rows(
                 pass  # a body that is not JSON is shown as text
             except Unreadable as exc:
                 return [_as_row(data)], DataIssue(where, f"body kept as text: {exc}")
-        return [_as_row(data)], None
+        return payload_rows(data, batch), None
     if not isinstance(data, list):
         return [_as_row(data)], None
     if not data:
@@ -257,9 +277,32 @@ def record_rows(
     return [_as_row(item) for item in data], None
 
 
+def payload_rows(body: Any, batch: int = 0) -> list[Mapping[str, Any]]:
+    """The rows of a payload body: a request batching rows, a list of two or more rows
+    (lists or objects) or an object of one key holding one (``{"data": [[…], […]]}``),
+    gives one row each; a response (``batch``: its request's rows, if more than one) is
+    split the same way when it holds exactly that many; any other body is one row."""
+    items: list[Any] = []
+    key = None
+    if isinstance(body, list):
+        items = body
+    elif isinstance(body, dict) and len(body) == 1:
+        key, value = next(iter(body.items()))
+        items = value if isinstance(value, list) else []
+    if batch > 1:
+        split = len(items) == batch
+    else:
+        split = len(items) > 1 and all(isinstance(item, list | dict) for item in items)
+    if not split:
+        return [_as_row(body)]
+    return [_as_row(item) if key is None else {key: item} for item in items]
+
+
 def _as_row(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {"value": value}
 
 
 def _unjoined(correlation_id: str) -> str:
+    if not correlation_id:
+        return "logged without a correlation id, so no output can be joined; outputs left empty"
     return f"no output with correlation id {correlation_id}; outputs left empty"

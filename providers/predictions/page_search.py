@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import BinaryIO, TypeVar
 
+from providers.predictions.blob_payload import BlobPayloads
 from providers.predictions.duckdb_search import filter_sql
 from providers.predictions.duckdb_search.read_ahead import FileRun, ReadAhead
 from providers.predictions.folder_layout import Layout, Partition, oldest_first, walk_inputs
@@ -57,6 +58,7 @@ class PageSearch:
         """``lookup`` answers a search by id; ``use_duckdb``: field filters are
         prefiltered by DuckDB where a partition allows."""
         self.store = store
+        self.blobs = BlobPayloads(store)
         self.layout = layout
         self.provider = provider
         self.lookup = lookup
@@ -190,7 +192,7 @@ class PageSearch:
             v2 = V2Outputs(self._all(partner_files, parse_jsonl))
             for file in files:
                 records = self._read(file.name, parse_jsonl)
-                yield file.name, join_v2(self.provider, partition, records, v2), None
+                yield file.name, join_v2(self.provider, partition, records, v2, self.blobs), None
 
     def _all(self, files: list[StoredFile], parse: _Parser[T]) -> Iterator[T | DataIssue]:
         for file in files:

@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 from providers.backends import Backends
-from providers.errors import Ambiguous, NotFound, ProviderError
+from providers.errors import NotFound, ProviderError
 from providers.protocols import PredictionPage
 from providers.records import (
     Build,
@@ -30,6 +30,7 @@ from providers.records import (
     TrainingRun,
 )
 from providers.redaction import redact
+from providers.trail.choice import pick
 from providers.trail.explanation import DecisionRule, Explanation, explain
 from providers.trail.served import ServedBy, served_by
 
@@ -140,8 +141,14 @@ class TrailResolver:
 
     # -- entry points --------------------------------------------------------------
 
-    def find_prediction(self, request_id: str) -> Prediction:
-        """The one prediction logged for ``request_id``; NotFound / Ambiguous otherwise."""
+    def find_prediction(self, request_id: str, row: int | None = None) -> Prediction:
+        """The one prediction logged for ``request_id`` (its ``row``-th, from 1, when
+        several are); NotFound / :class:`SeveralPredictions` otherwise."""
+        return pick(self.find_predictions(request_id), row, f"request id {request_id!r}")
+
+    def find_predictions(self, request_id: str) -> tuple[Prediction, ...]:
+        """Every prediction logged for ``request_id`` (the rows of a batched record, a
+        request logged twice), in log order; NotFound saying what was searched if none."""
         if self.backends.predictions is None:
             raise NotFound(
                 "no predictions provider in this profile", hint=self.backends.missing("predictions")
@@ -152,16 +159,7 @@ class TrailResolver:
                 f"request id {request_id!r} is not in the prediction logs",
                 hint=searched(page),
             )
-        distinct = {p.correlation_id: p for p in page.rows}
-        if len(distinct) > 1:
-            where = "; ".join(
-                f"{p.correlation_id} at {p.source.native_id}" for p in distinct.values()
-            )
-            raise Ambiguous(
-                f"request id {request_id!r} was logged {len(distinct)} times: {where}",
-                hint="trace one of the correlation ids instead",
-            )
-        return page.rows[0]
+        return page.rows
 
     def trace(self, request_id: str) -> Trail:
         """Resolve the whole trail of the prediction logged for ``request_id``."""

@@ -66,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="request id or correlation id, or a query matching one prediction "
         "(e.g. 'application_id=APP-2026-081734')",
     )
+    trace.add_argument(
+        "--row",
+        type=int,
+        metavar="N",
+        help="of several predictions the id or query names (a batched record's rows), "
+        "the N-th as listed",
+    )
     _source_options(trace)
     trace.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -216,7 +223,7 @@ def _trace(args: argparse.Namespace) -> int:
     backends = _open(args)
     try:
         resolver = TrailResolver(backends, rule=_profile(args).explanation)
-        trail = resolver.from_prediction(find_one(resolver, args.request_id, _warn))
+        trail = resolver.from_prediction(find_one(resolver, args.request_id, _warn, args.row))
     finally:
         backends.close()
     if args.json:

@@ -6,7 +6,7 @@ report the issues it meets on standard error."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
 from providers.backends import Backends
@@ -16,6 +16,7 @@ from providers.query import PredictionQuery, check_fields, describe, parse_query
 from providers.records import Prediction
 from providers.safetext import json_text
 from providers.serialize import to_jsonable
+from providers.trail.choice import SeveralPredictions, pick
 from providers.trail.resolver import TrailResolver
 from tui.render.plain import echo
 from tui.render.rows import issue_text, prediction_line
@@ -95,28 +96,45 @@ def run_search(
     return 0
 
 
-def find_one(resolver: TrailResolver, text: str, warn: Callable[[str], None]) -> Prediction:
+def find_one(
+    resolver: TrailResolver, text: str, warn: Callable[[str], None], row: int | None = None
+) -> Prediction:
     """The one prediction ``text`` names: a request or correlation id, or a query matching
-    exactly one prediction.  NotFound says what was searched; Ambiguous comes after the
-    matches are listed on standard error."""
+    exactly one prediction; of several, the ``row``-th (from 1) when given.  NotFound says
+    what was searched; when several match and no row is chosen, they are listed numbered on
+    standard error, then Ambiguous."""
     try:
         query = parse_query(text)
     except BadData:
         if len(text.split()) == 1:  # an id the query language cannot spell
-            return resolver.find_prediction(text)
+            return _one_of_id(resolver, text, row)
         raise
     if query.request_id and query == PredictionQuery(request_id=query.request_id):
-        return resolver.find_prediction(query.request_id)
+        return _one_of_id(resolver, query.request_id, row)
     search = Search(resolver.backends, replace(query, limit=MOST_LISTED + 1), warn)
     found = list(search.rows())
     if not found:
         raise NotFound(f"no prediction matches {text!r}", hint=search.nothing())
-    if len(found) == 1:
-        return found[0]
-    for row in found[:MOST_LISTED]:
-        echo(prediction_line(row), err=True)
+    if len(found) == 1 or (row is not None and len(found) <= MOST_LISTED):
+        return pick(found, row, repr(text))
+    _list(found[:MOST_LISTED])
     more = f"more than {MOST_LISTED}" if len(found) > MOST_LISTED else str(len(found))
     raise Ambiguous(
         f"{text!r} matches {more} predictions (listed above)",
-        hint="narrow the query, or trace one by its request id",
+        hint="narrow the query, trace one by its request id, or choose one with --row N",
     )
+
+
+def _one_of_id(resolver: TrailResolver, request_id: str, row: int | None) -> Prediction:
+    try:
+        return resolver.find_prediction(request_id, row)
+    except SeveralPredictions as several:
+        _list(several.choices)
+        raise
+
+
+def _list(rows: Sequence[Prediction]) -> None:
+    """The predictions on standard error, numbered from 1 as --row takes them, each with
+    where it was logged (a batched record's row named)."""
+    for number, row in enumerate(rows, start=1):
+        echo(f"{number:>3}. {prediction_line(row)}  [{row.source.native_id}]", err=True)

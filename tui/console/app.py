@@ -231,7 +231,7 @@ class ModeltrailApp(App[None]):
     def trace_id(self, request_id: str) -> None:
         """Find the prediction logged for ``request_id`` and trace it (command palette)."""
         self.action_show_pane("predictions")
-        self.pane("predictions").resolve_trail(lambda resolver: resolver.trace(request_id))
+        self.query_one(PredictionsPane).trace_id(request_id)
 
     def go_to_commit(self, rev: str) -> None:
         """Show the commit ``rev`` names in Commits (command palette)."""

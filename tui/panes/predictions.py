@@ -20,6 +20,7 @@ from providers.records import Prediction
 from providers.serialize import to_jsonable
 from providers.trail.resolver import Trail
 from tui.panes.base import Evidence, Pane
+from tui.panes.row_choice import RowChoice, location_of, row_key
 from tui.render.history import Location
 from tui.render.plain import safe_text
 from tui.render.trail import decision_of
@@ -51,6 +52,7 @@ class PredictionsPane(Pane):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.query_text = self.session.initial_query
         self.select_after: str | None = self.session.initial_select
+        self.select_where: str | None = None  # with select_after: the row, for a batched record
         self.fields_seen: set[str] = set()  # input and output fields of the rows read so far
         self.searching = False  # a search runs: its status says so until it ends or fails
 
@@ -120,9 +122,11 @@ class PredictionsPane(Pane):
             self.fields_seen.update(row.inputs, row.outputs)
         if self.select_after:
             for row in page.rows:
-                if self.select_after in (row.request_id, row.correlation_id):
-                    table.select(row.correlation_id, row.request_id)
-                    self.select_after = None
+                if self.select_after in (row.request_id, row.correlation_id) and (
+                    self.select_where in (None, row.source.native_id)
+                ):
+                    table.select(row.correlation_id, row.request_id, row.source.native_id)
+                    self.select_after = self.select_where = None
                     break
         if page.issues:
             first = page.issues[0]
@@ -192,11 +196,32 @@ class PredictionsPane(Pane):
         if prediction is None:
             self.notify("No prediction selected.", severity="warning")
             return
-        self.post_message(
-            self.Visited(Location("predictions", prediction.correlation_id, prediction.request_id))
-        )
+        self.trace_prediction(prediction)
+
+    def trace_prediction(self, prediction: Prediction) -> None:
+        """Trace a prediction, recording it (the row, for a record of several) in the history."""
+        self.post_message(self.Visited(location_of(prediction)))
         self.notify(f"Tracing {safe_text(prediction.request_id)} …", timeout=2)
         self.resolve_trail(lambda resolver: resolver.from_prediction(prediction))
+
+    def trace_id(self, request_id: str) -> None:
+        """Trace the prediction logged for ``request_id``; of several, ask which (RowChoice)."""
+        self.call_provider(
+            lambda: self.session.resolver.find_predictions(request_id),
+            lambda rows: self._trace_one_of(request_id, rows),
+            group="trace",
+        )
+
+    def _trace_one_of(self, request_id: str, rows: tuple[Prediction, ...]) -> None:
+        if len(rows) == 1:
+            self.trace_prediction(rows[0])
+            return
+
+        def chosen(prediction: Prediction | None) -> None:
+            if prediction is not None:
+                self.trace_prediction(prediction)
+
+        self.app.push_screen(RowChoice(request_id, rows), chosen)
 
     def evidence(self) -> Evidence | None:
         prediction = self.query_one(PredictionTable).current
@@ -211,18 +236,22 @@ class PredictionsPane(Pane):
         if hop is None or not isinstance(hop.record, Prediction):
             return
         table = self.query_one(PredictionTable)
-        table.marked = hop.record.correlation_id
-        if not table.select(hop.record.correlation_id, hop.record.request_id):
-            table.extend([hop.record])
-            table.select(hop.record.correlation_id, hop.record.request_id)
+        record = hop.record
+        where = record.source.native_id
+        table.marked = where
+        if not table.select(record.correlation_id, record.request_id, where):
+            table.extend([record])
+            table.select(record.correlation_id, record.request_id, where)
         table.refresh()
         self._show_detail(table.current)  # with the decision explained
 
     def go_to(self, location: Location) -> None:
         table = self.query_one(PredictionTable)
-        if not table.select(location.key, location.label):
+        correlation_id, where = row_key(location.key)
+        if not table.select(correlation_id, location.label, where):
             self.query_text = f"id:{location.label}"
             self.select_after = location.label
+            self.select_where = where
             self.reload()
         self.focus_body()
 

@@ -50,7 +50,7 @@ class PredictionTable(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.rows: list[Prediction] = []
-        self.marked: str | None = None  # correlation id of the traced prediction
+        self.marked: str | None = None  # where the traced prediction was logged (native id)
         self.moved_at = 0.0  # time.monotonic() of the user's last cursor move
 
     # -- data ------------------------------------------------------------------------
@@ -69,10 +69,15 @@ class PredictionTable(ScrollView, can_focus=True):
         if first and self.rows:
             self.cursor = 0
 
-    def select(self, correlation_id: str, request_id: str) -> bool:
-        """Put the cursor on a prediction; False if it is not loaded."""
+    def select(self, correlation_id: str, request_id: str, where: str | None = None) -> bool:
+        """Put the cursor on a prediction (the one logged at ``where``, a source's native
+        id, when given: a batched record's rows share their ids); False if not loaded."""
         for index, row in enumerate(self.rows):
-            if row.correlation_id == correlation_id and row.request_id == request_id:
+            if (
+                row.correlation_id == correlation_id
+                and row.request_id == request_id
+                and where in (None, row.source.native_id)
+            ):
                 self.cursor = index
                 middle = max(index - self.scrollable_content_region.height // 2, 0)
                 self.scroll_to(y=middle, animate=False, immediate=True)
@@ -102,7 +107,7 @@ class PredictionTable(ScrollView, can_focus=True):
         row = self.rows[index]
         text = fit(prediction_cells(row), widths, width)
         style = Style()
-        if row.correlation_id == self.marked:
+        if row.source.native_id == self.marked:
             style += _MARKED
             text = text[:-2] + " ◀"
         if index == self.cursor:

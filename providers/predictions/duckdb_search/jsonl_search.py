@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from providers.predictions.blob_payload import BlobPayloads
 from providers.predictions.duckdb_search.filter_sql import COMPARISONS
 from providers.predictions.folder_layout import Partition
 from providers.predictions.formats.jsonl_v2 import MAX_JSON_DEPTH, JsonlRecord, parse_lines
@@ -169,7 +170,8 @@ def read_partitions(
             for k in mine:
                 name, path, _ = inputs[k]
                 items = _records(name, path, picked[k], records[k])
-                runs.append(JsonRun(name, list(join_v2(provider, partition, items, joined))))
+                joins = join_v2(provider, partition, items, joined, BlobPayloads(store))
+                runs.append(JsonRun(name, list(joins)))
         except (Unsuitable, OSError) as exc:
             log.info("%s read in Python, not DuckDB: %s", partition.folder, exc)
             results.append(None)

@@ -50,8 +50,8 @@ class JsonlRecord:
     collection: str | None  # from ``type``; None if the type is not azureml.inference.*
     time: datetime
     data: Any
-    correlation_id: str
-    request_id: str  # ``xrequestid``, or the correlation id when absent
+    correlation_id: str  # empty only for data kept in a blob (documented without one)
+    request_id: str  # ``xrequestid``, or the correlation id, or (data in a blob) ``id``
     model_version: str | None  # None when logged as "default" or empty
     data_in_blob: bool  # ``data`` is the URL of a separate blob (records over 256 KB)
 
@@ -91,7 +91,8 @@ def parse_record(name: str, line: RawLine, text: str) -> JsonlRecord | DataIssue
         return DataIssue(f"{name}:{line.number}", f"a JSON {what}, not an object; line skipped")
     get = event.get
     correlation_id = _text(get("correlationid"))
-    if not correlation_id:
+    in_blob = str(get("datainblob", "")).lower() == "true"
+    if not correlation_id and not in_blob:
         return DataIssue(f"{name}:{line.number}", "no correlationid; record skipped")
     if "time" not in event:
         return DataIssue(f"{name}:{line.number}", "no time; record skipped")
@@ -109,9 +110,9 @@ def parse_record(name: str, line: RawLine, text: str) -> JsonlRecord | DataIssue
         when,
         get("data"),
         correlation_id,
-        _text(get("xrequestid")) or correlation_id,
+        _text(get("xrequestid")) or correlation_id or _text(get("id")),
         None if version.lower() in _NO_VERSION else version,
-        str(get("datainblob", "")).lower() == "true",
+        in_blob,
     )
 
 

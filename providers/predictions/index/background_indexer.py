@@ -7,7 +7,9 @@ without a CSV or JSON parse:
 - v1: when the header ends with the 8 ``$aml_*`` columns (the collector always writes
   them last), the correlation id and request id are the 8th-from-last and last fields
   (``rsplit``); a file with another header is left unindexed (scanned on every lookup);
-- v2: the ``correlationid`` and ``xrequestid`` string values (one regex pass a block).
+- v2: the ``correlationid`` and ``xrequestid`` string values (one regex pass a block),
+  and the ``id`` of a record whose data is kept in a blob (documented without a
+  correlation id).
 
 A :class:`BackgroundIndexer` does this in a daemon thread after each lookup, so the
 lookup that found the partitions unindexed is not slowed down; it first checks every
@@ -34,6 +36,8 @@ from providers.predictions.log_store import LogStore, StoredFile, unsafe_name
 
 log = logging.getLogger(__name__)
 _V2_IDS = re.compile(rb'"(?:correlationid|xrequestid)"\s*:\s*"([^"\\]*)"')
+_V2_EVENT_ID = re.compile(rb'"id"\s*:\s*"([^"\\]*)"')
+_IN_BLOB = b'"datainblob"'
 _TAIL = len(CORRELATION_COLUMNS)
 _IGNORED = {b"", ZERO_REQUEST_ID.encode()}
 _LOG_SUFFIXES = (".csv", ".jsonl")
@@ -147,7 +151,11 @@ def _v1_keys(block: bytes) -> set[int]:
 
 
 def _v2_keys(block: bytes) -> set[int]:
-    return set(map(zlib.crc32, set(_V2_IDS.findall(block)) - _IGNORED))
+    ids = set(_V2_IDS.findall(block))
+    if _IN_BLOB in block:  # such records have no correlationid: found by their id
+        lines = (line for line in block.split(b"\n") if _IN_BLOB in line)
+        ids.update(found[1] for line in lines if (found := _V2_EVENT_ID.search(line)))
+    return set(map(zlib.crc32, ids - _IGNORED))
 
 
 def _blocks(stream: BinaryIO, keys: Callable[[bytes], set[int]]) -> Iterator[BlockKeys]:

@@ -64,9 +64,15 @@ def id_key(value: bytes) -> int:
     return zlib.crc32(value)
 
 
+KEYS_VERSION = "2"
+"""What an index holds keys of; a new value (2: the ids of records whose data is kept in a
+blob) makes every store's index start afresh in a new folder, not answer without them."""
+
+
 def index_folder(base: Path, identity: Mapping[str, str]) -> Path:
     """Where the index of the store with ``identity`` lives under ``base``."""
-    digest = hashlib.sha256(repr(sorted(identity.items())).encode()).hexdigest()[:24]
+    keyed = sorted({**identity, "index keys": KEYS_VERSION}.items())
+    digest = hashlib.sha256(repr(keyed).encode()).hexdigest()[:24]
     return base / digest
 
 
