@@ -4,6 +4,7 @@ repositories made by git, compared with git's own answers; the screen read at 80
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import subprocess
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from consoleapp import screen_text
 from gitrepo import GitRepo
 from test_commits_pane import Host, Scenario, git_backends, press, settle, visits
 from textual.pilot import Pilot
+from timebox import bounded
 
 from providers.git.provider import GitCommitsProvider
 from providers.records import Commit, Person
@@ -103,6 +105,28 @@ def test_a_repository_ignore_revs_file_does_not_hide_commits(tmp_path: Path) -> 
     opened = GitCommitsProvider(repo.path)
     try:
         assert [b.sha for b in opened.blame("HEAD", "f")] == [two]
+    finally:
+        opened.close()
+
+
+@pytest.mark.parametrize("kind", ["missing", "fifo", "device"])
+def test_an_ignore_revs_file_git_cannot_read_is_refused_with_the_setting_named(
+    tmp_path: Path, kind: str
+) -> None:
+    """git blame reads the configured file even with --ignore-revs-file=: a pipe would hang
+    the worker and a device would never end, so blame is refused and the setting named."""
+    from providers.errors import NotFound
+
+    repo = GitRepo(tmp_path / "r")
+    repo.commit("one", {"f": "a\n"})
+    target = {"missing": "nowhere", "fifo": "pipe", "device": os.devnull}[kind]
+    if kind == "fifo":
+        os.mkfifo(repo.path / "pipe")
+    repo.git("config", "blame.ignoreRevsFile", target)
+    opened = GitCommitsProvider(repo.path)
+    try:
+        with pytest.raises(NotFound, match=r"blame\.ignoreRevsFile"):
+            bounded(10, lambda: opened.blame("HEAD", "f"))
     finally:
         opened.close()
 

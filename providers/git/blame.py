@@ -30,9 +30,32 @@ def _failed(what: str, stderr: bytes) -> NotFound:
     return NotFound(f"git {what}: {message[-1] if message else 'failed'}", provider="git")
 
 
+_IGNORE_LIST_LIMIT = 16 * 1024 * 1024
+
+
+def _check_ignore_revs_files(repo: Path) -> None:
+    """NotFound when the repository's ``blame.ignoreRevsFile`` names something git blame
+    must not open: git reads it even when told to ignore it, and would fail on a missing
+    file, hang on a pipe, or read a device without end."""
+    done = run_git(repo, "config", "--get-all", "blame.ignoreRevsFile")
+    for name in _text(done.stdout).splitlines():
+        if not name:
+            continue
+        target = repo / Path(name).expanduser()
+        if not target.is_file() or target.stat().st_size > _IGNORE_LIST_LIMIT:
+            raise NotFound(
+                f"not blamed: this repository's config sets blame.ignoreRevsFile={name!r}, "
+                "which is not a readable list of revisions; git blame would read it",
+                provider="git",
+                hint="remove the setting (git config --unset-all blame.ignoreRevsFile), "
+                "or use L for the line's history",
+            )
+
+
 def blame(repo: Path, rev: str, path: str) -> list[BlameLine]:
     """Every line of ``path`` at ``rev`` with the commit that last changed it."""
     _checked(rev, path)
+    _check_ignore_revs_files(repo)
     done = run_git(repo, "blame", "--porcelain", rev, "--", path)
     if done.returncode != 0:
         raise _failed(f"blame {path}", done.stderr)

@@ -54,6 +54,7 @@ SUBCOMMAND_OPTIONS: dict[str, tuple[str, ...]] = {
     "blame": ("--no-textconv", "--ignore-revs-file="),
     # Subcommands that read objects and refs only.
     "cat-file": (),
+    "config": (),
     "rev-parse": (),
     "rev-list": (),
 }
