@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -130,6 +131,16 @@ def test_a_source_change_an_added_cell_and_a_moved_cell(provider: GitCommitsProv
     assert "@@ cell 3 → 2 (code) moved and changed @@\n-threshold = 0.50\n+threshold = 0.62" in text
     assert "@@ cell 4 (code) added @@\n+report()\n" in text
     assert '"cell_type"' not in text  # no JSON text lines
+
+
+def test_without_nbdime_a_notebook_keeps_gits_patch_and_says_what_to_install(
+    provider: GitCommitsProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """nbdime is an optional extra: without it the patch is git's, with the extra named."""
+    monkeypatch.setitem(sys.modules, "nbdime.diffing.notebooks", None)
+    text = shown(provider, "HEAD~4")
+    assert "modeltrail[notebooks]" in text
+    assert '"cell_type"' in text  # git's JSON patch follows
 
 
 def test_output_only_changes_are_hidden_and_said_and_o_shows_them(

@@ -20,6 +20,7 @@ from typing import Any
 from providers.records import Commit, FileChange
 
 NOTEBOOK_HEADER = "notebook "
+NO_NBDIME = "cell-by-cell notebook diffs need nbdime: pip install 'modeltrail[notebooks]'"
 MAX_FILES = 50  # changed source files per commit checked for a Databricks header
 _SOURCE_SUFFIXES = {".py": "#", ".r": "#", ".sql": "--", ".scala": "//"}
 _HIDDEN = ("outputs", "execution_count", "metadata", "id", "attachments")
@@ -289,5 +290,7 @@ def notebook_commit(commit: Commit, read: Reader, *, show_hidden: bool = False) 
             rendered = notebook_diff(change.path, old, new, show_hidden=show_hidden)
         except ValueError as exc:  # json.JSONDecodeError is one
             rendered = f"(not readable as a notebook: {exc}; git's patch follows)\n{change.diff}"
+        except ImportError:
+            rendered = f"({NO_NBDIME}; git's patch follows)\n{change.diff}"
         files[-1] = replace(change, diff=rendered)
     return replace(commit, files=tuple(files))
