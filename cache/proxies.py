@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
+from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar, cast
 
 from cache.layer import ProviderCache
@@ -30,6 +31,7 @@ from providers.content_query import ContentQuery
 from providers.protocols import (
     CONCERNS,
     CommitsProvider,
+    DataProvider,
     DeploymentsProvider,
     ModelsProvider,
     PredictionPage,
@@ -41,6 +43,7 @@ from providers.protocols import (
 from providers.records import (
     Build,
     Commit,
+    DataFolder,
     Deployment,
     Endpoint,
     ModelVersion,
@@ -271,12 +274,38 @@ class CachedCommits(CachedProvider, CommitsProvider):
         return inner.search_content(query, start, since=since, page_size=page_size, stats=stats)
 
 
+class CachedData(CachedProvider, DataProvider):
+    """A folder the store states immutable is cached for good (its locally computed hashes
+    with it); any other for the TTL.  File contents are never cached."""
+
+    list_folder = _fetched(
+        DataProvider.list_folder,
+        "data-folder",
+        DataFolder,
+        "training-data folder {0}",
+        lambda found: found.immutable,
+    )
+
+    def read_head(self, folder: str, path: str, limit: int) -> Iterator[bytes]:
+        """The wrapped provider's bytes (not cached)."""
+        inner = self.inner
+        assert isinstance(inner, DataProvider)
+        return inner.read_head(folder, path, limit)
+
+    def local_path(self, folder: str, path: str) -> Path | None:
+        """The wrapped provider's local file, if any."""
+        inner = self.inner
+        assert isinstance(inner, DataProvider)
+        return inner.local_path(folder, path)
+
+
 _BY_CONCERN: dict[str, type[CachedProvider]] = {
     "predictions": CachedPredictions,
     "deployments": CachedDeployments,
     "models": CachedModels,
     "releases": CachedReleases,
     "commits": CachedCommits,
+    "data": CachedData,
 }
 
 

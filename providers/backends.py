@@ -11,6 +11,7 @@ from providers.config import Profile, ProviderSpec
 from providers.errors import ConfigError, ProviderError
 from providers.protocols import (
     CommitsProvider,
+    DataProvider,
     DeploymentsProvider,
     ModelsProvider,
     PredictionsProvider,
@@ -25,6 +26,7 @@ _INTERFACES: dict[str, type] = {
     "models": ModelsProvider,
     "releases": ReleasesProvider,
     "commits": CommitsProvider,
+    "data": DataProvider,
 }
 
 
@@ -41,6 +43,7 @@ class Backends:
     models: ModelsProvider | None = None
     releases: ReleasesProvider | None = None
     commits: CommitsProvider | None = None
+    data: DataProvider | None = None
     problems: dict[str, str] = field(default_factory=dict)
 
     def missing(self, concern: str) -> str:

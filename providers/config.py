@@ -117,6 +117,7 @@ def workspace_profile(workspace: Path, name: str = "workspace") -> Profile:
             "models": docs,
             "releases": docs,
             "commits": ProviderSpec("git", {"path": "repo"}),
+            "data": ProviderSpec("local-data", {"path": "."}),
         },
         description=f"local workspace {root}",
     )

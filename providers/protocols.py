@@ -29,6 +29,7 @@ from providers.query import PredictionQuery
 from providers.records import (
     Build,
     Commit,
+    DataFolder,
     DataIssue,
     Deployment,
     Endpoint,
@@ -38,7 +39,7 @@ from providers.records import (
     TrainingRun,
 )
 
-CONCERNS = ("predictions", "deployments", "models", "releases", "commits")
+CONCERNS = ("predictions", "deployments", "models", "releases", "commits", "data")
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,3 +196,22 @@ class CommitsProvider(ABC):
         A provider that cannot search contents raises Unavailable saying why.
         """
         raise Unavailable(f"the {self.__class__.__name__} provider cannot search contents")
+
+
+class DataProvider(ABC):
+    """Training-data folders (read-only): what each holds, for manifests and data diffs.
+
+    Folder names are the ones a build's artifact records, relative to the provider's root.
+    """
+
+    @abstractmethod
+    def list_folder(self, folder: str) -> DataFolder:
+        """The folder's files (recursively, sorted by path); ``exists`` False if none."""
+
+    @abstractmethod
+    def read_head(self, folder: str, path: str, limit: int) -> Iterator[bytes]:
+        """The first ``limit`` bytes of one file of ``folder``, in chunks."""
+
+    def local_path(self, folder: str, path: str) -> Path | None:
+        """The file on this machine when the store is a local folder (else None)."""
+        return None

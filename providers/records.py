@@ -278,3 +278,70 @@ class DataIssue:
 
     location: str  # e.g. "path/to/data.csv:17" or a document id
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class DataFile:
+    """One file of a training-data folder, as its store lists it.
+
+    ``path`` is relative to the folder; ``content_hash`` is ``md5:<hex>`` (the store's
+    Content-MD5, or computed locally) or None when the store keeps none; ``immutability``
+    is what the store states for this file ("" when it states nothing).
+    """
+
+    path: str
+    size: int
+    content_hash: str | None
+    modified_at: datetime | None
+    immutability: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DataFolder:
+    """A training-data folder as its store lists it (``exists`` False: nothing there).
+
+    ``immutability`` is the container's or folder's state, or what the store cannot say;
+    ``hash_origin`` says where the hashes come from.
+    """
+
+    folder: str
+    exists: bool
+    files: tuple[DataFile, ...]
+    immutability: str
+    hash_origin: str
+    immutable: bool
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class FolderEvidence:
+    """What a recorded training-data folder holds and whether it was touched after training.
+
+    ``manifest_hash`` is ``sha256:<hex>`` over the sorted manifest (see
+    :mod:`providers.datafolders.manifest`); ``touched_after`` lists the files modified after
+    ``TrainingData.reference_at``; ``problem`` says why the folder could not be read.
+    """
+
+    folder: str
+    exists: bool
+    file_count: int
+    total_bytes: int
+    manifest_hash: str
+    files: tuple[DataFile, ...]
+    touched_after: tuple[DataFile, ...]
+    unhashed: int
+    immutability: str
+    hash_origin: str
+    problem: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingData:
+    """The data hop's evidence: the artifact naming the folders and each folder's manifest,
+    checked against the earliest of the build's queue time and the run's start."""
+
+    artifact: BuildArtifact
+    folders: tuple[FolderEvidence, ...]
+    reference: str  # e.g. "build 20260810.1 queued 2026-08-10 02:00 UTC"
+    reference_at: datetime | None
+    source: Source

@@ -11,6 +11,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Self
 
@@ -29,6 +30,7 @@ from providers.errors import ProviderError, Unavailable
 from providers.protocols import (
     CONCERNS,
     CommitsProvider,
+    DataProvider,
     DeploymentsProvider,
     ModelsProvider,
     PredictionPage,
@@ -41,6 +43,7 @@ from providers.query import PredictionQuery
 from providers.records import (
     Build,
     Commit,
+    DataFolder,
     Deployment,
     Endpoint,
     ModelVersion,
@@ -61,6 +64,7 @@ class Probe(
     ModelsProvider,
     ReleasesProvider,
     CommitsProvider,
+    DataProvider,
 ):
     """Serves every concern from the demo's local providers, counting calls; can go down."""
 
@@ -144,6 +148,12 @@ class Probe(
     def between(self, old: str, new: str, *, page_size: int = 300) -> Iterator[list[Commit]]:
         return self._do("commits", "between", old, new, page_size=page_size)  # type: ignore[no-any-return]
 
+    def list_folder(self, folder: str) -> DataFolder:
+        return self._do("data", "list_folder", folder)  # type: ignore[no-any-return]
+
+    def read_head(self, folder: str, path: str, limit: int) -> Iterator[bytes]:
+        return self._do("data", "read_head", folder, path, limit)  # type: ignore[no-any-return]
+
 
 @pytest.fixture
 def probe(demo: tuple[Path, DemoCase]) -> Iterator[Probe]:
@@ -159,6 +169,25 @@ def settings(tmp_path: Path, **changes: Any) -> CacheSettings:
 def behind_cache(probe: Probe, cache: ProviderCache) -> Backends:
     plain = Backends("t", **dict.fromkeys(CONCERNS, probe))  # type: ignore[arg-type]
     return cached_backends(plain, cache)
+
+
+def test_a_data_folder_is_cached_for_good_only_when_its_store_states_it_immutable(
+    probe: Probe, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backends = behind_cache(probe, ProviderCache("t", settings(tmp_path, ttl=0)))
+    assert backends.data is not None
+    folder = "training-data/reference/postcode-risk-v3"
+    first = backends.data.list_folder(folder)
+    assert backends.data.list_folder(folder) == first and not first.immutable
+    assert probe.calls["list_folder"] == 2  # a local folder states no immutability: TTL
+    real = probe.real.data
+    assert real is not None
+    listed = real.list_folder
+    monkeypatch.setattr(real, "list_folder", lambda f: replace(listed(f), immutable=True))
+    other = "training-data/applications/2026-06-01T000000Z"
+    kept = backends.data.list_folder(other)
+    assert backends.data.list_folder(other) == kept and kept.files
+    assert probe.calls["list_folder"] == 3
 
 
 def test_immutable_answers_are_never_refetched(probe: Probe, tmp_path: Path) -> None:

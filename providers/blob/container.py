@@ -106,6 +106,26 @@ class BlobContainer:
         except Exception as exc:
             raise translate(exc, self.where) from None
 
+    def list_properties(self, prefix: str, include: list[str]) -> Iterator[Any]:
+        """The SDK's properties of every blob under ``prefix`` (with the ``include``
+        datasets, e.g. immutability policy and legal hold), in name order."""
+        what = f"the listing of {prefix or '/'!r}"
+        try:
+            listing = self.client().list_blobs(name_starts_with=prefix or None, include=include)
+            yield from self._steps(listing, what)
+        except _SHAPE_ERRORS as exc:
+            raise self._not_a_listing(what, exc) from None
+        except Exception as exc:
+            raise translate(exc, self.where) from None
+
+    def container_properties(self) -> Any:
+        """The SDK's properties of the container (its immutability policy and legal hold)."""
+        try:
+            with self._bounded(f"the properties of container {self.settings.container!r}"):
+                return self.client().get_container_properties()
+        except Exception as exc:
+            raise translate(exc, self.where) from None
+
     def walk(self, prefix: str) -> tuple[list[str], list[tuple[str, BlobState]]]:
         """The sub-folder prefixes (ending in '/') and the blobs directly under ``prefix``."""
         folders: list[str] = []

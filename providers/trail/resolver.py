@@ -31,6 +31,7 @@ from providers.records import (
 )
 from providers.redaction import redact
 from providers.trail.choice import pick
+from providers.trail.data_evidence import check_training_data
 from providers.trail.explanation import DecisionRule, Explanation, explain
 from providers.trail.served import ServedBy, served_by
 
@@ -496,7 +497,10 @@ class TrailResolver:
             if len(art.data_folders) == 1
             else f"{len(art.data_folders)} folders"
         )
-        return Hop("data", label, RESOLVED, reason, art, art.source)
+        found = check_training_data(
+            self.backends.data, self.backends.missing("data"), art, build, state.run
+        )
+        return Hop("data", label, RESOLVED, f"{reason}; {found[1]}", found[0], art.source)
 
     def _commit_step(self, state: _State) -> Hop | None:
         sha = state.commit_sha

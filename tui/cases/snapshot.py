@@ -16,6 +16,7 @@ from providers.records import (
     Prediction,
     Release,
     Source,
+    TrainingData,
     TrainingRun,
 )
 from providers.serialize import from_jsonable, to_jsonable
@@ -34,6 +35,7 @@ RECORD_TYPES: dict[str, type[Any]] = {
         Release,
         Build,
         BuildArtifact,
+        TrainingData,
         Commit,
     )
 }

@@ -24,9 +24,10 @@ from platformdirs import user_data_path
 from tui.demo.logs import write_logs
 from tui.demo.repo import generate_repo
 from tui.demo.rest_documents import nightly_builds, write_documents
-from tui.demo.scenario import CASE_APPLICATION, CASE_QUESTION, CASE_TIME, data_snapshot
+from tui.demo.scenario import CASE_APPLICATION, CASE_QUESTION, CASE_TIME
+from tui.demo.training_data import write_training_data
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SEED = 20260827
 CASE_FILE = "demo-case.json"
 
@@ -85,7 +86,7 @@ def generate_demo(workspace: Path) -> DemoCase:
     rng = random.Random(SEED)
     repo = generate_repo(staging / "repo", random.Random(rng.getrandbits(32)))
     write_documents(staging / "docs", repo, random.Random(rng.getrandbits(32)))
-    _training_data(staging, random.Random(rng.getrandbits(32)))
+    write_training_data(staging, nightly_builds(), random.Random(rng.getrandbits(32)))
     total, request_id = write_logs(staging / "blobs", random.Random(rng.getrandbits(32)))
     case = DemoCase(
         workspace=str(workspace),
@@ -105,22 +106,3 @@ def generate_demo(workspace: Path) -> DemoCase:
         shutil.rmtree(workspace)
     staging.rename(workspace)
     return case
-
-
-def _training_data(root: Path, rng: random.Random) -> None:
-    """Immutable monthly snapshots: a manifest and a small sample part per folder."""
-    snapshots = sorted({data_snapshot(when) for when in nightly_builds()})
-    for snapshot in [*snapshots, "training-data/reference/postcode-risk-v3"]:
-        folder = root / snapshot
-        folder.mkdir(parents=True)
-        rows = ["application_id,annual_income,loan_amount,credit_score,repaid"]
-        rows += [
-            f"H-{rng.randrange(10**6):06d},{rng.randrange(20, 150) * 1000},"
-            f"{rng.randrange(80, 600) * 1000},{rng.randrange(450, 850)},{int(rng.random() < 0.6)}"
-            for _ in range(50)
-        ]
-        (folder / "part-0000.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-        (folder / "_MANIFEST.json").write_text(
-            json.dumps({"snapshot": snapshot, "immutable": True, "rows": 50}) + "\n",
-            encoding="utf-8",
-        )

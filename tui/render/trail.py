@@ -7,9 +7,10 @@ where it came from, and — when it could not be resolved — what to do about i
 
 from __future__ import annotations
 
-from providers.records import Prediction
+from providers.records import Prediction, TrainingData
 from providers.trail.explanation import Explanation, explanation_lines
 from providers.trail.resolver import RESOLVED, UNCERTAIN, UNRESOLVED, Hop, Trail
+from tui.render.data_evidence import evidence_lines
 from tui.render.plain import safe_text
 
 MARKS = {RESOLVED: "✓", UNCERTAIN: "~", UNRESOLVED: "✗"}
@@ -36,6 +37,8 @@ def hop_lines(hop: Hop, profile: str = "") -> list[str]:
     """The hop's head, then ``why:``, ``from:`` (when known) and, for a hop that could not
     be resolved, ``to do:``."""
     lines = [hop_head(hop), f"why: {safe_text(hop.reason)}"]
+    if isinstance(hop.record, TrainingData):
+        lines += evidence_lines(hop.record)
     if hop.source:
         where = hop.source.url or hop.source.native_id
         lines.append(f"from: {safe_text(hop.source.provider)} {safe_text(where)}")
