@@ -136,3 +136,27 @@ def test_the_first_result_is_on_screen_before_git_has_finished(
             assert "2 commits -G “needle”" in text and "root" in text, text
 
     asyncio.run(main())
+
+
+def test_enter_on_the_changed_threshold_in_the_compare_lands_on_its_commit(
+    demo: tuple[Path, DemoCase],
+) -> None:
+    workspace, case = demo
+
+    async def main() -> None:
+        app = demo_app(workspace, case)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await press(pilot, "enter")  # trace the auditor's prediction
+            await press(pilot, "3", "c")  # Models; c compares the traced version with the last
+            await press(pilot, "enter")  # the changed settings, parameters first
+            text = screen_text(pilot)
+            assert "parameters: threshold  0.50 → 0.62" in text, text
+            await press(pilot, "enter")
+            text = screen_text(pilot)
+            assert "Tidy scoring config" in text, text
+            assert re.search(r"^ *\+ +threshold: 0\.62", text, re.M), text
+            assert "1 commit change a line setting threshold in mortgage:3 .. mortgage:4" in text
+            assert "Document decision threshold governance" not in text  # the red herring
+
+    asyncio.run(main())

@@ -25,6 +25,7 @@ from tui.panes.predictions import PredictionsPane
 from tui.panes.registry import PANE_OF_HOP, PANES, stylesheets
 from tui.panes.releases import ReleasesPane
 from tui.panes.session import Session
+from tui.panes.setting_change import SettingChangeRequested
 from tui.render.history import Location
 from tui.render.plain import safe_text
 from tui.render.trail import failure_text
@@ -277,6 +278,13 @@ class ModeltrailApp(App[None]):
         """Show the commits between two releases' builds in the commits pane."""
         self.action_show_pane(CommitsPane.pane_id)
         self.query_one(CommitsPane).show_range(message.good, message.bad)
+
+    def on_setting_change_requested(self, message: SettingChangeRequested) -> None:
+        """Find the commits between two model versions' training commits that changed a
+        setting, in the commits pane."""
+        self.action_show_pane(CommitsPane.pane_id)
+        commits = self.query_one(CommitsPane)
+        commits.content.find_setting_change(message.key, message.old, message.new, message.scope)
 
     # -- case ----------------------------------------------------------------------
 

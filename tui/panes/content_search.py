@@ -45,6 +45,8 @@ class Search:
     found: int = 0
     running: bool = True
     ordered: bool = False  # ``start``/``since`` may be either way round: order by date
+    what: str = ""  # how the status names the query (default: git's options)
+    land: bool = False  # show the first commit found as a jump, its detail focused
 
 
 def _ordered(provider: CommitsProvider, search: Search) -> tuple[str, str | None]:
@@ -97,7 +99,8 @@ class ContentSearch:
         ``key`` (``git log -G``), listing them newest first; the newest is shown."""
         query = ContentQuery(setting_regex(key), mode=REGEX)
         self.prompt_text = f"-G '{query.text}'"
-        self.run(Search(query, new, old, scope, ordered=True))
+        what = f"change a line setting {key}"
+        self.run(Search(query, new, old, scope, ordered=True, what=what, land=True))
 
     def run(self, search: Search) -> None:
         """Replace the list with the search's results as they stream in."""
@@ -125,6 +128,14 @@ class ContentSearch:
         first = self.search.found == 0
         self.search = replace(self.search, found=self.search.found + len(page))
         self._pane.add_results(page, first=first)
+        if first and self.search.land:
+            self._pane.go_to_ref(page[0].sha)
+            self._pane.call_after_refresh(self._focus_detail)
+
+    def _focus_detail(self) -> None:
+        detail = self._pane.detail_view()
+        if detail is not None:
+            detail.focus()
 
     def _done(self) -> None:
         if self.search is not None:
@@ -136,7 +147,8 @@ class ContentSearch:
         found = self.search
         if found is None:
             return None
-        return search_status(found.query, found.scope, found.found, running=found.running)
+        what = found.what or found.query.describe()
+        return search_status(what, found.scope, found.found, running=found.running)
 
     def mark_match(self, syntax: Syntax, diff: str, detail: DetailView, patch: Static) -> None:
         """Highlight the search's matches in the diff shown and scroll its hunk into view."""

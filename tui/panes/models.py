@@ -6,6 +6,7 @@ reacts to keys.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -20,6 +21,7 @@ from providers.records import ModelVersion, TrainingRun
 from providers.trail.resolver import Trail
 from tui.panes.base import Evidence, Fetched, Pane
 from tui.panes.session import Session
+from tui.panes.setting_change import request_setting_change
 from tui.render.compare import Side, compare
 from tui.render.history import Location
 from tui.render.models import (
@@ -62,7 +64,8 @@ class ModelsPane(Pane):
         "Enter (or v) opens the detail (backspace or v goes back to the list). c pins the selected "
         "version as the reference (◆); move to another version and press c again to "
         "compare them (with a traced model, c compares it with the previous version at "
-        "once); c or backspace closes the compare view, d toggles differences only."
+        "once); c or backspace closes the compare view, d toggles differences only; Enter in "
+        "the compare finds the commit that changed a parameter or tag (pick it, Enter)."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="models.open"),
@@ -231,7 +234,12 @@ class ModelsPane(Pane):
         self.query_one("#models-table", VimTable).focus()
 
     def action_open(self) -> None:
-        """Drill down: show the detail of the selected version and record it in the history."""
+        """Drill down: show the detail of the selected version and record it in the history;
+        in the compare, find the commit that changed a setting (tui/panes/setting_change.py)."""
+        if self._sides is not None and self._focus_in_detail():
+            say = partial(self.notify, timeout=8, markup=False)
+            request_setting_change(*self._sides, self.post_message, self.app.push_screen, say)
+            return
         key = self.selected_key
         if key is None:
             return

@@ -97,9 +97,8 @@ def find_match(diff: str, query: ContentQuery) -> Match | None:
     return Match(first, first_hunk, last, tuple(spans))
 
 
-def search_status(query: ContentQuery, scope: str, found: int, *, running: bool) -> str:
-    """``3 commits change “threshold” in good … bad (searching …)``."""
+def search_status(what: str, scope: str, found: int, *, running: bool) -> str:
+    """``3 commits -S “threshold” in good … bad (searching …)``; ``what`` names the query."""
     noun = "commit" if found == 1 else "commits"
-    what = safe_text(query.describe())
     state = " (searching …)" if running else ("" if found else " — none found")
-    return f"{found} {noun} {what} in {safe_text(scope)}{state}  ·  s: new search, empty clears"
+    return f"{found} {noun} {safe_text(what)} in {safe_text(scope)}{state}  ·  s: new search"
