@@ -13,11 +13,12 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.widgets import Footer, Static
 
 from providers.trail.resolver import Trail
 from tui.console.casecontrol import CaseControl
 from tui.console.commands import ConsoleCommands
+from tui.console.panedeck import PaneDeck
 from tui.console.quitting import DaemonExecutor
 from tui.panes.base import Pane
 from tui.panes.commits import CommitsPane
@@ -79,26 +80,24 @@ class ModeltrailApp(App[None]):
         yield Static(id="banner", markup=False)
         yield Brief(id="brief", markup=False)
         yield TrailBar(self.session.profile_name, id="trail")
-        with ContentSwitcher(initial=PANES[0].pane_id, id="panes"):
-            for pane in PANES:
-                yield pane(self.session)
+        yield PaneDeck(self.session, PANES, id="panes")  # each pane mounted when first shown
         yield Footer(show_command_palette=False)  # 80 columns: ? says Ctrl+P
 
     def on_load(self) -> None:
         asyncio.get_running_loop().set_default_executor(DaemonExecutor())
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         if self._keymap:
             self.set_keymap(self._keymap)
         self.update_topbar()
         self._update_banner()
-        self.current_pane.ensure_loaded()
+        self.call_after_refresh(self.current_pane.ensure_loaded)  # after the first frame
         if self.session.notice:
             self.notify(safe_text(self.session.notice), timeout=15)
         for warning in self.session.warnings:
             self.notify(safe_text(warning), title="Cache", severity="warning", timeout=15)
         if self.session.case is not None:
-            self.cases.restore()
+            await self.cases.restore()
 
     def on_unmount(self) -> None:
         self.session.close()
@@ -106,28 +105,31 @@ class ModeltrailApp(App[None]):
     # -- panes ---------------------------------------------------------------------
 
     @property
+    def deck(self) -> PaneDeck:
+        """The panes (each mounted when first shown)."""
+        return self.query_one("#panes", PaneDeck)
+
+    @property
     def current_pane(self) -> Pane:
         """The pane on screen."""
-        switcher = self.query_one("#panes", ContentSwitcher)
-        return self.query_one(f"#{switcher.current}", Pane)
+        return self.deck.current_pane
 
-    def pane(self, pane_id: str) -> Pane:
-        """The pane with this id."""
-        return self.query_one(f"#{pane_id}", Pane)
+    async def pane(self, pane_id: str) -> Pane:
+        """The pane with this id (mounted first if it never was shown)."""
+        return await self.deck.pane(pane_id)
 
-    def action_show_pane(self, pane_id: str) -> None:
+    async def action_show_pane(self, pane_id: str) -> None:
         """Bring a pane to the screen and focus it."""
-        self.query_one("#panes", ContentSwitcher).current = pane_id
+        pane = await self.deck.show(pane_id)
         self.update_topbar()
-        pane = self.pane(pane_id)
         pane.ensure_loaded()
         self.call_after_refresh(pane.focus_body)
         self.cases.console_changed()
 
-    def action_cycle(self, step: int) -> None:
+    async def action_cycle(self, step: int) -> None:
         ids = [p.pane_id for p in PANES]
         index = ids.index(self.current_pane.pane_id)
-        self.action_show_pane(ids[(index + step) % len(ids)])
+        await self.action_show_pane(ids[(index + step) % len(ids)])
 
     def action_focus_trail(self) -> None:
         self.query_one(TrailBar).focus()
@@ -154,7 +156,7 @@ class ModeltrailApp(App[None]):
     def update_topbar(self) -> None:
         """Show the panes (the current one highlighted), the case and the profile; below,
         the question and the decision explained."""
-        current = self.query_one("#panes", ContentSwitcher).current
+        current = self.deck.current
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" modeltrail ", style="bold reverse")
         for n, pane in enumerate(PANES, start=1):
@@ -211,32 +213,32 @@ class ModeltrailApp(App[None]):
         self.session.history.visit(location)
         self.cases.visited(location)
 
-    def action_history_back(self) -> None:
-        self._go(self.session.history.back())
+    async def action_history_back(self) -> None:
+        await self._go(self.session.history.back())
 
-    def action_history_forward(self) -> None:
-        self._go(self.session.history.forward())
+    async def action_history_forward(self) -> None:
+        await self._go(self.session.history.forward())
 
-    def _go(self, location: Location | None) -> None:
+    async def _go(self, location: Location | None) -> None:
         if location is None:
             self.notify("No further history.", timeout=2)
             return
-        self.query_one("#panes", ContentSwitcher).current = location.pane
+        pane = await self.deck.show(location.pane)
         self.update_topbar()
-        self.pane(location.pane).ensure_loaded()
-        self.pane(location.pane).go_to(location)
+        pane.ensure_loaded()
+        pane.go_to(location)
         self.cases.console_changed()
 
     # -- trail ---------------------------------------------------------------------
 
-    def trace_id(self, request_id: str) -> None:
+    async def trace_id(self, request_id: str) -> None:
         """Find the prediction logged for ``request_id`` and trace it (command palette)."""
-        self.action_show_pane("predictions")
+        await self.action_show_pane(PredictionsPane.pane_id)
         self.query_one(PredictionsPane).trace_id(request_id)
 
-    def go_to_commit(self, rev: str) -> None:
+    async def go_to_commit(self, rev: str) -> None:
         """Show the commit ``rev`` names in Commits (command palette)."""
-        self.action_show_pane(CommitsPane.pane_id)
+        await self.action_show_pane(CommitsPane.pane_id)
         self.query_one(CommitsPane).go_to_ref(rev)
 
     def on_pane_trail_resolved(self, message: Pane.TrailResolved) -> None:
@@ -252,7 +254,7 @@ class ModeltrailApp(App[None]):
         self.session.trail = trail
         self.query_one(TrailBar).set_trail(trail)
         self.update_topbar()
-        for pane in self.query(Pane):
+        for pane in self.deck.mounted_panes():  # the others select it as they mount
             pane.show_trail(trail)
         unresolved = [h for h in trail.hops if h.status == "unresolved"]
         if unresolved:
@@ -266,23 +268,23 @@ class ModeltrailApp(App[None]):
                 timeout=8,
             )
 
-    def on_trail_bar_jump(self, message: TrailBar.Jump) -> None:
+    async def on_trail_bar_jump(self, message: TrailBar.Jump) -> None:
         pane_id = PANE_OF_HOP.get(message.kind, "predictions")
-        self.action_show_pane(pane_id)
+        await self.action_show_pane(pane_id)
         trail = self.session.trail
         hop = trail.hop(message.kind) if trail else None
         if hop is not None:
             self.visit(Location(pane_id, f"{hop.kind}:{hop.label}", hop.label))
 
-    def on_releases_pane_range_requested(self, message: ReleasesPane.RangeRequested) -> None:
+    async def on_releases_pane_range_requested(self, message: ReleasesPane.RangeRequested) -> None:
         """Show the commits between two releases' builds in the commits pane."""
-        self.action_show_pane(CommitsPane.pane_id)
+        await self.action_show_pane(CommitsPane.pane_id)
         self.query_one(CommitsPane).show_range(message.good, message.bad)
 
-    def on_setting_change_requested(self, message: SettingChangeRequested) -> None:
+    async def on_setting_change_requested(self, message: SettingChangeRequested) -> None:
         """Find the commits between two model versions' training commits that changed a
         setting, in the commits pane."""
-        self.action_show_pane(CommitsPane.pane_id)
+        await self.action_show_pane(CommitsPane.pane_id)
         commits = self.query_one(CommitsPane)
         commits.content.find_setting_change(message.key, message.old, message.new, message.scope)
 

@@ -12,6 +12,7 @@ from tui.cases.availability import Missing, missing_objects
 from tui.cases.model import BAD, GOOD, Case, utc_now
 from tui.cases.recorder import CaseRecorder, history_of
 from tui.cases.snapshot import trail_from_case
+from tui.console.panedeck import PaneDeck
 from tui.panes.base import Evidence, Fetched, Pane
 from tui.panes.commits import CommitsPane
 from tui.panes.predictions import PredictionsPane
@@ -29,8 +30,10 @@ class Console(Protocol):
     def session(self) -> Session: ...
     @property
     def current_pane(self) -> Pane: ...
-    def pane(self, pane_id: str) -> Pane: ...
-    def action_show_pane(self, pane_id: str) -> None: ...
+    @property
+    def deck(self) -> PaneDeck: ...
+    async def pane(self, pane_id: str) -> Pane: ...
+    async def action_show_pane(self, pane_id: str) -> None: ...
     def display_trail(self, trail: Trail) -> None: ...
     def update_topbar(self) -> None: ...
 
@@ -93,7 +96,7 @@ class CaseControl:
         self._save(lambda r: r.record_console(pane, self.app.session.history, query))
 
     def _predictions(self) -> PredictionsPane:
-        found = self.app.pane(PredictionsPane.pane_id)
+        found = self.app.deck.mounted(PredictionsPane.pane_id)  # the first, always mounted
         assert isinstance(found, PredictionsPane)
         return found
 
@@ -153,7 +156,7 @@ class CaseControl:
 
         self.app.push_screen(NoteModal("Name of the new case:", "e.g. mortgage-081734"), named)
 
-    def open(self, name: str) -> None:
+    async def open(self, name: str) -> None:
         """Open a saved case and restore it."""
         session = self.app.session
         try:
@@ -162,9 +165,9 @@ class CaseControl:
             self._notify_error(exc, "Case not opened")
             return
         session.case = CaseRecorder(session.case_store, case, session.case_settings)
-        self.restore()
+        await self.restore()
 
-    def restore(self) -> None:
+    async def restore(self) -> None:
         """Show the case's trail, walk marks, history and pane again, then check which of
         its objects the backends (or the cache, offline) no longer have."""
         recorder = self.recorder
@@ -185,12 +188,12 @@ class CaseControl:
         app.session.history = history_of(case.console)
         current = app.session.history.current
         walked = current.key if current is not None and current.pane == "commits" else None
-        commits = app.pane(CommitsPane.pane_id)
+        commits = await app.pane(CommitsPane.pane_id)
         if isinstance(commits, CommitsPane):
             commits.restore(case.mark_of(GOOD), case.mark_of(BAD), walked)
-        app.action_show_pane(case.console.pane)
+        await app.action_show_pane(case.console.pane)
         if current is not None and current.pane == case.console.pane != "commits":
-            app.pane(current.pane).go_to(current)
+            (await app.pane(current.pane)).go_to(current)
         if case.console.query != self._predictions().query_text:
             self._predictions().run_query(case.console.query)
         app.update_topbar()
