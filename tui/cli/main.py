@@ -19,6 +19,7 @@ from providers.errors import ProviderError
 from providers.private import private_umask
 from providers.safetext import json_text
 from providers.serialize import to_jsonable
+from tui.cli.data import add_data_options, run_data
 from tui.cli.walk import add_walk_options, run_walk
 from tui.render.plain import echo
 from tui.render.report import trail_text
@@ -92,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     _source_options(walk)
     add_walk_options(walk)
 
+    data = sub.add_parser(
+        "data", help="print a model version's training-data manifests, or diff two versions'"
+    )
+    add_data_options(data)
+    _source_options(data)
+
     cache = sub.add_parser("cache", help="inspect or empty the local cache")
     cache_sub = cache.add_subparsers(dest="cache_command", required=True)
     cache_sub.add_parser("info", help="size, entries per kind and hit rate")
@@ -159,6 +166,8 @@ def _run(args: argparse.Namespace) -> int:
             return _search(args)
         if args.command == "walk":
             return _walk(args)
+        if args.command == "data":
+            return _data(args)
         if args.command == "demo":
             return _demo(args)
         if args.command == "screenshots":
@@ -241,6 +250,14 @@ def _search(args: argparse.Namespace) -> int:
     backends = _open(args)
     try:
         return run_search(backends, args.query, args.limit, args.json, _warn)
+    finally:
+        backends.close()
+
+
+def _data(args: argparse.Namespace) -> int:
+    backends = _open(args)
+    try:
+        return run_data(backends, args)
     finally:
         backends.close()
 
