@@ -125,6 +125,32 @@ class ConfusionCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class RunInput:
+    """One input a training run read: a data asset, a URI (folder, file, table) or a
+    dataset MLflow logged; ``origin`` says which record named it."""
+
+    name: str
+    kind: str  # uri_folder, uri_file, mltable, literal, dataset, ...
+    uri: str | None  # the path read (a data asset's resolved path where known)
+    asset: str | None  # a data asset's reference (azureml:name:version), or a dataset digest
+    origin: str  # "job input", "MLflow dataset (training)", ...
+    note: str = ""  # what could not be read about it
+
+
+@dataclass(frozen=True, slots=True)
+class RunSetup:
+    """What a training job ran with: its environment (image, conda packages as pinned),
+    code snapshot and compute; empty fields are unknown, ``note`` says why."""
+
+    environment: str | None
+    image: str | None
+    packages: tuple[str, ...]
+    code: str | None
+    compute: str | None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class TrainingRun:
     """A training run (Azure ML job / MLflow run) with its metrics and curves."""
 
@@ -140,6 +166,9 @@ class TrainingRun:
     started_at: datetime | None
     ended_at: datetime | None
     source: Source
+    inputs: tuple[RunInput, ...] = ()  # what it trained on, as its job and MLflow record it
+    outputs: Mapping[str, str] = field(default_factory=dict)  # output name -> URI / model id
+    setup: RunSetup | None = None  # environment, code snapshot, compute (Azure ML jobs)
 
 
 @dataclass(frozen=True, slots=True)

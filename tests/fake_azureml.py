@@ -132,7 +132,11 @@ class FakeWorkspace:
             case ["environments", name, "versions", version]:
                 rel = f"azureml/environments/{name}/versions/{version}.json"
                 return self._doc(rel, f"environment {name}:{version}")
+            case ["data", name, "versions", version]:
+                return self._doc(f"azureml/data/{name}/versions/{version}.json", f"data {name}")
             case ["jobs", name]:
+                if (self.docs / f"azureml/jobs/{name}.json").is_file():  # a job document
+                    return self._job_doc(name)
                 return self._job(name)
         return _arm_not_found(path)
 
@@ -163,6 +167,16 @@ class FakeWorkspace:
             for n in names
         ]
         return self._paged(path, containers, token)
+
+    def _job_doc(self, name: str) -> Reply:
+        """A job document over the job made from its MLflow run (tags, properties and the
+        Tracking service, which every real job has), its own fields winning."""
+        doc = json.loads((self.docs / f"azureml/jobs/{name}.json").read_text())
+        made = self._job(name)
+        if made.status == 200 and isinstance(made.body, dict):
+            doc["properties"] = {**made.body["properties"], **doc["properties"]}
+            doc.setdefault("systemData", made.body["systemData"])
+        return Reply(body=doc)
 
     def _job(self, name: str) -> Reply:
         """A command job made from the MLflow run of the same name."""

@@ -5,7 +5,8 @@ Works on attributes only (duck typing), so this module imports no Azure SDK.  Wh
 the SDK reshapes the wire data, the wire form is restored: auth modes are lower-cased
 by the SDK (``key`` -> ``Key``); endpoints keep their dates in ``properties``;
 deployments keep them in a camelCase ``creation_context`` dict.  Kubernetes deployments
-come without dates: azure-ai-ml 1.35 drops their ``systemData``.
+come without dates (azure-ai-ml 1.35 drops their ``systemData``): the provider takes them
+from the REST body (:func:`system_dates`).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def _str_map(value: Any) -> dict[str, str]:
     return {str(k): "" if v is None else str(v) for k, v in value.items()}
 
 
-def _ref(value: Any) -> str | None:
+def asset_ref(value: Any) -> str | None:
     """An asset reference that the SDK gives as a string or as an entity with an id."""
     if value is None or isinstance(value, str):
         return value or None
@@ -69,7 +70,7 @@ def deployment_record(
     entity: Any, endpoint: str, provider: str, *, traffic_share: int | None, image: str | None
 ) -> Deployment:
     """An online deployment entity; its image comes from its environment, looked up apart."""
-    model_ref = _ref(entity.model)
+    model_ref = asset_ref(entity.model)
     model = parse_model_ref(model_ref)
     context = entity.creation_context
     if isinstance(context, Mapping):
@@ -85,7 +86,7 @@ def deployment_record(
         model_ref=model_ref,
         model_name=model[0] if model else None,
         model_version=model[1] if model else None,
-        environment=_ref(entity.environment),
+        environment=asset_ref(entity.environment),
         image=image,
         instance_type=entity.instance_type,
         instance_count=int(count) if count is not None else None,
@@ -95,6 +96,38 @@ def deployment_record(
         updated_at=updated_at,
         source=Source(provider, str(entity.id or f"{endpoint}/{entity.name}")),
         data_collection=parse_data_collector(_collector_doc(entity)),
+    )
+
+
+def system_dates(system: Any) -> tuple[datetime | None, datetime | None]:
+    """(created, last modified) of a REST ``systemData`` (the generated client's model)."""
+    return (
+        _when(getattr(system, "created_at", None)),
+        _when(getattr(system, "last_modified_at", None)),
+    )
+
+
+def unreadable_deployment(
+    endpoint: str, name: str, native_id: Any, error: Exception, provider: str
+) -> Deployment:
+    """A deployment the SDK could not read: listed with its name, state ``unreadable`` and
+    why, so one bad item costs that item and not the endpoint's listing."""
+    return Deployment(
+        endpoint=endpoint,
+        name=name,
+        model_ref=None,
+        model_name=None,
+        model_version=None,
+        environment=None,
+        image=None,
+        instance_type=None,
+        instance_count=None,
+        traffic_share=None,
+        state="unreadable",
+        created_at=None,
+        updated_at=None,
+        source=Source(provider, str(native_id or f"{endpoint}/{name}")),
+        image_note=f"the deployment could not be read: {error}",
     )
 
 

@@ -157,10 +157,10 @@ def parse_environment_image(doc: Mapping[str, Any]) -> tuple[str | None, str]:
     return environment_image(props.get("image"), props.get("condaFile"), props.get("build"))
 
 
-def environment_gap(ref: str | None) -> str:
+def environment_gap(ref: str | None, owner: str = "deployment") -> str:
     """Why an environment reference gives no image before anything is read ("" if none)."""
     if not ref:
-        return "the deployment names no environment"
+        return f"the {owner} names no environment"
     if in_registry(ref):
         return f"{ref} is a registry environment; registry assets are not read yet"
     if parse_environment_ref(ref) is None:

@@ -15,7 +15,20 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from urllib.parse import urlsplit
 
-from providers.azureml.parse import environment_gap, environment_image, parse_environment_ref
+from providers.azureml.job_inputs import (
+    compute_name,
+    data_asset_ref,
+    job_inputs,
+    job_outputs,
+    training_environment,
+    with_job_evidence,
+)
+from providers.azureml.parse import (
+    environment_gap,
+    environment_image,
+    in_registry,
+    parse_environment_ref,
+)
 from providers.azureml.settings import CREDENTIALS, Workspace
 from providers.errors import ConfigError, NotFound, ProviderError, Unavailable
 from providers.http_bounds import bounded
@@ -31,7 +44,15 @@ from providers.mlflow.settings import (
     tls_verify,
 )
 from providers.protocols import DeploymentsProvider, ModelsProvider, Provider, ProviderContext
-from providers.records import Deployment, Endpoint, ModelVersion, Source, TrainingRun
+from providers.records import (
+    Deployment,
+    Endpoint,
+    ModelVersion,
+    RunInput,
+    RunSetup,
+    Source,
+    TrainingRun,
+)
 from providers.settings_check import check_table, unchecked
 
 if TYPE_CHECKING:
@@ -200,30 +221,50 @@ class AzureMLProvider(Provider, DeploymentsProvider, ModelsProvider):
         )
 
     def list_deployments(self, endpoint: str) -> list[Deployment]:
-        """The deployments of ``endpoint`` by name, with traffic and image."""
+        """The deployments of ``endpoint`` by name, with traffic and image; one the SDK
+        cannot read is listed as unreadable, with why."""
+        from providers.azureml import sdk  # noqa: PLC0415
+
         ep = self._endpoint(endpoint)
-        entities = self._call(
-            f"deployments of {endpoint!r}",
-            lambda ml: list(ml.online_deployments.list(endpoint)),
+        items = self._call(
+            f"deployments of {endpoint!r}", lambda ml: sdk.rest_deployments(ml, endpoint)
         )
-        found = [self._deployment(ep, e) for e in entities]
+        found = [self._deployment(ep, item) for item in items]
         return sorted(found, key=lambda d: d.name)
 
     def get_deployment(self, endpoint: str, name: str) -> Deployment:
         """One deployment; NotFound if it (or its endpoint) does not exist."""
+        from providers.azureml import sdk  # noqa: PLC0415
+
         ep = self._endpoint(endpoint)
-        entity = self._call(
-            f"deployment {endpoint}/{name}",
-            lambda ml: ml.online_deployments.get(name, endpoint),
+        item = self._call(
+            f"deployment {endpoint}/{name}", lambda ml: sdk.rest_deployment(ml, endpoint, name)
         )
-        return self._deployment(ep, entity)
+        return self._deployment(ep, item)
 
-    def _deployment(self, ep: Endpoint, entity: Any) -> Deployment:
-        from providers.azureml.entities import deployment_record  # noqa: PLC0415
+    def _deployment(self, ep: Endpoint, rest: Any) -> Deployment:
+        """One REST deployment converted by the SDK; its dates from the REST body where the
+        SDK drops them (Kubernetes deployments)."""
+        from providers.azureml import sdk  # noqa: PLC0415
+        from providers.azureml.entities import (  # noqa: PLC0415
+            deployment_record,
+            system_dates,
+            unreadable_deployment,
+        )
 
+        name = str(getattr(rest, "name", None) or "?")
+        try:
+            entity = sdk.deployment_entity(rest)
+        except Exception as exc:
+            error = sdk.translate(exc, f"deployment {ep.name}/{name}", self.name)
+            bad = unreadable_deployment(ep.name, name, getattr(rest, "id", None), error, self.name)
+            return dataclasses.replace(bad, traffic_share=ep.traffic.get(name))
         dep = deployment_record(
             entity, ep.name, self.name, traffic_share=ep.traffic.get(str(entity.name)), image=None
         )
+        if dep.created_at is None and dep.updated_at is None:
+            created, updated = system_dates(getattr(rest, "system_data", None))
+            dep = dataclasses.replace(dep, created_at=created, updated_at=updated)
         image, note = self._image(dep.environment)
         return dataclasses.replace(dep, image=image, image_note=note)
 
@@ -300,15 +341,66 @@ class AzureMLProvider(Provider, DeploymentsProvider, ModelsProvider):
         }
         experiment = job.experiment_name or None
         studio = getattr(job, "studio_url", None)
+        evidence = self._training_evidence(job)
         client = self._mlflow_client(job)
         try:
             run = read_run(client, run_id, self.options, ui_url=studio, experiment=experiment)
         except NotFound:
-            return job_run_record(job, job_tags, self.name)
-        return dataclasses.replace(
+            return with_job_evidence(job_run_record(job, job_tags, self.name), *evidence)
+        run = dataclasses.replace(
             run,
             tags={**job_tags, **run.tags},
             source=Source(self.name, str(job.id or run_id), studio),
+        )
+        return with_job_evidence(run, *evidence)
+
+    def _training_evidence(self, job: Any) -> tuple[tuple[RunInput, ...], dict[str, str], RunSetup]:
+        """The job's inputs (data assets read for their paths), outputs, and setup: its
+        environment's image and conda packages, code snapshot and compute."""
+        from providers.azureml.entities import asset_ref  # noqa: PLC0415
+
+        inputs = tuple(self._data_path(i) for i in job_inputs(getattr(job, "inputs", None)))
+        environment = asset_ref(getattr(job, "environment", None))
+        image, packages, note = self._training_environment(environment)
+        setup = RunSetup(
+            environment=environment,
+            image=image,
+            packages=packages,
+            code=asset_ref(getattr(job, "code", None)),
+            compute=compute_name(asset_ref(getattr(job, "compute", None))),
+            note=note,
+        )
+        return inputs, job_outputs(getattr(job, "outputs", None)), setup
+
+    def _data_path(self, found: RunInput) -> RunInput:
+        """A data-asset input with the path its version points at, or why not."""
+        ref = data_asset_ref(found.asset)
+        if ref is None or found.uri:
+            return found
+        if in_registry(found.asset):
+            return dataclasses.replace(found, note="a registry data asset; not read yet")
+        try:
+            data = self._call(f"data asset {ref[0]}:{ref[1]}", lambda ml: ml.data.get(*ref))
+        except ProviderError as exc:
+            return dataclasses.replace(found, note=f"its path could not be read: {exc}")
+        return dataclasses.replace(found, uri=str(getattr(data, "path", "") or "") or None)
+
+    def _training_environment(
+        self, environment: str | None
+    ) -> tuple[str | None, tuple[str, ...], str]:
+        """(image, conda packages, note) of a training job's environment: the base image
+        and the packages as pinned where Azure ML built the image from a conda file."""
+        ref = parse_environment_ref(environment)
+        if ref is None:
+            return None, (), environment_gap(environment, "job")
+        try:
+            env = self._call(
+                f"environment {ref[0]}:{ref[1]}", lambda ml: ml.environments.get(ref[0], ref[1])
+            )
+        except ProviderError as exc:
+            return None, (), f"the environment could not be read: {exc}"
+        return training_environment(
+            env.image, getattr(env, "conda_file", None), getattr(env, "build", None)
         )
 
     def _mlflow_client(self, job: Any) -> MlflowClient:

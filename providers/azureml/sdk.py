@@ -201,3 +201,38 @@ def _detail(exc: Exception) -> str:
         return ": ".join(str(p) for p in (code, message) if p)[:300]
     lines = str(getattr(exc, "message", None) or exc).strip().splitlines()
     return (lines[0] if lines else type(exc).__name__)[:300]
+
+
+def rest_deployments(ml: MLClient, endpoint: str) -> list[Any]:
+    """The endpoint's deployments as the service sent them (the generated client's models,
+    with their ``system_data``), not yet converted: :func:`deployment_entity` converts each
+    one, so one the SDK cannot convert costs that one only (its pager converts them all)."""
+    ops: Any = ml.online_deployments
+    return list(
+        ops._online_deployment.list(
+            endpoint_name=endpoint,
+            resource_group_name=ml.resource_group_name,
+            workspace_name=ml.workspace_name,
+            cls=lambda items: items,
+            **ops._init_kwargs,
+        )
+    )
+
+
+def rest_deployment(ml: MLClient, endpoint: str, name: str) -> Any:
+    """One deployment as the service sent it (see :func:`rest_deployments`)."""
+    ops: Any = ml.online_deployments
+    return ops._online_deployment.get(
+        endpoint_name=endpoint,
+        deployment_name=name,
+        resource_group_name=ml.resource_group_name,
+        workspace_name=ml.workspace_name,
+        **ops._init_kwargs,
+    )
+
+
+def deployment_entity(rest: Any) -> Any:
+    """The SDK's OnlineDeployment of one REST deployment (raises what the SDK raises)."""
+    from azure.ai.ml.entities import OnlineDeployment  # noqa: PLC0415
+
+    return OnlineDeployment._from_rest_object(rest)

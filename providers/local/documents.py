@@ -26,6 +26,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
+from providers.azureml.job_inputs import (
+    job_inputs,
+    job_outputs,
+    job_setup,
+    training_environment,
+    with_job_evidence,
+)
 from providers.azureml.parse import (
     environment_gap,
     parse_deployment,
@@ -213,11 +220,30 @@ class LocalDocumentsProvider(Provider, DeploymentsProvider, ModelsProvider, Rele
         curves = self._curves(run_id, histories)
         confusion = self._optional(f"mlflow/artifacts/{run_id}/confusion.json")
         try:
-            return parse_run(
+            run = parse_run(
                 doc, self.name, histories=histories, curves=curves, confusion_artifact=confusion
             )
         except BadData as exc:
             raise BadData(f"run {run_id}: {exc.message}", provider=self.name) from None
+        job = self._optional(f"azureml/jobs/{run_id}.json")
+        props = job.get("properties") if isinstance(job, Mapping) else None
+        if not isinstance(props, Mapping):
+            return run
+        setup = job_setup(props, self._training_environment(props.get("environmentId")))
+        return with_job_evidence(
+            run, job_inputs(props.get("inputs")), job_outputs(props.get("outputs")), setup
+        )
+
+    def _training_environment(self, ref: Any) -> tuple[str | None, tuple[str, ...], str]:
+        """A training job's environment: (base image, conda packages, note)."""
+        env = parse_environment_ref(str(ref) if ref else None)
+        if env is None:
+            return None, (), environment_gap(str(ref) if ref else None, "job")
+        doc = self._optional(f"azureml/environments/{env[0]}/versions/{env[1]}.json")
+        props = doc.get("properties") if isinstance(doc, Mapping) else None
+        if not isinstance(props, Mapping):
+            return None, (), f"environment {env[0]}:{env[1]} not found"
+        return training_environment(props.get("image"), props.get("condaFile"), props.get("build"))
 
     def _optional(self, relative: str) -> Any:
         try:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from providers.errors import BadData
+from providers.mlflow.run_inputs import run_inputs, run_outputs
 from providers.records import (
     ConfusionCounts,
     Curve,
@@ -143,6 +144,8 @@ def parse_run(
         started_at=parse_iso(info.get("start_time")),
         ended_at=parse_iso(info.get("end_time")),
         source=Source(provider, run_id, url),
+        inputs=run_inputs(run),
+        outputs=run_outputs(run),
     )
 
 

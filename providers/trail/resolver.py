@@ -34,6 +34,7 @@ from providers.trail.choice import pick
 from providers.trail.data_evidence import check_training_data
 from providers.trail.explanation import DecisionRule, Explanation, explain
 from providers.trail.served import ServedBy, served_by
+from providers.trail.training_inputs import cross_check
 
 HOP_KINDS = ("prediction", "deployment", "model", "run", "release", "build", "data", "commit")
 RUN_COMMIT_TAGS = ("mlflow.source.git.commit", "git_commit")
@@ -379,7 +380,10 @@ class TrailResolver:
                 state.commit_reasons.append(f"run {run.run_id} tag {tag}={run.tags[tag][:12]}")
                 state.commit_sha = state.commit_sha or run.tags[tag]
                 break
-        return Hop("run", run.run_id, RESOLVED, f"{why} ({run.status})", run, run.source)
+        check = cross_check(run, state.build)
+        reason = f"{why} ({run.status})" + (f"; {check.sentence}" if check.sentence else "")
+        status = UNCERTAIN if check.disagrees else RESOLVED
+        return Hop("run", run.run_id, status, reason, run, run.source)
 
     def _release_step(self, state: _State) -> Hop | None:
         ref = state.model_ref

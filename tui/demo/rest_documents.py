@@ -30,6 +30,8 @@ from tui.demo.scenario import (
 _NORMAL = NormalDist()
 POSITIVE_SHARE = 0.6  # share of applications that would repay
 EVAL_ROWS = 10_000
+DATASTORE = "azureml://datastores/workspaceblobstore/paths"
+REFERENCE_DATA = "training-data/reference/postcode-risk-v3"
 FIRST_BUILD_ID = 300
 
 
@@ -69,6 +71,20 @@ def write_documents(root: Path, repo: RepoResult, rng: random.Random) -> None:
     _azureml(root, repo)
     for plan in VERSIONS:
         _run(root, plan, repo, rng)
+        _job(root, plan)
+    _write(
+        root,
+        "azureml/environments/mortgage-train-env/versions/1.json",
+        {
+            "id": f"{WS_ID}/environments/mortgage-train-env/versions/1",
+            "name": "1",
+            "properties": {
+                "image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04",
+                "condaFile": "channels: [conda-forge]\ndependencies:\n  - python=3.11.9\n"
+                "  - scikit-learn=1.5.2\n  - pip:\n    - mlflow==2.16.0\n",
+            },
+        },
+    )
     _builds(root, repo)
     for index, plan in enumerate(VERSIONS, start=1):
         _release(root, index, plan)
@@ -227,6 +243,44 @@ def _metrics(plan: VersionPlan) -> dict[str, float]:
         "true_negative": tn,
         "false_negative": fn,
     }
+
+
+def _job(root: Path, plan: VersionPlan) -> None:
+    """The Azure ML command job of the version's run: the immutable training-data folders
+    it read (on the workspace's datastore), its environment (a base image and a conda file
+    with pinned packages), code snapshot and compute."""
+    run = run_id(plan)
+    folders = {"applications": data_snapshot(plan.built_at), "postcode_risk": REFERENCE_DATA}
+    inputs: dict[str, Any] = {
+        name: {
+            "jobInputType": "uri_folder",
+            "uri": f"{DATASTORE}/{folder}/",
+            "mode": "ReadOnlyMount",
+        }
+        for name, folder in folders.items()
+    }
+    inputs["threshold"] = {"jobInputType": "literal", "value": f"{plan.threshold:.2f}"}
+    _write(
+        root,
+        f"azureml/jobs/{run}.json",
+        {
+            "id": f"{WS_ID}/jobs/{run}",
+            "name": run,
+            "type": "Microsoft.MachineLearningServices/workspaces/jobs",
+            "properties": {
+                "jobType": "Command",
+                "displayName": run,
+                "experimentName": "mortgage-nightly",
+                "status": "Completed",
+                "command": "python train.py --snapshot ${{inputs.applications}}",
+                "environmentId": "azureml:mortgage-train-env:1",
+                "codeId": f"{WS_ID}/codes/{run}/versions/1",
+                "computeId": f"{WS_ID}/computes/cpu-cluster",
+                "inputs": inputs,
+                "outputs": {},
+            },
+        },
+    )
 
 
 def _run(root: Path, plan: VersionPlan, repo: RepoResult, rng: random.Random) -> None:

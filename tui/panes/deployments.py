@@ -120,7 +120,7 @@ class DeploymentsPane(Pane):
             ("Deployment", dep.name),
             ("Model", dep.model_ref or ""),
             ("Environment", dep.environment or ""),
-            ("Image", dep.image or "unknown"),
+            ("Image", dep.image or f"unknown ({dep.image_note or 'not said why'})"),
             ("Instances", f"{dep.instance_count or '?'} × {dep.instance_type or '?'}"),
             ("Data collection", collection_text(dep.data_collection)),
             ("Created / updated", f"{when(dep.created_at)} / {when(dep.updated_at)}"),

@@ -38,6 +38,7 @@ from tui.render.models import (
     version_key,
 )
 from tui.render.plain import safe_text
+from tui.render.training import training_of
 from tui.widgets.detail import DetailView
 
 PINNED, TRACED = "◆", "●"
@@ -97,6 +98,7 @@ class ModelsPane(Pane):
                     yield Static(id="models-roc", markup=False)
                     yield Static(id="models-pr", markup=False)
                 yield Static(id="models-params", markup=False)
+                yield Static(id="models-training", markup=False)
                 yield Static(id="models-tags", markup=False)
             with DetailView(id="models-compare"):
                 yield Static(id="models-compare-head", markup=False)
@@ -188,6 +190,7 @@ class ModelsPane(Pane):
         self._static("models-metrics").update(metrics_table(run) if run else blank)
         self._static("models-confusion").update(confusion_view(run.confusion) if run else blank)
         self._static("models-params").update(params_table(run) if run else blank)
+        self._static("models-training").update(training_of(run, self.session.trail))
         self._static("models-tags").update(tags_text(version, run))
         size = self._plot_size()
         for kind in ("roc", "pr"):
