@@ -18,7 +18,8 @@ import pytest
 from consoleapp import screen_text, settle
 from logtree import v2_path, write_bytes
 
-from providers.config import Profile, ProviderSpec
+from providers.backends import open_backends
+from providers.config import Profile, ProviderSpec, workspace_profile
 from providers.local.predictions import LocalPredictionsProvider
 from providers.predictions.duckdb_search import csv_search
 from providers.predictions.folder_layout import Layout
@@ -27,7 +28,10 @@ from providers.predictions.reader import LogReader
 from providers.query import parse_query
 from providers.records import Prediction
 from providers.timeutil import parse_iso
+from providers.trail.choice import SeveralPredictions
+from providers.trail.resolver import HOP_KINDS, TrailResolver
 from tui.console.launch import build_app
+from tui.demo.workspace import DemoCase
 
 OFFICIAL = Path(__file__).parent / "official" / "collector"
 BIN = Path(sys.executable).parent / "modeltrail"
@@ -215,3 +219,28 @@ def test_a_payload_kept_in_a_blob_is_read_and_found_by_its_id(logs: Path, tmp_pa
     assert indexed.days_indexed and seen(indexed.rows) == seen(page.rows)
     everything = searched(logs, "from:2022-02-28 to:2022-02-28", duckdb=False)
     assert seen(everything) == seen(page.rows)
+
+
+@pytest.mark.timeout(300)
+def test_the_demo_logs_a_batched_record_whose_rows_are_chosen_and_traced(
+    demo: tuple[Path, DemoCase],
+) -> None:
+    workspace, _ = demo
+    hour = "mortgage-prod/m4/model_inputs/2026/08/27/15"
+    [path] = (workspace / "blobs").glob(f"*/modelDataCollector/{hour}/*.jsonl")
+    first = json.loads(path.read_text().splitlines()[0])
+    assert len(first["data"]) == 2  # two requests, one record
+    backends = open_backends(workspace_profile(workspace))
+    try:
+        resolver = TrailResolver(backends)
+        with pytest.raises(SeveralPredictions) as several:
+            resolver.find_prediction(first["correlationid"])
+        ids = [p.inputs["application_id"] for p in several.value.choices]
+        assert ids == [row["application_id"] for row in first["data"]]
+        chosen = resolver.find_prediction(first["correlationid"], row=2)
+        trail = resolver.from_prediction(chosen)
+        assert trail.hops[0].source.native_id.endswith(":1#1")
+        assert [h.kind for h in trail.hops] == list(HOP_KINDS)
+        assert trail.hop("model").label == "mortgage:4"
+    finally:
+        backends.close()
