@@ -235,3 +235,46 @@ def test_the_models_detail_shows_what_the_run_trained_on(
         assert await page_until(pilot, *rows) == set(rows), screen_text(pilot)
 
     run_traced(demo, size, scenario)
+
+
+# --- Kubernetes deployments (the official example) and a malformed deployment id --------
+
+
+def aks_deployment(docs: Path, name: str, *, arm_id: bool) -> None:
+    """The official KubernetesOnlineDeployment example as deployment ``name`` of
+    mortgage-aks; its ``id`` filled with the ARM id (else the example's ``"string"``, an
+    id the SDK cannot read), model and environment named as the demo's are."""
+    body = official_body("azureml/KubernetesOnlineDeployment-get.json")
+    body["name"] = name
+    if arm_id:
+        body["id"] = f"{WS}/onlineEndpoints/mortgage-aks/deployments/{name}"
+    body["properties"].update(
+        model=f"{WS}/models/mortgage/versions/4",
+        environmentId=f"{WS}/environments/mortgage-score-env/versions/4",
+    )
+    write(docs / f"azureml/onlineEndpoints/mortgage-aks/deployments/{name}.json", body)
+
+
+def test_a_kubernetes_deployment_keeps_its_dates(
+    workspace: tuple[Path, str, AzureMLProvider],
+) -> None:
+    docs, _, provider = workspace
+    aks_deployment(docs, "k8s", arm_id=True)
+    dep = provider.get_deployment("mortgage-aks", "k8s")
+    assert dep.created_at is not None  # was None: azure-ai-ml drops a Kubernetes systemData
+    assert dep.created_at.isoformat().startswith("2020-01-01T12:34:56")
+    listed = {d.name: d for d in provider.list_deployments("mortgage-aks")}
+    assert listed["k8s"].updated_at == dep.updated_at
+
+
+def test_a_malformed_deployment_id_costs_that_deployment_only(
+    workspace: tuple[Path, str, AzureMLProvider],
+) -> None:
+    docs, _, provider = workspace
+    aks_deployment(docs, "broken", arm_id=False)  # id "string", as in the example
+    listed = {d.name: d for d in provider.list_deployments("mortgage-aks")}
+    assert len(listed) > 1  # was: the whole listing failed
+    broken = listed["broken"]
+    assert broken.state == "unreadable"
+    assert broken.image_note.startswith("the deployment could not be read: ")
+    assert all(d.state != "unreadable" for n, d in listed.items() if n != "broken")

@@ -213,11 +213,12 @@ class AzureMLProvider(Provider, DeploymentsProvider, ModelsProvider):
         return sorted(found, key=lambda e: e.name)
 
     def _endpoint(self, name: str) -> Endpoint:
+        from providers.azureml import sdk  # noqa: PLC0415
         from providers.azureml.entities import endpoint_record  # noqa: PLC0415
 
         return self._call(
             f"endpoint {name!r}",
-            lambda ml: endpoint_record(ml.online_endpoints.get(name), self.name),
+            lambda ml: endpoint_record(sdk.endpoint_entity(ml, name), self.name),
         )
 
     def list_deployments(self, endpoint: str) -> list[Deployment]:

@@ -236,3 +236,24 @@ def deployment_entity(rest: Any) -> Any:
     from azure.ai.ml.entities import OnlineDeployment  # noqa: PLC0415
 
     return OnlineDeployment._from_rest_object(rest)
+
+
+def endpoint_entity(ml: MLClient, name: str) -> Any:
+    """The SDK's OnlineEndpoint, its deployments without traffic at 0 (as
+    ``online_endpoints.get`` gives it), without converting the deployments: the SDK's
+    ``get`` converts them all, so one malformed deployment failed the endpoint."""
+    from azure.ai.ml.entities import OnlineEndpoint  # noqa: PLC0415
+
+    ops: Any = ml.online_endpoints
+    rest = ops._online_operation.get(
+        resource_group_name=ml.resource_group_name,
+        workspace_name=ml.workspace_name,
+        endpoint_name=name,
+        **ops._init_kwargs,
+    )
+    entity = OnlineEndpoint._from_rest_object(rest)
+    for deployment in rest_deployments(ml, name):
+        dep = str(getattr(deployment, "name", "") or "")
+        if dep and not entity.traffic.get(dep) and not (entity.mirror_traffic or {}).get(dep):
+            entity.traffic[dep] = 0
+    return entity
