@@ -47,6 +47,7 @@ class HelpScreen(ModalScreen[None]):
     """A pane's help text and keys, then the keys of the whole console; any of ?, q or
     Enter closes it."""
 
+    AUTO_FOCUS = "#help"  # PageUp/PageDown, arrows, Home/End scroll it (taller than 80x24)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,q,enter,escape", "dismiss", "Close"),
     ]
