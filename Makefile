@@ -11,6 +11,10 @@ AZURITE := node_modules/.installed-stamp
 # dependencies clash with azure-ai-ml's.
 MLFLOW_VENV := .mlflow-venv
 MLFLOW := $(MLFLOW_VENV)/.installed-stamp
+# A real Spark Connect server (the full pyspark, ~510 MB, ~30 s to install; needs Java 17) for
+# the spark provider's tests; the product itself depends on the thin client only.
+SPARK_VENV := .spark-venv
+SPARK := $(SPARK_VENV)/.installed-stamp
 
 .PHONY: demo test lint clean
 
@@ -29,6 +33,11 @@ $(MLFLOW):
 	$(MLFLOW_VENV)/bin/python -m pip install --quiet mlflow==3.17.2
 	touch $(MLFLOW)
 
+$(SPARK):
+	$(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/python -m pip install --quiet pyspark==4.2.1
+	touch $(SPARK)
+
 demo: $(STAMP)
 	$(BIN)/modeltrail demo
 
@@ -37,8 +46,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint $(AZURITE) $(MLFLOW)
-	MODELTRAIL_MLFLOW_PYTHON=$(CURDIR)/$(MLFLOW_VENV)/bin/python $(BIN)/pytest -q
+test: lint $(AZURITE) $(MLFLOW) $(SPARK)
+	MODELTRAIL_MLFLOW_PYTHON=$(CURDIR)/$(MLFLOW_VENV)/bin/python \
+	MODELTRAIL_SPARK_PYTHON=$(CURDIR)/$(SPARK_VENV)/bin/python $(BIN)/pytest -q
 
 clean:
-	rm -rf $(VENV) $(MLFLOW_VENV) node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(MLFLOW_VENV) $(SPARK_VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -9,6 +9,8 @@ import pytest
 
 from tui.demo.workspace import DemoCase, ensure_demo
 
+pytest_plugins = ["spark_server"]  # the session's Spark Connect server (spark_connect)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_dirs(

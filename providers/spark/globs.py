@@ -1,0 +1,69 @@
+"""The collector's folder layout as path globs for the engine's listing, pruned by a query.
+
+The globs name the folders the local walk (:func:`~providers.predictions.folder_layout.walk_inputs`)
+could descend into: the query's endpoint, deployment, model and version (compared without
+regard to case, as the walk does: ``[mM][oO]…``) and its days, or every date-shaped folder.
+They may list more than the walk keeps (a cartesian set of years, months and days; a name
+with characters a glob cannot match exactly becomes ``*``), never less: the reader's walk
+runs on the listing and keeps only what it admits.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from providers.query import PredictionQuery
+
+MAX_DAYS = 62  # a longer range lists every date folder (the walk prunes the rest)
+_PLAIN = set("0123456789-_.")
+
+
+def layout_globs(
+    query: PredictionQuery, v1_container: str, v2_prefixes: tuple[str, ...]
+) -> list[tuple[str, str]]:
+    """Globs (relative to the root) of the folders whose files, listed recursively, hold
+    the query's inputs and their outputs, each with the files' extension: the day
+    folders of a time range, else the collection folders.  (Globbing down to the files
+    themselves cost the engine 22 s for the demo's 5k hour files, against 2.7 s for a
+    recursive listing of their collection folders.)"""
+    date = _dates(query)
+    tail = f"/{date}" if date else ""
+    folders = []
+    if query.deployment is None:
+        names = "/".join(_name(v) for v in (query.endpoint, query.model_name, query.model_version))
+        folders.append((f"{v1_container}/*/*/*/{names}/{{inputs,predictions}}{tail}", "csv"))
+    if query.model_name is None and query.model_version is None:
+        names = "/".join(_name(v) for v in (query.endpoint, query.deployment))
+        folders += [(f"{prefix}/{names}/*{tail}", "jsonl") for prefix in v2_prefixes]
+    return folders
+
+
+def _name(value: str | None) -> str:
+    """A folder name matched without regard to case; ``*`` for none (or one a glob cannot
+    match exactly)."""
+    if value is None:
+        return "*"
+    out = []
+    for char in value:
+        if char.isascii() and char.isalpha():
+            out.append(f"[{char.lower()}{char.upper()}]")
+        elif char in _PLAIN:
+            out.append(char)
+        else:
+            return "*"
+    return "".join(out)
+
+
+def _dates(query: PredictionQuery) -> str:
+    """``YYYY/MM/DD`` folders of the query's days (as sets), or "" for any date."""
+    if query.start is None or query.end is None or query.end - query.start > timedelta(MAX_DAYS):
+        return ""
+    days = []
+    day = query.start.replace(hour=0, minute=0, second=0, microsecond=0)
+    while day < query.end:
+        days.append(day)
+        day += timedelta(days=1)
+    years = sorted({f"{d.year:04d}" for d in days})
+    months = sorted({f"{d.month:02d}" for d in days})
+    dates = sorted({f"{d.day:02d}" for d in days})
+    return "/".join("{" + ",".join(part) + "}" for part in (years, months, dates))

@@ -1,0 +1,125 @@
+"""A Spark Connect session opened on first use, read-only by the way it is used.
+
+The thin client (``pyspark-client``, the ``modeltrail[spark]`` extra) is imported here
+only, when a query first needs the engine.  The token is read from the environment
+variable the profile names, remembered for redaction, and passed to the client only: it is
+never logged, cached nor put in a message.  Every engine error becomes a
+:class:`~providers.errors.ProviderError` with the engine's words, redacted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from providers.errors import BadData, NotFound, ProviderError, Unauthorized, Unavailable
+from providers.redaction import redact, secret_from_env
+
+T = TypeVar("T")
+PROVIDER = "spark"
+RETRIES = 2  # the client's default keeps retrying an unreachable server for minutes
+_NOT_FOUND = ("PATH_NOT_FOUND", "TABLE_OR_VIEW_NOT_FOUND", "UNRESOLVED_COLUMN")
+
+
+class Cancelled(ProviderError):
+    """The user cancelled the query; the engine's job was interrupted."""
+
+
+class EngineSession:
+    """One Spark Connect session for a provider: opened on first use, closed at quit."""
+
+    def __init__(self, url: str, token_env: str | None) -> None:
+        """``url``: ``sc://host:port/;params`` without a token; ``token_env``: the name of
+        the variable holding the token (None: no token)."""
+        self.url = url
+        self.token_env = token_env
+        self._session: Any = None
+        self._lock = threading.Lock()
+
+    def run(self, work: Callable[[Any], T], doing: str) -> T:
+        """``work(session)``, its engine errors turned into provider errors that say
+        what was being done (``doing``)."""
+        try:
+            return work(self._open())
+        except ProviderError:
+            raise
+        except Exception as exc:
+            raise _translated(exc, doing, self.url) from None
+
+    def cancel(self) -> None:
+        """Interrupt every query the session runs (the console's cancel)."""
+        session = self._session
+        if session is not None:
+            with contextlib.suppress(Exception):  # a dead session has nothing to interrupt
+                session.interruptAll()
+
+    def close(self) -> None:
+        """Close the session (the server drops its temporary views with it)."""
+        with self._lock:
+            session, self._session = self._session, None
+        if session is not None:
+            with contextlib.suppress(Exception):  # closing a session whose server is gone
+                session.stop()
+
+    def _open(self) -> Any:
+        with self._lock:
+            if self._session is None:
+                self._session = self._connect()
+            return self._session
+
+    def _connect(self) -> Any:
+        url = self.url
+        if self.token_env:
+            token = secret_from_env(self.token_env)
+            if not token:
+                raise Unauthorized(
+                    f"the environment variable {self.token_env} (token_env) is not set",
+                    hint="export it with the workspace's or server's token",
+                    provider=PROVIDER,
+                )
+            url = f"{url.rstrip('/')}/;token={token}" if ";" not in url else f"{url};token={token}"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # pyspark warns about pandas versions on import
+                from pyspark.sql.connect.client.retries import DefaultPolicy  # noqa: PLC0415
+                from pyspark.sql.connect.session import SparkSession  # noqa: PLC0415
+        except ImportError:
+            raise ProviderError(
+                "the spark provider needs the Spark Connect client",
+                hint="pip install 'modeltrail[spark]'",
+                provider=PROVIDER,
+            ) from None
+        try:
+            session = SparkSession.builder.remote(url).create()
+        except Exception as exc:
+            raise _translated(exc, "connecting", self.url) from None
+        policy = DefaultPolicy(max_retries=RETRIES, initial_backoff=200, max_backoff=1000)
+        session.client.set_retry_policies([policy])
+        return session
+
+
+def _translated(exc: Exception, doing: str, url: str) -> ProviderError:
+    """A provider error for an engine error: unreachable, refused, not found, cancelled
+    or a query the engine rejected; the engine's own words kept (redacted)."""
+    text = redact(" ".join(str(exc).split()))[:600]
+    where = f"the Spark Connect server at {url}"
+    if "UNAUTHENTICATED" in text or "PERMISSION_DENIED" in text:
+        return Unauthorized(
+            f"{where} refused the credentials while {doing}: {text}",
+            hint="check the token in the variable named by token_env",
+            provider=PROVIDER,
+        )
+    if "UNAVAILABLE" in text or "failed to connect" in text.lower():
+        return Unavailable(
+            f"cannot reach {where} while {doing}: {text}",
+            hint="check the url setting and that the server or cluster is running",
+            provider=PROVIDER,
+        )
+    if "OPERATION_CANCELED" in text or "CANCELLED" in text.upper():
+        return Cancelled(f"the query was cancelled while {doing}", provider=PROVIDER)
+    if any(code in text for code in _NOT_FOUND):
+        return NotFound(f"{where} found no such thing while {doing}: {text}", provider=PROVIDER)
+    return BadData(f"{where} failed while {doing}: {text}", provider=PROVIDER)

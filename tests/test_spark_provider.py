@@ -1,0 +1,158 @@
+"""The spark predictions provider against a real Spark Connect server (tests/spark_server.py).
+
+The demo's collector tree is served to the engine as ``file:`` paths; the same trace and
+searches through ``local-logs`` are the reference.  Errors: an unreachable server, a bad or
+missing token, a missing folder, each a clear message that never holds the token.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+from spark_server import SparkConnect
+from timebox import bounded
+
+from providers.errors import ConfigError, NotFound, Unauthorized, Unavailable
+from providers.local.predictions import LocalPredictionsProvider
+from providers.protocols import PredictionPage, ProviderContext
+from providers.query import parse_query
+from providers.records import DataIssue, Prediction
+from providers.spark.provider import SparkPredictionsProvider
+from tui.demo.workspace import DemoCase
+
+TOKEN_ENV = "MODELTRAIL_TEST_SPARK_TOKEN"
+
+
+def _spark(server: SparkConnect, root: str, **extra: Any) -> SparkPredictionsProvider:
+    settings = {"url": server.url(), "token_env": TOKEN_ENV, "path": root, **extra}
+    return SparkPredictionsProvider.from_settings(settings, ProviderContext("p", Path.cwd()))
+
+
+def _seen(pages: list[PredictionPage]) -> tuple[list[tuple[Any, ...]], list[DataIssue]]:
+    rows = [_row(row) for page in pages for row in page.rows]
+    issues = [issue for page in pages for issue in page.issues]
+    return sorted(rows), sorted(issues, key=lambda i: (i.location, i.message))
+
+
+def _row(row: Prediction) -> tuple[Any, ...]:
+    return (
+        row.timestamp,
+        row.source.native_id,
+        row.request_id,
+        row.correlation_id,
+        row.endpoint,
+        row.deployment,
+        row.model_name,
+        row.model_version,
+        repr(row.inputs),
+        repr(row.outputs),
+        row.log_format,
+    )
+
+
+@pytest.fixture
+def token(spark_connect: SparkConnect, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv(TOKEN_ENV, spark_connect.token)
+    return spark_connect.token
+
+
+def test_demo_trace_and_searches_match_local_logs(
+    demo: tuple[Path, DemoCase], spark_connect: SparkConnect, token: str, tmp_path: Path
+) -> None:
+    workspace, case = demo
+    logs = workspace / "blobs"
+    local = LocalPredictionsProvider(logs, index_base=tmp_path / "index")
+    spark = _spark(spark_connect, f"file:{logs}")
+    try:
+        found = bounded(180, lambda: spark.find(case.request_id))
+        assert _seen([found]) == _seen([local.find(case.request_id)])
+        assert [row.request_id for row in found.rows] == [case.request_id]
+        assert found.rows[0].source.provider == "spark"
+        for text in (
+            "from:2026-08-27 to:2026-08-27 annual_income<40000",  # v2 hours, a field filter
+            "from:2026-05-05 to:2026-05-06 model:mortgage:1",  # v1 days of one model version
+        ):
+            query = parse_query(text)
+            ours = bounded(180, lambda q=query: list(spark.search(q)))
+            assert _seen(ours) == _seen(list(local.search(query))), text
+            assert _seen(ours)[0], f"{text}: the demo has predictions there"
+        assert spark.can_push_down(parse_query("from:2026-08-27 income<1")) is not None
+        assert spark.can_push_down(parse_query("from:2026-08-27 model:mortgage")) is None
+    finally:
+        spark.close()
+        local.close()
+
+
+def test_odd_records_give_the_same_issues_as_local_logs(
+    spark_connect: SparkConnect, token: str, tmp_path: Path
+) -> None:
+    """A bad line, a partial last line, Latin-1 bytes and an input without an output."""
+    folder = tmp_path / "logs/modelDataCollector/ep/dep"
+    inputs = folder / "model_inputs/2026/09/01/10"
+    outputs = folder / "model_outputs/2026/09/01/10"
+    inputs.mkdir(parents=True)
+    outputs.mkdir(parents=True)
+    record = '{{"correlationid":"{0}","time":"2026-09-01T10:0{1}:00Z","data":[{{"x":{1}}}]}}\n'
+    (inputs / "a.jsonl").write_bytes(
+        (record.format("c1", 1) + "not json\n" + record.format("c2", 2)).encode()
+        + b'{"correlationid":"c3","data":[{"name":"Jos\xe9"}]}\n'
+        + record.format("c4", 4).encode()[:-9]
+    )
+    (outputs / "b.jsonl").write_text(record.format("c1", 5) + record.format("c3", 6))
+    local = LocalPredictionsProvider(tmp_path / "logs", index_base=tmp_path / "index")
+    spark = _spark(spark_connect, f"file://{tmp_path / 'logs'}")
+    try:
+        query = parse_query("from:2026-09-01 to:2026-09-01")
+        ours = _seen(bounded(120, lambda: list(spark.search(query))))
+        assert ours == _seen(list(local.search(query)))
+        assert len(ours[0]) >= 2 and len(ours[1]) >= 3, ours
+        assert _seen([spark.find("c2")]) == _seen([local.find("c2")])
+    finally:
+        spark.close()
+
+
+def test_engine_errors_are_clear_and_never_show_the_token(
+    spark_connect: SparkConnect, token: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    missing = _spark(spark_connect, f"file:{tmp_path / 'nowhere'}")
+    with pytest.raises(NotFound, match="no folder"):
+        bounded(60, lambda: missing.find("x"))
+    missing.close()
+
+    monkeypatch.setenv(TOKEN_ENV, "not-the-token-4f1c9a")
+    refused = _spark(spark_connect, f"file:{tmp_path}")
+    with pytest.raises(Unauthorized) as caught:
+        bounded(60, lambda: refused.find("x"))
+    assert "not-the-token-4f1c9a" not in str(caught.value)
+    assert "Invalid authentication token" in str(caught.value)
+    refused.close()
+
+    monkeypatch.delenv(TOKEN_ENV)
+    with pytest.raises(Unauthorized, match=f"{TOKEN_ENV} .* is not set"):
+        _spark(spark_connect, f"file:{tmp_path}").find("x")
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens there once closed
+    monkeypatch.setenv(TOKEN_ENV, token)
+    gone = _spark(SparkConnect(port, token, spark_connect.log), f"file:{tmp_path}")
+    with pytest.raises(Unavailable, match="cannot reach the Spark Connect server"):
+        bounded(60, lambda: gone.find("x"))
+    gone.close()
+
+
+def test_settings_refuse_a_token_in_the_url_and_unknown_sources() -> None:
+    context = ProviderContext("p", Path.cwd())
+    with pytest.raises(ConfigError, match="without a token"):
+        SparkPredictionsProvider.from_settings(
+            {"url": "sc://h:1/;token=abc", "path": "file:/x"}, context
+        )
+    with pytest.raises(ConfigError, match="not supported"):
+        SparkPredictionsProvider.from_settings(
+            {"url": "sc://h:1", "path": "file:/x", "source": "kafka"}, context
+        )
+    with pytest.raises(ConfigError, match="url is required"):
+        SparkPredictionsProvider.from_settings({"path": "file:/x"}, context)
