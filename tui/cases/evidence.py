@@ -32,8 +32,10 @@ from typing import Any
 from providers.safetext import json_text
 from providers.serialize import to_jsonable
 from providers.trail.explanation import explanation_lines
-from tui.cases.model import Bookmark, Case, Snapshot
+from tui.cases.model import Bookmark, Case, Comparison, Snapshot
 from tui.cases.redact import mask_prediction, scrub_secrets
+from tui.cases.snapshot import record_of
+from tui.render.compare import CompareRow, Side, compare
 
 FORMAT = "modeltrail-evidence"
 FORMAT_VERSION = 1
@@ -133,6 +135,7 @@ def _items(case: Case, redaction: Redaction) -> Iterator[Item]:
         yield "explanation", "explanation", "The decision explained", data
     yield from _hop_items(case, redaction)
     yield from _metrics_items(case)
+    yield from _compare_items(case)
     yield from _diff_items(case)
     for n, bookmark in enumerate(case.bookmarks, start=1):
         yield _bookmark_item(n, bookmark, redaction)
@@ -189,6 +192,13 @@ def _runs(case: Case) -> Iterator[tuple[Snapshot | None, Snapshot]]:
                 yield bookmark.snapshot, related
         if bookmark.snapshot is not None and bookmark.snapshot.record_type == "TrainingRun":
             yield None, bookmark.snapshot
+    for compared in case.compares:
+        for version, run in (
+            (compared.left, compared.left_run),
+            (compared.right, compared.right_run),
+        ):
+            if run is not None:
+                yield version, run
 
 
 def _metrics_items(case: Case) -> Iterator[Item]:
@@ -211,6 +221,47 @@ def _metrics_items(case: Case) -> Iterator[Item]:
         }
         title = f"Metrics and parameters of model {name} (run {run_id})"
         yield f"metrics:{name}:{run_id}", "metrics", title, data
+
+
+def _compare_items(case: Case) -> Iterator[Item]:
+    for compared in case.compares:
+        reference, other = _version_name(compared.left), _version_name(compared.right)
+        rows = compared_rows(compared)
+        data = {
+            "reference": reference,
+            "compared": other,
+            "compared_at": compared.compared_at.isoformat(),
+            "differences": [
+                {
+                    "section": row.section,
+                    "setting": row.key,
+                    "reference": row.left,
+                    "compared": row.right,
+                    "change": row.change,
+                    "delta": row.delta,
+                }
+                for row in rows
+            ],
+            "sources": {"reference": _source(compared.left), "compared": _source(compared.right)},
+        }
+        title = f"Compare of {reference} (reference) and {other}: {len(rows)} differences"
+        yield f"compare:{reference}:{other}", "compare", title, data
+
+
+def _version_name(snap: Snapshot) -> str:
+    return f"{snap.record.get('name', '?')}:{snap.record.get('version', '?')}"
+
+
+def compared_rows(compared: Comparison) -> list[CompareRow]:
+    """The rows of a kept compare that differ, as the Models pane showed them (d)."""
+    where = f"compare of {compared.left.native_id} and {compared.right.native_id}"
+
+    def side(version: Snapshot, run: Snapshot | None) -> Side:
+        return record_of(version, where), record_of(run, where) if run is not None else None
+
+    left = side(compared.left, compared.left_run)
+    right = side(compared.right, compared.right_run)
+    return compare(left, right, only_differences=True)
 
 
 def _diff_items(case: Case) -> Iterator[Item]:

@@ -22,6 +22,8 @@ A case file is the JSON of :class:`Case` (see :mod:`tui.cases.codec`)::
                      "marked_at": "…", "snapshot": {…}, "related": [{…snapshot…}]}],
       "commit_marks": [{"mark": "good", "sha": "…", "marked_at": "…"}],
       "notes": [{"text": "…", "written_at": "…"}],
+      "compares": [{"left": {…snapshot of the reference ModelVersion…}, "right": {…},
+                    "compared_at": "…", "left_run": {…TrainingRun…}, "right_run": null}],
       "console": {"pane": "commits", "cursor": 3, "query": "decision=rejected",
                   "history": [{"pane": "predictions", "key": "…", "label": "…"}]}
     }
@@ -40,7 +42,7 @@ from typing import Any
 
 from providers.trail.explanation import Explanation
 
-SCHEMA_VERSION = 2  # 2: the trail keeps the decision explained (1 is read as it is)
+SCHEMA_VERSION = 3  # 2: the trail keeps the decision explained; 3: the compares made
 GOOD, BAD = "good", "bad"
 
 
@@ -126,6 +128,24 @@ class Note:
 
 
 @dataclass(frozen=True, slots=True)
+class Comparison:
+    """A Models compare made in the investigation: the reference version (``left``) and
+    the version compared with it, each with its training run as seen (None: it names none).
+    """
+
+    left: Snapshot
+    right: Snapshot
+    compared_at: datetime
+    left_run: Snapshot | None = None
+    right_run: Snapshot | None = None
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        """The two versions' native ids (a compare of the same pair replaces an earlier)."""
+        return self.left.native_id, self.right.native_id
+
+
+@dataclass(frozen=True, slots=True)
 class Place:
     """A history entry of the console: a pane and the object selected in it."""
 
@@ -162,6 +182,7 @@ class Case:
     commit_marks: tuple[CommitMark, ...] = ()
     notes: tuple[Note, ...] = ()
     console: ConsoleState = field(default_factory=ConsoleState)
+    compares: tuple[Comparison, ...] = ()
 
     @classmethod
     def new(
@@ -215,6 +236,11 @@ class Case:
         """The case with one more free-text note."""
         when = now or utc_now()
         return self._changed(when, notes=(*self.notes, Note(text, when)))
+
+    def with_compare(self, compared: Comparison) -> Case:
+        """The case with a compare made; comparing the same two versions again replaces it."""
+        kept = tuple(c for c in self.compares if c.pair != compared.pair)
+        return self._changed(compared.compared_at, compares=(*kept, compared))
 
     def with_console(self, console: ConsoleState, now: datetime | None = None) -> Case:
         """The case with the console's pane and history as they are now."""

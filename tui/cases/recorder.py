@@ -20,8 +20,9 @@ from providers.trail.resolver import Trail
 from tui.cases.case_folder import CaseStore
 from tui.cases.codec import encode_case
 from tui.cases.exports import SUFFIX, export_case, write_report
-from tui.cases.model import Bookmark, Case, ConsoleState, LookedAt, Place, utc_now
+from tui.cases.model import Bookmark, Case, Comparison, ConsoleState, LookedAt, Place, utc_now
 from tui.cases.snapshot import case_trail, snapshot_of
+from tui.render.compare import Side
 from tui.render.history import History, Location
 
 
@@ -88,6 +89,18 @@ class CaseRecorder:
         snaps = tuple(snapshot_of(r) for r in related if r is not None)
         mark = Bookmark(kind, key, label, note, utc_now(), snapshot_of(record), snaps)
         self._apply(self.case.with_bookmark(mark), typed=True)
+
+    def record_compare(self, left: Side, right: Side, now: datetime | None = None) -> None:
+        """Keep a Models compare: both versions and their training runs as seen."""
+        (left_version, left_run), (right_version, right_run) = left, right
+        compared = Comparison(
+            snapshot_of(left_version),
+            snapshot_of(right_version),
+            now or utc_now(),
+            snapshot_of(left_run) if left_run is not None else None,
+            snapshot_of(right_run) if right_run is not None else None,
+        )
+        self._apply(self.case.with_compare(compared))
 
     def add_note(self, text: str) -> None:
         """Add a free-text note."""

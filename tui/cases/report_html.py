@@ -11,6 +11,7 @@ from tui.cases.embed import html_block
 from tui.cases.report_layout import (
     STATUS_MARK,
     Segment,
+    compare_rows,
     diff_of,
     header_rows,
     metric_value,
@@ -148,6 +149,23 @@ def _parameters(d: dict[str, Any]) -> str:
     return f"<table><tr><th>Parameter</th><th>Value</th></tr>{rows}</table>"
 
 
+def _compare(item: dict[str, Any]) -> str:
+    d = item["data"]
+    head = "".join(
+        f"<th>{text(h)}</th>"
+        for h in ("Section", "Setting", d["reference"], d["compared"], "Change")
+    )
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{text(cell)}</td>" for cell in row) + "</tr>"
+        for row in compare_rows(d)
+    )
+    return (
+        f'<div class="item" id="{text(item["id"])}"><h3>{text(d["reference"])} (reference) '
+        f"and {text(d['compared'])}</h3><table><tr>{head}</tr>{rows}</table>"
+        f"<div>Compared: {text(d['compared_at'])}</div>{_sha(item)}</div>\n"
+    )
+
+
 def _diff(item: dict[str, Any]) -> str:
     d = item["data"]
     subject = str(d["message"]).split("\n", 1)[0]
@@ -205,6 +223,7 @@ _RENDER = {
     "explanation": _explanation,
     "hop": _hop,
     "metrics": _metrics,
+    "compare": _compare,
     "diff": _diff,
     "bookmark": _bookmark,
     "marks": _marks,

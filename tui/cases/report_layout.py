@@ -14,6 +14,7 @@ SECTIONS: tuple[tuple[str, str, str | None], ...] = (
     ("explanation", "The decision explained", None),
     ("hop", "Trail, hop by hop", "Nothing was traced in this case."),
     ("metrics", "Metrics of the model versions involved", "No training run in this case."),
+    ("compare", "Model versions compared (differences only)", None),
     ("diff", "Suspicious diff", "No commit was bookmarked (m on a commit in the Commits pane)."),
     ("bookmark", "Bookmarks", "No bookmark."),
     ("marks", "Commit walk marks", "No good/bad mark."),
@@ -78,6 +79,20 @@ def header_rows(doc: dict[str, Any]) -> list[tuple[str, str]]:
         ("Personal data", redaction_text(case)),
         ("Header SHA-256", doc.get("case_sha256", "")),
         ("Manifest SHA-256", doc.get("manifest_sha256", "")),
+    ]
+
+
+def compare_rows(d: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """(section, setting, reference, compared, change) of a compare item's differences."""
+    return [
+        (
+            str(r["section"]),
+            str(r["setting"]),
+            str(r["reference"]),
+            str(r["compared"]),
+            str(r["change"]) + (f" ({r['delta']:+.4g})" if isinstance(r["delta"], float) else ""),
+        )
+        for r in d["differences"]
     ]
 
 

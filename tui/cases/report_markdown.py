@@ -12,6 +12,7 @@ from tui.cases.embed import markdown_block
 from tui.cases.report_layout import (
     STATUS_MARK,
     Segment,
+    compare_rows,
     diff_of,
     header_rows,
     metric_value,
@@ -79,6 +80,18 @@ def _metrics(item: dict[str, Any]) -> str:
     return text + _sha(item) + "\n"
 
 
+def _compare(item: dict[str, Any]) -> str:
+    d = item["data"]
+    text = f"### {inline(d['reference'])} (reference) and {inline(d['compared'])}\n\n"
+    text += f"| Section | Setting | {inline(d['reference'])} | {inline(d['compared'])} | Change |\n"
+    text += "| --- | --- | --- | --- | --- |\n"
+    text += "".join(
+        "| " + " | ".join(inline(cell) for cell in row) + " |\n" for row in compare_rows(d)
+    )
+    text += f"\n- Compared: {inline(d['compared_at'])}\n"
+    return text + _sha(item) + "\n"
+
+
 def _diff(item: dict[str, Any]) -> str:
     d = item["data"]
     subject = str(d["message"]).split("\n", 1)[0]
@@ -124,6 +137,7 @@ _RENDER = {
     "explanation": _explanation,
     "hop": _hop,
     "metrics": _metrics,
+    "compare": _compare,
     "diff": _diff,
     "bookmark": _bookmark,
     "marks": _marks,

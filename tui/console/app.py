@@ -22,6 +22,7 @@ from tui.console.panedeck import PaneDeck
 from tui.console.quitting import DaemonExecutor
 from tui.panes.base import Pane
 from tui.panes.commits import CommitsPane
+from tui.panes.compare_made import CompareMade
 from tui.panes.predictions import PredictionsPane
 from tui.panes.registry import PANE_OF_HOP, PANES, stylesheets
 from tui.panes.releases import ReleasesPane
@@ -289,6 +290,10 @@ class ModeltrailApp(App[None]):
         commits.content.find_setting_change(message.key, message.old, message.new, message.scope)
 
     # -- case ----------------------------------------------------------------------
+
+    def on_compare_made(self, message: CompareMade) -> None:
+        """A Models compare came on screen (kept in the case)."""
+        self.cases.compare_made(message.left, message.right)
 
     def on_predictions_pane_query_changed(self, _message: PredictionsPane.QueryChanged) -> None:
         """A query was run (kept in the case)."""

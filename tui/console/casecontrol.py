@@ -17,6 +17,7 @@ from tui.panes.base import Evidence, Fetched, Pane
 from tui.panes.commits import CommitsPane
 from tui.panes.predictions import PredictionsPane
 from tui.panes.session import Session
+from tui.render.compare import Side
 from tui.render.history import Location
 from tui.render.plain import safe_text
 from tui.widgets.caseexport import FormatChoice
@@ -56,6 +57,7 @@ class CaseControl:
 
     def __init__(self, app: Console) -> None:
         self.app = app
+        self._compares: list[tuple[Side, Side]] = []  # made in this console, oldest first
 
     @property
     def recorder(self) -> CaseRecorder | None:
@@ -100,6 +102,11 @@ class CaseControl:
         assert isinstance(found, PredictionsPane)
         return found
 
+    def compare_made(self, left: Side, right: Side) -> None:
+        """A Models compare came on screen: keep it (and in a case started later)."""
+        self._compares.append((left, right))
+        self._save(lambda r: r.record_compare(left, right))
+
     def marks_changed(self, good: str | None, bad: str | None) -> None:
         """The commit walk's marks changed: keep them."""
         self._save(lambda r: r.record_marks(good, bad))
@@ -133,6 +140,8 @@ class CaseControl:
                 recorder.record_trail(session.trail)
             for location in session.history.entries:  # looked at before the case began
                 recorder.record_look(location)
+            for left, right in self._compares:
+                recorder.record_compare(left, right)
             recorder.record_console(self.app.current_pane.pane_id, session.history)
         except ProviderError as exc:  # the case exists; what it missed is saved later
             self._notify_error(exc, "Case not saved")
