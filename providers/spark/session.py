@@ -25,7 +25,7 @@ _NOT_FOUND = ("PATH_NOT_FOUND", "TABLE_OR_VIEW_NOT_FOUND", "UNRESOLVED_COLUMN")
 
 
 class Cancelled(ProviderError):
-    """The user cancelled the query; the engine's job was interrupted."""
+    """The engine's job was cancelled (by the server, or someone with access to it)."""
 
 
 class EngineSession:
@@ -48,13 +48,6 @@ class EngineSession:
             raise
         except Exception as exc:
             raise _translated(exc, doing, self.url) from None
-
-    def cancel(self) -> None:
-        """Interrupt every query the session runs (the console's cancel)."""
-        session = self._session
-        if session is not None:
-            with contextlib.suppress(Exception):  # a dead session has nothing to interrupt
-                session.interruptAll()
 
     def close(self) -> None:
         """Close the session (the server drops its temporary views with it)."""
