@@ -234,7 +234,8 @@ def test_unknown_id_says_what_the_index_answered(demo: tuple[Path, DemoCase]) ->
     result = run("trace", "no-such-request", "--workspace", str(demo[0]))
     assert result.returncode == 2
     assert "log file(s)" not in result.stderr
-    assert re.search(r"\(searched the id index of \d+ closed day\(s\);", result.stderr)
+    searched = r"\(searched the id index of \d+ closed day\(s\) in [^;]+/blobs;"
+    assert re.search(searched, result.stderr)
     assert "search by its field: FIELD=VALUE" in result.stderr
 
 

@@ -20,6 +20,7 @@ from logtree import v2_path, write_bytes
 
 from providers.backends import open_backends
 from providers.config import Profile, ProviderSpec, workspace_profile
+from providers.errors import NotFound
 from providers.local.predictions import LocalPredictionsProvider
 from providers.predictions.duckdb_search import csv_search
 from providers.predictions.folder_layout import Layout
@@ -30,6 +31,7 @@ from providers.records import Prediction
 from providers.timeutil import parse_iso
 from providers.trail.choice import SeveralPredictions
 from providers.trail.resolver import HOP_KINDS, TrailResolver
+from tui.cli.search import Search
 from tui.console.launch import build_app
 from tui.demo.workspace import DemoCase
 
@@ -244,3 +246,36 @@ def test_the_demo_logs_a_batched_record_whose_rows_are_chosen_and_traced(
         assert trail.hop("model").label == "mortgage:4"
     finally:
         backends.close()
+
+
+@pytest.mark.timeout(120)
+def test_every_miss_says_what_was_searched_where_and_what_to_try(logs: Path) -> None:
+    spec = ProviderSpec("local-logs", {"path": str(logs)})
+    profile = Profile("logs", logs.parent, {"predictions": spec})
+    backends = open_backends(profile)
+    try:
+        with pytest.raises(NotFound) as by_id:
+            TrailResolver(backends).find_prediction("no-such-request")
+        assert "searched 3 log file(s) of 3 day(s) in " + str(logs) in by_id.value.hint
+        assert "search by its field: FIELD=VALUE" in by_id.value.hint
+        search = Search(backends, parse_query("from:2024-03-05 to:2024-03-05 AGE=99"), print)
+        assert list(search.rows()) == []
+        assert search.nothing() == (
+            f"searched 2 log file(s) for from 2024-03-05 00:00 UTC, before 2024-03-06 00:00 UTC,"
+            f" AGE = 99 in {logs}; try: check the values (text matches exactly, case included)"
+            " or drop a filter; widen from:/to:"
+        )
+    finally:
+        backends.close()
+    app = build_app(profile, initial_query="id:tes")
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            shown = " ".join(screen_text(pilot).split())
+            assert "0 predictions for 'id:tes'" in shown
+            assert "Nothing found: searched" in shown
+            assert "log file(s) for request id 'tes' in" in shown
+            assert "try: give the whole request or correlation id" in shown
+
+    asyncio.run(scenario())

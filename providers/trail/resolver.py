@@ -18,7 +18,7 @@ from typing import Any, ClassVar, TypeVar
 
 from providers.backends import Backends
 from providers.errors import NotFound, ProviderError
-from providers.protocols import PredictionPage
+from providers.predictions.misses import id_miss, store_of
 from providers.records import (
     Build,
     Commit,
@@ -120,17 +120,6 @@ class _State:
         return self.prediction.timestamp if self.prediction else None
 
 
-def searched(page: PredictionPage) -> str:
-    """What an id lookup that found nothing searched, and how to look by a business key."""
-    where = [f"the id index of {page.days_indexed:,} closed day(s)"] if page.days_indexed else []
-    if page.files_scanned or not where:
-        where.append(f"{page.files_scanned:,} log file(s) of {page.days_read:,} day(s)")
-    return (
-        f"searched {' and '.join(where)}; given a business key instead, search by its "
-        "field: FIELD=VALUE, e.g. application_id=APP-2026-081734"
-    )
-
-
 class TrailResolver:
     """Resolve trails over a profile's backends (any of which may be missing)."""
 
@@ -159,7 +148,7 @@ class TrailResolver:
         if not page.rows:
             raise NotFound(
                 f"request id {request_id!r} is not in the prediction logs",
-                hint=searched(page),
+                hint=id_miss(page, store_of(self.backends.predictions)),
             )
         return page.rows
 

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from providers.backends import Backends
 from providers.errors import Ambiguous, BadData, NotFound
+from providers.predictions.misses import query_miss, store_of
 from providers.protocols import PredictionPage
 from providers.query import PredictionQuery, check_fields, describe, parse_query
 from providers.records import Prediction
@@ -61,8 +62,8 @@ class Search:
         return {field for row in rows for field in (*row.inputs, *row.outputs)}
 
     def nothing(self) -> str:
-        """What was searched, for a search that matched nothing."""
-        return f"searched {self.files} log file(s) for {describe(self.query)}"
+        """What was searched and what to try, for a search that matched nothing."""
+        return query_miss(self.query, self.files, store_of(self.provider))
 
 
 def run_search(

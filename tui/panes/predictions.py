@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from providers.errors import BadData
+from providers.predictions.misses import query_miss, store_of
 from providers.protocols import PredictionPage, PredictionsProvider
 from providers.query import PredictionQuery, check_fields, parse_query
 from providers.records import Prediction
@@ -147,7 +148,9 @@ class PredictionsPane(Pane):
         whole = WHOLE_ID if shown == 0 and read.query.request_id else ""
         self._status(f"{shown:,} prediction{plural}{query}{capped}{whole}")
         if shown == 0:
-            self._show_detail(None)
+            store = store_of(read.provider)
+            miss = query_miss(read.query, read.files, store)
+            self.query_one("#prediction-json", Static).update(Text(f"Nothing found: {miss}."))
 
     def set_error(self, exc: BaseException | None) -> None:
         """Show the error; a search it stopped no longer says it is searching."""
@@ -257,15 +260,17 @@ class PredictionsPane(Pane):
 
 
 class _Capped:
-    """A search's pages up to MAX_ROWS rows, counted."""
+    """A search's pages up to MAX_ROWS rows, counted, and the files they read."""
 
     def __init__(self, provider: PredictionsProvider, query: PredictionQuery) -> None:
         self.provider, self.query = provider, query
         self.total = 0
+        self.files = 0  # log files read
 
     def pages(self) -> Iterator[PredictionPage]:
         for page in self.provider.search(self.query):
             yield page
             self.total += len(page.rows)
+            self.files += page.files_scanned
             if self.total >= MAX_ROWS:
                 return
