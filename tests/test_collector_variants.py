@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from azure.storage.blob import BlobServiceClient
+from azurite import Endpoint, azurite
 from consoleapp import screen_text, settle
 from logtree import v2_path, write_bytes
 
 from providers.backends import open_backends
+from providers.blob.provider import BlobPredictionsProvider
 from providers.config import Profile, ProviderSpec, workspace_profile
 from providers.errors import NotFound
 from providers.local.predictions import LocalPredictionsProvider
@@ -26,6 +29,7 @@ from providers.predictions.duckdb_search import csv_search
 from providers.predictions.folder_layout import Layout
 from providers.predictions.log_store import LocalFolderStore
 from providers.predictions.reader import LogReader
+from providers.protocols import ProviderContext
 from providers.query import parse_query
 from providers.records import Prediction
 from providers.timeutil import parse_iso
@@ -34,6 +38,8 @@ from providers.trail.resolver import HOP_KINDS, TrailResolver
 from tui.cli.search import Search
 from tui.console.launch import build_app
 from tui.demo.workspace import DemoCase
+
+__all__ = ["azurite"]  # the fixture, used by name
 
 OFFICIAL = Path(__file__).parent / "official" / "collector"
 BIN = Path(sys.executable).parent / "modeltrail"
@@ -279,3 +285,46 @@ def test_every_miss_says_what_was_searched_where_and_what_to_try(logs: Path) -> 
             assert "try: give the whole request or correlation id" in shown
 
     asyncio.run(scenario())
+
+
+@pytest.mark.timeout(180)
+def test_a_payload_blob_is_read_from_azurite_as_from_a_local_copy(
+    azurite: Endpoint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record's URL placeholder filled with the emulator's (path-style) URL of a blob
+    beside the logs, as the docs' large-payload path puts it; a second record keeps the
+    docs' URL, another account's container: said, not read."""
+    container = "azureml-blobstore-test"
+    root = tmp_path / "account"
+    logs = root / container
+    blob_name = f"modelDataCollector/{IN_BLOB[0]}/{IN_BLOB[1]}/20220228-08_41/{BLOB_ID}"
+    elsewhere = official("datainblob-request.json")
+    here = {**elsewhere, "data": f"{azurite.account_url}/{container}/{blob_name}"}
+    put(logs, "request", here, IN_BLOB)
+    put(logs, "request", {**elsewhere, "id": "other-account"}, IN_BLOB)
+    write_bytes(logs / blob_name, json.dumps({"data": [[1, 2], [3, 4]]}).encode())
+    service = BlobServiceClient.from_connection_string(azurite.connection_string())
+    service.create_container(container)
+    for path in sorted(p for p in logs.rglob("*") if p.is_file()):
+        name = path.relative_to(logs).as_posix()
+        service.get_blob_client(container, name).upload_blob(path.read_bytes())
+    monkeypatch.setenv("MODELTRAIL_TEST_BLOB", azurite.connection_string())
+    settings = {
+        "account_url": azurite.account_url,
+        "container": container,
+        "connection_string_env": "MODELTRAIL_TEST_BLOB",
+        "mirror_dir": "mirror",
+    }
+    blob = BlobPredictionsProvider.from_settings(settings, ProviderContext("t", tmp_path))
+    local = LocalPredictionsProvider(root, index_base=tmp_path / "index")
+    try:
+        read = blob.find(BLOB_ID)
+        assert [dict(r.inputs) for r in read.rows] == [{"data": [1, 2]}, {"data": [3, 4]}]
+        assert [r.source.native_id[-2:] for r in read.rows] == ["#0", "#1"]
+        assert seen(read.rows) == seen(local.find(BLOB_ID).rows)
+        [other] = blob.find("other-account").rows
+        assert dict(other.inputs) == {"data_blob": elsewhere["data"]}
+        [issue] = [i for i in blob.find("other-account").issues if "separate blob" in i.message]
+        assert "not in the store this profile reads (looked for modeldata/mdc/" in issue.message
+    finally:
+        blob.close()
