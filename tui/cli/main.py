@@ -392,6 +392,7 @@ def _run_app(
         offline=args.offline,
         case=recorder,
         case_table=_config(args).case,
+        profiles=_config(args).profiles,
     )
     app.session.notice = notice
     app.run()

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Static
 from providers.trail.resolver import Trail
 from tui.console.casecontrol import CaseControl
 from tui.console.commands import ConsoleCommands
+from tui.console.launch import SessionOpener
 from tui.console.panedeck import PaneDeck
 from tui.console.quitting import DaemonExecutor
 from tui.panes.base import Pane
@@ -69,9 +70,15 @@ class ModeltrailApp(App[None]):
         Binding("q", "quit", "Quit", show=False, id="quit"),
     ]
 
-    def __init__(self, session: Session, keymap: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        keymap: Mapping[str, str] | None = None,
+        opener: SessionOpener | None = None,
+    ) -> None:
         super().__init__()
         self.session = session
+        self.opener = opener  # opens another configured profile (palette: switch profile)
         self._keymap = dict(keymap or {})
         self._fallback = ""  # why cached answers stand in for an unreachable backend
         self.cases = CaseControl(self)
@@ -90,6 +97,13 @@ class ModeltrailApp(App[None]):
     async def on_mount(self) -> None:
         if self._keymap:
             self.set_keymap(self._keymap)
+        self.opened()
+        if self.session.case is not None:
+            await self.cases.restore()
+
+    def opened(self) -> None:
+        """Show the session just opened (at start, or on switching profile)."""
+        self._fallback = ""
         self.update_topbar()
         self._update_banner()
         self.call_after_refresh(self.current_pane.ensure_loaded)  # after the first frame
@@ -97,8 +111,12 @@ class ModeltrailApp(App[None]):
             self.notify(safe_text(self.session.notice), timeout=15)
         for warning in self.session.warnings:
             self.notify(safe_text(warning), title="Cache", severity="warning", timeout=15)
-        if self.session.case is not None:
-            await self.cases.restore()
+
+    async def switch_profile(self, name: str) -> None:
+        """Open another configured profile and show it (command palette)."""
+        from tui.console.profileswitch import switch_profile  # noqa: PLC0415 - when asked for
+
+        await switch_profile(self, name)
 
     def on_unmount(self) -> None:
         self.session.close()

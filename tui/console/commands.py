@@ -1,4 +1,5 @@
-"""Command-palette (Ctrl+P) commands: trace by id, jump to a pane, refresh, cases."""
+"""Command-palette (Ctrl+P) commands: trace by id, jump to a pane, refresh, cases, switch
+profile."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui.console.casecommands import case_commands, case_hits
 from tui.console.casecontrol import CaseControl
+from tui.console.launch import SessionOpener
 from tui.panes.base import Pane
 from tui.panes.registry import PANES
+from tui.panes.session import Session
 
 Command = tuple[str, Callable[[], object], str]  # title, action, help
 TEXTUAL_WEIGHT = 1e-3  # Textual's matches (scored ~1 to ~20, as ours) rank below ours
@@ -28,6 +31,11 @@ class Console(Protocol):
     def action_trail_view(self) -> None: ...
     async def trace_id(self, request_id: str) -> None: ...
     async def go_to_commit(self, rev: str) -> None: ...
+    async def switch_profile(self, name: str) -> None: ...
+    @property
+    def opener(self) -> SessionOpener | None: ...
+    @property
+    def session(self) -> Session: ...
     def notify(self, message: str) -> object: ...
 
 
@@ -53,6 +61,7 @@ class ConsoleCommands(Provider):
             ("Refresh the current pane", app.current_pane.reload, ""),
         ]
         own += [(title, run, "") for title, run in case_commands(app.cases)]
+        own += _profile_commands(app)
         system = [
             (name, callback, help_text)
             for name, help_text, callback, discover in self.app.get_system_commands(self.screen)
@@ -75,6 +84,9 @@ class ConsoleCommands(Provider):
         if len(words) == 2 and words[0].lower() == "commit":
             rev = words[1]
             yield Hit(100, f"Go to commit {rev}", lambda: app.go_to_commit(rev))
+        if len(words) == 2 and words[0].lower() == "profile":
+            name = words[1]
+            yield Hit(100, f"Switch to profile {name}", partial(app.switch_profile, name))
         for hit in case_hits(app.cases, query):
             yield hit
         own, system = self.commands()
@@ -83,6 +95,20 @@ class ConsoleCommands(Provider):
                 if (score := matcher.match(title)) > 0:
                     shown = matcher.highlight(title)
                     yield Hit(score * weight, shown, run, help=help_text or None)
+
+
+def _profile_commands(app: Console) -> list[Command]:
+    """Switch profile: one command per other configured profile (or where to add one)."""
+    names = [
+        n for n in (app.opener.profiles if app.opener else ()) if n != app.session.profile_name
+    ]
+    if not names:
+        hint = "No other profile is configured: add [profiles.NAME] to the config file."
+        return [("Switch profile (no other configured)", partial(app.notify, hint), "")]
+    return [
+        (f"Switch profile: {name}", partial(app.switch_profile, name), "opened as at start")
+        for name in names
+    ]
 
 
 def _typed_hint(app: Console, verb: str) -> Callable[[], object]:
