@@ -174,4 +174,4 @@ def osc52(text: str) -> str:
 def copy_notice(sha: str, *, in_tmux: bool) -> str:
     """What ``y`` says: what was sent, that it may not have arrived, and the sha itself."""
     where = "tmux takes it with set-clipboard on" if in_tmux else "if the terminal allows it"
-    return f"Sent to the clipboard by OSC 52 ({where}); to copy by hand: {sha}"
+    return f"Sent to the clipboard by OSC 52 ({where}); to copy by hand:\n{sha}"
