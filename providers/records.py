@@ -93,6 +93,8 @@ class ModelVersion:
     created_by: str | None
     created_at: datetime | None
     source: Source
+    # how the run was found when the version does not name it, or why no run is known
+    run_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)

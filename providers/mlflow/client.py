@@ -19,7 +19,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpcore
 import httpx
@@ -129,6 +129,12 @@ class MlflowClient:
             f"{API}/model-versions/get",
             {"name": name, "version": version},
             what=f"model version {name}:{version}",
+        )
+
+    def get_logged_model(self, model_id: str) -> dict[str, Any]:
+        """``logged-models/{model_id}`` (MLflow 3): a logged model with its source run."""
+        return self.get_json(
+            f"{API}/logged-models/{quote(model_id, safe='')}", {}, what=f"logged model {model_id!r}"
         )
 
     # -- transport ---------------------------------------------------------------------

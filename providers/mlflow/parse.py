@@ -156,7 +156,7 @@ def metric_keys(doc: Mapping[str, Any]) -> list[str]:
     return list(_kv(data.get("metrics"))) if isinstance(data, Mapping) else []
 
 
-_REGISTRY_PROPERTIES = ("current_stage", "status", "source", "run_link")
+_REGISTRY_PROPERTIES = ("current_stage", "status", "source", "run_link", "model_id")
 
 
 def parse_registry_version(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 from providers.errors import BadData, ConfigError
+from providers.mlflow.logged_models import link_run
 from providers.mlflow.parse import parse_registry_version
 from providers.mlflow.runs import RunOptions, read_run, run_options
 from providers.mlflow.settings import (
@@ -110,6 +111,7 @@ class MlflowModelsProvider(Provider, ModelsProvider):
     def list_versions(self, name: str) -> list[ModelVersion]:
         """All versions of ``name``, oldest first (numeric order where numbers)."""
         versions = [self._version(doc) for doc in self.client.model_versions(name)]
+        versions = [v if v.run_id else self._linked(v) for v in versions]
         if not versions:
             self.client.get_registered_model(name)  # NotFound when the model does not exist
         return sorted(versions, key=lambda v: _version_order(v.version))
@@ -119,12 +121,16 @@ class MlflowModelsProvider(Provider, ModelsProvider):
         doc = self.client.get_model_version(name, version).get("model_version")
         if not isinstance(doc, Mapping):
             raise BadData(f"model version {name}:{version}: no 'model_version'", provider=self.name)
-        return self._version(doc)
+        return self._linked(self._version(doc))
 
     def get_run(self, run_id: str) -> TrainingRun:
         """The run with its metrics, histories, curves and confusion counts."""
         ui = f"{self.connection.base_url}/#/experiments/{{experiment_id}}/runs/{{run_id}}"
         return read_run(self.client, run_id, self.options, ui_url=ui)
+
+    def _linked(self, version: ModelVersion) -> ModelVersion:
+        """The version with its run found through its logged model, or why none is known."""
+        return link_run(self.client, version, self.run_id_tag, self.connection.base_url)
 
     def _version(self, doc: Mapping[str, Any]) -> ModelVersion:
         try:

@@ -354,8 +354,10 @@ class TrailResolver:
         if model is None:
             return Hop("run", "?", UNRESOLVED, "no model version to read the run id from")
         if not model.run_id:
-            return Hop("run", "?", UNRESOLVED, f"model {model.name}:{model.version} {NO_RUN}")
+            gap = model.run_note or NO_RUN
+            return Hop("run", "?", UNRESOLVED, f"model {model.name}:{model.version} {gap}")
         why = f"model {model.name}:{model.version} was produced by run {model.run_id}"
+        why += f" ({model.run_note})" if model.run_note else ""
         if self.backends.models is None:
             return Hop("run", model.run_id, UNRESOLVED, self.backends.missing("models"))
         try:
