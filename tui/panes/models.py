@@ -20,6 +20,7 @@ from providers.protocols import ModelsProvider
 from providers.records import ModelVersion, TrainingRun
 from providers.trail.resolver import Trail
 from tui.panes.base import Evidence, Fetched, Pane
+from tui.panes.compare_made import CompareMade
 from tui.panes.session import Session
 from tui.panes.setting_change import request_setting_change
 from tui.render.compare import Side, compare
@@ -348,6 +349,7 @@ class ModelsPane(Pane):
             if run is not None:
                 self._runs[run.run_id] = run
         self._sides = sides
+        self.post_message(CompareMade(*sides))  # kept in the case
         self._render_compare()
         self.query_one("#models-views", ContentSwitcher).current = "models-compare"
         self.query_one("#models-compare", DetailView).focus()
