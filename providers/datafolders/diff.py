@@ -24,7 +24,7 @@ from providers.datafolders.tabular import (
     tabular_kind,
 )
 from providers.protocols import DataProvider
-from providers.records import DataFile, FolderEvidence, TrainingData
+from providers.records import DataFile, FolderEvidence, Source, TrainingData
 
 MEAN_SHIFT = 0.10
 NULL_SHIFT = 0.05
@@ -74,7 +74,14 @@ class DataDiff:
     right: str
     folders: tuple[FolderDiff, ...]
     limit: int  # bytes read of one file at most
+    left_data: TrainingData
+    right_data: TrainingData
     notes: tuple[str, ...] = ()
+
+    @property
+    def source(self) -> Source:
+        """What a case names the diff by (it is computed here, not read from a backend)."""
+        return Source("modeltrail", f"data of {self.left} -> {self.right}")
 
     @property
     def flags(self) -> list[str]:
@@ -185,7 +192,7 @@ def diff_training_data(
         for label, data in (left, right)
         if data.artifact.data_folders and not data.folders
     ]
-    return DataDiff(left[0], right[0], tuple(folders), limit, tuple(notes))
+    return DataDiff(left[0], right[0], tuple(folders), limit, left[1], right[1], tuple(notes))
 
 
 def _files(

@@ -7,13 +7,11 @@ import argparse
 import sys
 
 from providers.backends import Backends
-from providers.datafolders.diff import diff_training_data
 from providers.datafolders.tabular import DEFAULT_LIMIT
-from providers.errors import NotFound, ProviderError
-from providers.records import TrainingData
+from providers.errors import ProviderError
 from providers.safetext import json_text
 from providers.serialize import to_jsonable
-from providers.trail.resolver import UNRESOLVED, TrailResolver
+from providers.trail.version_data import diff_versions, training_data
 from tui.render.data_diff import diff_text, manifest_text
 from tui.render.plain import echo
 
@@ -42,39 +40,21 @@ def model_ref(text: str) -> tuple[str, str]:
     return name, version
 
 
-def training_data(backends: Backends, text: str) -> TrainingData:
-    """The data hop's evidence of a model version; NotFound for an unknown version, and
-    ProviderError saying why when its trail does not reach the data."""
-    name, version = model_ref(text)
-    if backends.models is None:
-        raise ProviderError(backends.missing("models"))
-    backends.models.get_version(name, version)  # NotFound: an unknown version
-    trail = TrailResolver(backends).from_model(name, version)
-    hop = trail.hop("data")
-    if hop is None or hop.status == UNRESOLVED or not isinstance(hop.record, TrainingData):
-        why = hop.reason if hop is not None else "the trail has no data hop"
-        raise NotFound(f"the training data of {text} is not known: {why}")
-    return hop.record
-
-
 def run_data(backends: Backends, args: argparse.Namespace) -> int:
     """Print the manifests of one version, or the diff of ``--against``'s data with it."""
     if args.max_mb < 1:
         raise ProviderError("--max-mb must be 1 or more")
-    right = training_data(backends, args.version)
     if args.against is None:
+        data = training_data(backends, *model_ref(args.version))
         if args.json:
-            print(json_text({"model": args.version, "data": to_jsonable(right)}, indent=2))
+            print(json_text({"model": args.version, "data": to_jsonable(data)}, indent=2))
         else:
-            echo("\n".join(manifest_text(args.version, right)))
+            echo("\n".join(manifest_text(args.version, data)))
         return 0
-    left = training_data(backends, args.against)
-    if backends.data is None:
-        raise ProviderError(backends.missing("data"))
-    diff = diff_training_data(
-        backends.data,
-        (args.against, left),
-        (args.version, right),
+    diff = diff_versions(
+        backends,
+        model_ref(args.against),
+        model_ref(args.version),
         limit=args.max_mb << 20,
         progress=None if args.json else lambda path: print(f"reading {path} …", file=sys.stderr),
     )

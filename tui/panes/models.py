@@ -20,6 +20,7 @@ from providers.protocols import ModelsProvider
 from providers.records import ModelVersion, TrainingRun
 from providers.trail.resolver import Trail
 from tui.panes.base import Evidence, Fetched, Pane
+from tui.panes.data_diff_view import DataDiffView
 from tui.panes.compare_made import CompareMade
 from tui.panes.session import Session
 from tui.panes.setting_change import request_setting_change
@@ -67,12 +68,14 @@ class ModelsPane(Pane):
         "version as the reference (◆); move to another version and press c again to "
         "compare them (with a traced model, c compares it with the previous version at "
         "once); c or backspace closes the compare view, d toggles differences only; Enter in "
-        "the compare finds the commit that changed a parameter or tag (pick it, Enter)."
+        "the compare finds the commit that changed a parameter or tag (pick it, Enter); t in "
+        "the compare shows what changed in the two versions' training data (t again: back)."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="models.open"),
         Binding("c", "compare", "Compare", id="models.compare"),
         Binding("d", "diff_only", "Diff only", show=False, id="models.diff_only"),
+        Binding("t", "data_diff", "Data diff", show=False, id="models.data_diff"),
         Binding("backspace", "back", "Back", show=False, id="models.back"),
     ]
 
@@ -103,6 +106,7 @@ class ModelsPane(Pane):
                 yield Static(id="models-tags", markup=False)
             with DetailView(id="models-compare"):
                 yield Static(id="models-compare-head", markup=False)
+                yield DataDiffView(id="models-compare-data")
                 yield Static(id="models-compare-table", markup=False)
                 with Horizontal(id="models-compare-plots", classes="models-row"):
                     yield Static(id="models-compare-roc", markup=False)
@@ -253,6 +257,9 @@ class ModelsPane(Pane):
         self.post_message(self.Visited(Location(self.pane_id, key, key)))
 
     def evidence(self) -> Evidence | None:
+        shown = self.query_one(DataDiffView).evidence()
+        if shown is not None:
+            return shown
         key, models = self.selected_key, self.provider
         if key is None or models is None:
             return None
@@ -377,9 +384,14 @@ class ModelsPane(Pane):
         if self._sides is None:
             return
         self._sides = None
+        self.query_one(DataDiffView).clear()
         self._refresh_detail()
         self.query_one("#models-views", ContentSwitcher).current = "models-detail"
         self.focus_body()
+
+    def action_data_diff(self) -> None:
+        """In the compare, show (or hide) what changed in the two versions' training data."""
+        self.query_one(DataDiffView).toggle(self, self._sides)
 
     def action_diff_only(self) -> None:
         """Toggle showing only the rows that differ."""

@@ -13,6 +13,8 @@ from textual.widgets import DataTable, Input, Static
 from providers.records import Build, Release, ReleaseTask
 from providers.trail.resolver import Trail
 from tui.panes.base import Evidence, Pane
+from tui.panes.release_data import BuildData
+from tui.render.data_evidence import folder_lines
 from tui.render.history import Location
 from tui.render.plain import safe_text
 from tui.render.rows import release_cells, when
@@ -59,6 +61,7 @@ class ReleasesPane(Pane):
         self.needle = ""
         self.log_lines: list[str] = []
         self.match_line = -1
+        self.build_data = BuildData()
 
     def compose(self) -> ComposeResult:
         yield self.compose_error()
@@ -145,6 +148,10 @@ class ReleasesPane(Pane):
 
     def _build_loaded(self, build: Build) -> None:
         self.builds[build.build_id] = build
+        self._redraw()
+        self.build_data.load(self, build, self._redraw)
+
+    def _redraw(self) -> None:
         if self.selected is not None:
             self._detail(self.selected)
 
@@ -178,8 +185,16 @@ class ReleasesPane(Pane):
             line("Commit", f"{build.source_commit or '?'} on {build.branch or '?'}")
             for artifact in build.artifacts:
                 line("artifact", f"{artifact.name}: commit {artifact.commit or '?'}")
-                for folder in artifact.data_folders:
-                    line("data folder", folder)
+                data = self.build_data.by_build.get(build.build_id)
+                if data is None or data.artifact.name != artifact.name or not data.folders:
+                    for folder in artifact.data_folders:
+                        line("data folder", folder)
+                    continue
+                line("data checked", f"against: {data.reference}")
+                for evidence in data.folders:
+                    name, *said = folder_lines(evidence)
+                    line("data folder", name)
+                    text.append("".join(f"{'':>14}{x}\n" for x in said))
         if self.good is not None:
             line("Last good", f"{self.good.name} (press x on a later release)")
         self.query_one("#release-info", Static).update(text)
@@ -288,6 +303,7 @@ class ReleasesPane(Pane):
         build = trail.hop("build")
         if build is not None and isinstance(build.record, Build):
             self.builds[build.record.build_id] = build.record
+        self.build_data.from_trail(trail)
         if hop is not None and isinstance(hop.record, Release):
             self.traced = hop.record.release_id
             if self.releases:
