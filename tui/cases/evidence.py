@@ -32,6 +32,7 @@ from typing import Any
 from providers.safetext import json_text
 from providers.serialize import to_jsonable
 from providers.trail.explanation import explanation_lines
+from tui.cases.data_items import data_items
 from tui.cases.model import Bookmark, Case, Comparison, Snapshot
 from tui.cases.redact import mask_prediction, scrub_secrets
 from tui.cases.snapshot import record_of
@@ -137,6 +138,7 @@ def _items(case: Case, redaction: Redaction) -> Iterator[Item]:
     yield from _metrics_items(case)
     yield from _compare_items(case)
     yield from _diff_items(case)
+    yield from data_items(case)
     for n, bookmark in enumerate(case.bookmarks, start=1):
         yield _bookmark_item(n, bookmark, redaction)
     if case.commit_marks:

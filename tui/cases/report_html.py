@@ -219,6 +219,14 @@ def _looked_at(item: dict[str, Any]) -> str:
     return f'<div class="item" id="looked-at"><table>{head}{rows}</table>{_sha(item)}</div>\n'
 
 
+def _lines(item: dict[str, Any]) -> str:
+    body = text("\n".join(item["data"]["lines"]))
+    return (
+        f'<div class="item" id="{text(item["id"])}"><h3>{text(item["title"])}</h3>'
+        f"<pre>{body}</pre>{_sha(item)}</div>\n"
+    )
+
+
 _RENDER = {
     "explanation": _explanation,
     "hop": _hop,
@@ -229,6 +237,8 @@ _RENDER = {
     "marks": _marks,
     "note": _note,
     "looked-at": _looked_at,
+    "manifest": _lines,
+    "data-diff": _lines,
 }
 _HASH = ' class="hash"'
 _BOOKMARK_HEAD = (

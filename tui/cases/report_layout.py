@@ -15,6 +15,8 @@ SECTIONS: tuple[tuple[str, str, str | None], ...] = (
     ("hop", "Trail, hop by hop", "Nothing was traced in this case."),
     ("metrics", "Metrics of the model versions involved", "No training run in this case."),
     ("compare", "Model versions compared (differences only)", None),
+    ("manifest", "Training-data manifests", None),
+    ("data-diff", "Training data compared", None),
     ("diff", "Suspicious diff", "No commit was bookmarked (m on a commit in the Commits pane)."),
     ("bookmark", "Bookmarks", "No bookmark."),
     ("marks", "Commit walk marks", "No good/bad mark."),

@@ -133,6 +133,11 @@ def _looked_at(item: dict[str, Any]) -> str:
     return "| When | Pane | Object |\n| --- | --- | --- |\n" + rows + "\n" + _sha(item)
 
 
+def _lines(item: dict[str, Any]) -> str:
+    body = code_block("\n".join(item["data"]["lines"]))
+    return f"### {inline(item['title'])}\n\n{body}{_sha(item)}"
+
+
 _RENDER = {
     "explanation": _explanation,
     "hop": _hop,
@@ -143,6 +148,8 @@ _RENDER = {
     "marks": _marks,
     "note": _note,
     "looked-at": _looked_at,
+    "manifest": _lines,
+    "data-diff": _lines,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from providers.datafolders.diff import DataDiff
 from providers.errors import BadData
 from providers.records import (
     Build,
@@ -36,6 +37,7 @@ RECORD_TYPES: dict[str, type[Any]] = {
         Build,
         BuildArtifact,
         TrainingData,
+        DataDiff,
         Commit,
     )
 }

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from providers.errors import BadData, NotFound
+from tui.cases.data_items import manifest_mismatches
 from tui.cases.embed import embedded_text
 from tui.cases.evidence import FORMAT, FORMAT_VERSION, item_sha256, manifest_sha256, sha256_of
 from tui.cases.exports import report_segments
@@ -63,6 +64,7 @@ def verify_text(text: str, where: str = "report", expected_manifest: str | None 
     doc = _document(text, fmt, where)
     items = [i for i in doc["items"] if isinstance(i, dict)]
     changed = [f"item {i.get('id')!s}" for i in items if item_sha256(i) != i.get("sha256")]
+    changed += manifest_mismatches(items)
     if len(items) != len(doc["items"]):
         changed.append("the list of items (an entry is not an object)")
     case_hash = sha256_of(doc.get("case"))
