@@ -20,8 +20,8 @@ from providers.protocols import ModelsProvider
 from providers.records import ModelVersion, TrainingRun
 from providers.trail.resolver import Trail
 from tui.panes.base import Evidence, Fetched, Pane
-from tui.panes.data_diff_view import DataDiffView
 from tui.panes.compare_made import CompareMade
+from tui.panes.data_diff_view import DataDiffView
 from tui.panes.session import Session
 from tui.panes.setting_change import request_setting_change
 from tui.render.compare import Side, compare
