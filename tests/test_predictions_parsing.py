@@ -436,9 +436,10 @@ def test_v2_payload_logging_request_response() -> None:
         [v2_record(WHEN, "request", body, corr="c1", request_id="r1")],
         [v2_record(WHEN, "response", json.dumps([0, 1]), corr="c1", request_id="r1")],
     )
-    [prediction] = items
-    assert prediction.inputs == body
-    assert prediction.outputs == {"value": [0, 1]}
+    assert [(p.inputs, p.outputs) for p in rows_of(items)] == [
+        ({"a": 1}, {"value": 0}),
+        ({"a": 2}, {"value": 1}),
+    ]
 
 
 # -- layout ---------------------------------------------------------------------------

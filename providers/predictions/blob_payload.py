@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from providers.predictions.formats.jsonl_v2 import Unreadable, decode
 from providers.predictions.formats.lines import MAX_LINE_BYTES
 from providers.predictions.log_store import LogStore, unsafe_name
+from providers.predictions.named_payloads import PayloadRows
 from providers.records import DataIssue
 
-BodyRows = Callable[[Any], list[Mapping[str, Any]]]
+BodyRows = Callable[[Any], PayloadRows]
 MAX_PAYLOAD_BYTES = MAX_LINE_BYTES
 """A longer payload is described, not loaded (as a longer log line is skipped)."""
 
@@ -45,9 +46,10 @@ class BlobPayloads:
 
     def rows(
         self, url: object, where: str, body_rows: BodyRows
-    ) -> tuple[list[Mapping[str, Any]], DataIssue | None]:
+    ) -> tuple[PayloadRows, DataIssue | None]:
         """The rows of the payload at ``url`` (``body_rows`` turns a decoded JSON body into
-        rows), or one row naming the blob and the issue saying why its values are missing."""
+        rows, and says why if it kept it whole), or one row naming the blob and the issue
+        saying why its values are missing."""
         text = str(url)
         names = candidate_names(text)
         for name in names:
@@ -58,26 +60,26 @@ class BlobPayloads:
             reference = {"data_blob": text, "blob": name, "bytes": size}
             if size > MAX_PAYLOAD_BYTES:
                 why = f"payload blob {name} holds {size:,} bytes, over {MAX_PAYLOAD_BYTES:,}"
-                return [reference], DataIssue(where, f"{why}; not loaded")
+                return PayloadRows([reference]), DataIssue(where, f"{why}; not loaded")
             try:
                 data = self.store.read_range(name, 0, size)
             except OSError as exc:
-                return [reference], DataIssue(where, f"payload blob {name} unreadable: {exc}")
-            return _payload_rows(data, reference, body_rows), None
+                issue = DataIssue(where, f"payload blob {name} unreadable: {exc}")
+                return PayloadRows([reference]), issue
+            split = _payload_rows(data, reference, body_rows)
+            return split, DataIssue(where, split.why) if split.why else None
         looked = ", ".join(names) or "no usable path in it"
-        return [{"data_blob": text}], DataIssue(
+        return PayloadRows([{"data_blob": text}]), DataIssue(
             where,
             f"data kept in a separate blob ({text}) that is not in the store this profile"
             f" reads (looked for {looked}); values not loaded",
         )
 
 
-def _payload_rows(
-    data: bytes, reference: dict[str, Any], body_rows: BodyRows
-) -> list[Mapping[str, Any]]:
+def _payload_rows(data: bytes, reference: dict[str, Any], body_rows: BodyRows) -> PayloadRows:
     """The rows of a JSON payload; of any other, one row with its SHA-256."""
     try:
         body = decode(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, Unreadable):
-        return [{**reference, "sha256": hashlib.sha256(data).hexdigest()}]
+        return PayloadRows([{**reference, "sha256": hashlib.sha256(data).hexdigest()}])
     return body_rows(body)

@@ -6,8 +6,11 @@ v2: a ``model_inputs`` (or ``request``) record joins the ``model_outputs`` (or
 ``response``) record of the same partition with the same ``correlationid``; a record with
 several rows gives one prediction per row, outputs lined up by position, and so does a
 batched payload (``{"data": [[…], […]]}`` answered by ``[…, …]``, as the collector docs
-show).  A payload kept in a separate blob is read from it (:mod:`.blob_payload`).
-Inputs without an output still give a prediction, with empty outputs and an issue.
+show) or a payload naming its columns (:mod:`.named_payloads`), answered by as many
+values (or ``{"predictions": […]}``); a payload of several rows answered by another
+number of them is one prediction, with the reason, never rows paired by a guess.  A
+payload kept in a separate blob is read from it (:mod:`.blob_payload`).  Inputs without
+an output still give a prediction, with empty outputs and an issue.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from providers.predictions.blob_payload import BlobPayloads
 from providers.predictions.folder_layout import Partition
 from providers.predictions.formats.csv_v1 import ZERO_REQUEST_ID, CsvRow
 from providers.predictions.formats.jsonl_v2 import JsonlRecord, Unreadable, decode
+from providers.predictions.named_payloads import PayloadRows, named_rows
 from providers.records import DataIssue, Prediction, Source
 
 PAYLOAD_COLLECTIONS = frozenset({"request", "response"})
@@ -205,23 +209,28 @@ def join_v2(
         where = f"{record.file}:{record.line}"
         output = outputs.match(record)
         yield from outputs.take_issues()
-        rows, issue = record_rows(record, payload, blobs)
+        request, issue = record_rows(record, payload, blobs)
+        rows = request.rows
         if issue:
             yield issue
         results: list[Mapping[str, Any]] = []
         if output is None:
             yield DataIssue(where, _unjoined(record.correlation_id))
         else:
-            results, issue = record_rows(output, payload, blobs, len(rows))
+            parted = len(rows) if request.parted else 0
+            answer, issue = record_rows(output, payload, blobs, parted, whole=not parted)
+            results = answer.rows
             if issue:
                 yield issue
-            if payload and len(results) == 1 < len(rows):
-                results = results * len(rows)
+            if payload and len(results) != len(rows):
                 yield DataIssue(
                     where,
-                    f"a batch of {len(rows)} rows answered by a response that is not"
-                    f" {len(rows)} rows at {output.file}:{output.line}; each row shows it whole",
+                    f"a request of {len(rows)} rows answered by a response that is not"
+                    f" {len(rows)} rows at {output.file}:{output.line}; kept as one"
+                    " prediction, rows not paired",
                 )
+                rows = record_rows(record, payload, blobs, whole=True)[0].rows
+                results = record_rows(output, payload, blobs, whole=True)[0].rows
             elif len(results) != len(rows):
                 yield DataIssue(
                     where,
@@ -246,20 +255,27 @@ def join_v2(
 
 
 def record_rows(
-    record: JsonlRecord, payload: bool, blobs: BlobPayloads | None = None, batch: int = 0
-) -> tuple[list[Mapping[str, Any]], DataIssue | None]:
+    record: JsonlRecord,
+    payload: bool,
+    blobs: BlobPayloads | None = None,
+    batch: int = 0,
+    *,
+    whole: bool = False,
+) -> tuple[PayloadRows, DataIssue | None]:
     """The rows of a record: each element of a list of rows, or the payload body's rows
-    (:func:`payload_rows`; ``batch``: the rows of the request a response answers).
+    (:func:`payload_rows`; ``batch``: the rows parted from the request a response
+    answers; ``whole``: the body as one row).
 
     Values that are not objects are wrapped as ``{"value": …}``; a payload body held as
     JSON text is decoded; a payload kept in a separate blob is read through ``blobs``.
     """
     where = f"{record.file}:{record.line}"
+    body_rows = _whole if whole else partial(payload_rows, batch=batch)
     if record.data_in_blob:
         if blobs is None:
             issue = DataIssue(where, f"data kept in a separate blob ({record.data}); not loaded")
-            return [{"data_blob": record.data}], issue
-        return blobs.rows(record.data, where, partial(payload_rows, batch=batch))
+            return PayloadRows([{"data_blob": record.data}]), issue
+        return blobs.rows(record.data, where, body_rows)
     data = record.data
     if payload:
         if isinstance(data, str):
@@ -268,20 +284,26 @@ def record_rows(
             except json.JSONDecodeError:
                 pass  # a body that is not JSON is shown as text
             except Unreadable as exc:
-                return [_as_row(data)], DataIssue(where, f"body kept as text: {exc}")
-        return payload_rows(data, batch), None
+                return PayloadRows([_as_row(data)]), DataIssue(where, f"body kept as text: {exc}")
+        split = body_rows(data)
+        return split, DataIssue(where, split.why) if split.why else None
     if not isinstance(data, list):
-        return [_as_row(data)], None
+        return PayloadRows([_as_row(data)]), None
     if not data:
-        return [], DataIssue(where, "record holds no rows")
-    return [_as_row(item) for item in data], None
+        return PayloadRows([]), DataIssue(where, "record holds no rows")
+    return PayloadRows([_as_row(item) for item in data], parted=True), None
 
 
-def payload_rows(body: Any, batch: int = 0) -> list[Mapping[str, Any]]:
-    """The rows of a payload body: a request batching rows, a list of two or more rows
-    (lists or objects) or an object of one key holding one (``{"data": [[…], […]]}``),
-    gives one row each; a response (``batch``: its request's rows, if more than one) is
-    split the same way when it holds exactly that many; any other body is one row."""
+def payload_rows(body: Any, batch: int = 0) -> PayloadRows:
+    """The rows of a payload body.  A request: the rows of a body naming its columns
+    (:func:`~providers.predictions.named_payloads.named_rows`), else of a list of two or
+    more rows (lists or objects) or of an object of one key holding one
+    (``{"data": [[…], […]]}``); any other body is one row.  A response (``batch``: the
+    rows parted from its request) is split the same way when it holds exactly that many."""
+    if batch == 0:
+        named = named_rows(body)
+        if named is not None:
+            return named
     items: list[Any] = []
     key = None
     if isinstance(body, list):
@@ -289,13 +311,17 @@ def payload_rows(body: Any, batch: int = 0) -> list[Mapping[str, Any]]:
     elif isinstance(body, dict) and len(body) == 1:
         key, value = next(iter(body.items()))
         items = value if isinstance(value, list) else []
-    if batch > 1:
+    if batch:
         split = len(items) == batch
     else:
         split = len(items) > 1 and all(isinstance(item, list | dict) for item in items)
     if not split:
-        return [_as_row(body)]
-    return [_as_row(item) if key is None else {key: item} for item in items]
+        return PayloadRows([_as_row(body)])
+    return PayloadRows([_as_row(item) if key is None else {key: item} for item in items], True)
+
+
+def _whole(body: Any) -> PayloadRows:
+    return PayloadRows([_as_row(body)])
 
 
 def _as_row(value: Any) -> Mapping[str, Any]:
