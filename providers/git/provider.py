@@ -18,6 +18,7 @@ from providers.lines import BlameLine, LineChange, LinesProvider
 from providers.protocols import CommitsProvider, Provider, ProviderContext
 from providers.records import Commit
 from providers.settings_check import Key, check_table
+from providers.streams import Cancel, Stream
 
 _KEYS = {
     "path": Key(required=True, filled=True, hint="set path = the folder of the git repository")
@@ -165,26 +166,41 @@ class GitCommitsProvider(Provider, CommitsProvider, LinesProvider):
 
     def _stream(
         self, args: list[str], page_size: int, parser: LogParser | HeaderParser | None = None
-    ) -> Iterator[list[Commit]]:
+    ) -> Stream[list[Commit]]:
         """Pages of ``page_size`` from git's output; with a ``parser`` given, each chunk's
-        complete commits are yielded at once (a search's results as git finds them)."""
+        complete commits are yielded at once (a search's results as git finds them).
+        Cancelling the stream kills git at once, even while a read waits on it."""
+        return Stream(lambda cancel: self._read(args, page_size, parser, cancel))
+
+    def _read(
+        self,
+        args: list[str],
+        page_size: int,
+        parser: LogParser | HeaderParser | None,
+        cancel: Cancel,
+    ) -> Iterator[list[Commit]]:
+        if cancel.is_set:
+            return
         eager = parser is not None
         git = GitProcess(self._repo, args)
         with self._streams_lock:
             self._streams.add(git)
         try:
-            parser = parser or LogParser()
-            page: list[Commit] = []
-            while chunk := git.stdout.read1(_CHUNK):
-                parser.feed(chunk)
-                while True:
-                    page += parser.take(page_size - len(page))
-                    if len(page) < page_size and not (eager and page):
-                        break
-                    yield page
-                    page = []
-            if git.process.wait() != 0:
-                raise git.failure()
+            with cancel.stopping(git.process.kill):
+                parser = parser or LogParser()
+                page: list[Commit] = []
+                while chunk := git.stdout.read1(_CHUNK):
+                    parser.feed(chunk)
+                    while True:
+                        page += parser.take(page_size - len(page))
+                        if len(page) < page_size and not (eager and page):
+                            break
+                        yield page
+                        page = []
+                if git.process.wait() != 0:
+                    if cancel.is_set:  # killed on purpose: the reader wants no more
+                        return
+                    raise git.failure()
             page += parser.finish()
             for begin in range(0, len(page), page_size):
                 yield page[begin : begin + page_size]

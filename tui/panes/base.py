@@ -4,8 +4,9 @@ pane sends the console (it never calls the app or another pane)."""
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -18,6 +19,7 @@ from textual.worker import get_current_worker
 from cache.context import REFRESH, STALE_OK, VERIFY, Observation, using
 from providers.errors import NotFound
 from providers.runtime_tuning import freeze_heap, short_switches, thaw_heap
+from providers.streams import Stream
 from providers.trail.resolver import Trail, TrailResolver
 from tui.render.history import Location
 from tui.render.status import error_text, freshness_text
@@ -82,6 +84,7 @@ class Pane(Vertical):
         self.session = session
         self._calls: dict[str, int] = {}
         self._busy_groups: set[str] = set()
+        self._streams: dict[tuple[str, int], Stream[Any]] = {}  # by group and generation
         self._refreshing = False  # True while `r` reloads: calls bypass the cache
 
     def compose_error(self) -> Vertical:
@@ -97,6 +100,10 @@ class Pane(Vertical):
         self._loaded = False
         if not isinstance(self.parent, ContentSwitcher):  # shown on its own: load now
             self.ensure_loaded()
+
+    def on_unmount(self) -> None:
+        for key in list(self._streams):  # the pane goes: the work behind its streams too
+            self._stop_stream(key)
 
     def ensure_loaded(self) -> None:
         """Load on first show, so start-up only pays for the pane on screen."""
@@ -267,14 +274,19 @@ class Pane(Vertical):
         worker waits before reading on.  The pages kept leave the garbage collector's view
         (see :mod:`providers.runtime_tuning`), and the UI thread gets the GIL back promptly.
         """
+        self.cancel_stream(group)
         generation = self._begin(group)
         mode = self.cache_mode()
 
         def job() -> None:
             worker = get_current_worker()
             try:
-                with using(mode) as seen, short_switches():
-                    for page in pages():
+                with (
+                    using(mode) as seen,
+                    short_switches(),
+                    self._tracked(group, generation, pages()) as stream,
+                ):
+                    for page in stream:
                         if worker.is_cancelled or generation != self._calls[group]:
                             return
                         self.app.call_from_thread(self._page, group, generation, each, page)
@@ -292,6 +304,35 @@ class Pane(Vertical):
         self.run_worker(
             job, thread=True, group=f"{self.pane_id}.{group}", exclusive=True, exit_on_error=False
         )
+
+    def cancel_stream(self, group: str) -> None:
+        """Stop the stream of ``group``: no more of its pages are shown, and the work behind
+        them (a git process searching) is stopped now rather than at its next page."""
+        if group in self._busy_groups:
+            self._calls[group] = self._calls.get(group, 0) + 1
+            self._busy_groups.discard(group)
+            self.loading = bool(self._busy_groups)
+        for key in list(self._streams):
+            if key[0] == group:
+                self._stop_stream(key)
+
+    def _stop_stream(self, key: tuple[str, int]) -> None:
+        stream = self._streams.pop(key, None)
+        if stream is not None:
+            stream.cancel()
+
+    @contextlib.contextmanager
+    def _tracked(self, group: str, generation: int, pages: Iterable[T]) -> Iterator[Iterable[T]]:
+        """(In the worker) ``pages``, cancellable from the UI thread while read."""
+        key = (group, generation)
+        if isinstance(pages, Stream):
+            self._streams[key] = pages
+            if generation != self._calls.get(group):  # superseded before it was tracked
+                self._stop_stream(key)
+        try:
+            yield pages
+        finally:
+            self._streams.pop(key, None)
 
     def _deliver(
         self,

@@ -331,7 +331,7 @@ class CommitsPane(Pane):
     # -- the list ------------------------------------------------------------------------
 
     def reload(self) -> None:
-        self.content.search = None
+        self.content.stop()
         provider = self._provider()
         if provider is None:
             return

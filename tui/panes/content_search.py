@@ -115,12 +115,15 @@ class ContentSearch:
         )
 
     def clear(self) -> None:
-        """Back to the history (a search still running is dropped)."""
+        """Back to the history (a search still running is stopped)."""
         if self.search is not None:
-            self.search = None
-            # a new (empty) stream of the group stops the running one
-            self._pane.stream_provider(list, self._page, self._done, group="content")
+            self.stop()
             self._pane.reload()
+
+    def stop(self) -> None:
+        """Drop the search on show; git, if still searching, is killed now."""
+        self.search = None
+        self._pane.cancel_stream("content")
 
     def _page(self, page: list[Commit]) -> None:
         if self.search is None:
