@@ -137,7 +137,7 @@ def test_runs_come_from_the_job_and_its_tracking_service(
         )
     run = provider.get_run(RUN)
     assert run.experiment == "mortgage-nightly" and run.status == "FINISHED"
-    assert run.tags["mlflow.source.git.commit"].startswith("3c4d582d")
+    assert run.tags["mlflow.source.git.commit"].startswith("b470b23d")
     assert {c.name for c in run.curves} == {"roc", "pr"}
     assert run.confusion and run.confusion.false_negative == 2570
     assert run.source.url and run.source.url.startswith("https://ml.azure.com/runs/" + RUN)
@@ -158,7 +158,7 @@ def test_a_job_without_an_mlflow_run_still_shows_status_and_tags(
     server.fail("/api/2.0/mlflow/runs/get", Reply(404, {"error_code": "RESOURCE_DOES_NOT_EXIST"}))
     run = provider.get_run(RUN)
     assert (run.status, run.experiment, run.metrics) == ("Completed", "mortgage-nightly", {})
-    assert run.tags["mlflow.source.git.commit"].startswith("3c4d582d")
+    assert run.tags["mlflow.source.git.commit"].startswith("b470b23d")
     assert run.tags["build"] == "20260810.1"
 
 

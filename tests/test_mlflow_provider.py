@@ -83,7 +83,7 @@ def test_runs_match_the_local_provider_on_the_same_documents(
     assert run.confusion and run.confusion.true_positive == 3430
     assert len(run.histories["val_auc"]) == 20  # paged 2 points at a time
     assert "auc" not in run.histories  # a metric logged once has no history to show
-    assert run.tags["mlflow.source.git.commit"].startswith("3c4d582d")
+    assert run.tags["mlflow.source.git.commit"].startswith("b470b23d")
     assert run.source.url == f"{server.url}/#/experiments/7/runs/{RUN}"
     assert server.methods() == {"GET"}
     assert from_jsonable(TrainingRun, to_jsonable(run)) == run
@@ -177,7 +177,7 @@ def test_model_registry_versions_oldest_first(server: FakeServer, tmp_path: Path
     four = provider.get_version("mortgage", "4")
     assert four == versions[3]
     assert four.run_id == RUN
-    assert four.tags["git_commit"].startswith("3c4d582d")
+    assert four.tags["git_commit"].startswith("b470b23d")
     assert four.properties["current_stage"] == "Production"
     assert four.created_by == "svc-mortgage-pipeline"
     assert four.created_at and four.created_at.isoformat() == "2026-08-10T02:48:00+00:00"

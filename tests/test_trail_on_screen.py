@@ -96,9 +96,9 @@ def test_a_hop_selected_in_the_breadcrumb_shows_its_reason(
         await pilot.press(*["right"] * 5)  # the commit hop, the last
         await quiet(pilot)
         text = flat(pilot)
-        assert "Hop 8 of 8: ✓ commit 3c4d582d4c" in text
+        assert "Hop 8 of 8: ✓ commit b470b23d22" in text
         assert "why: build 20260810.1 sourceVersion" in text
-        assert "from: git 3c4d582d4c" in text
+        assert "from: git b470b23d22" in text
         await pilot.press("enter")  # jumps to the commit's pane
         await quiet(pilot)
         assert "Hop 8 of 8" not in flat(pilot)
@@ -145,7 +145,7 @@ def test_the_trail_view_scrolls_through_every_hops_reason_at_80x24(
         await pilot.press("end")
         await quiet(pilot)
         last = flat(pilot)
-        assert "✓ commit 3c4d582d4c why: build 20260810.1 sourceVersion" in last
+        assert "✓ commit b470b23d22 why: build 20260810.1 sourceVersion" in last
         assert "Trail complete." in last
         await pilot.press("w")  # closes it
         await quiet(pilot)

@@ -1,5 +1,6 @@
 """The demo's git repository: ~100 commits by five authors, with merges, a rename, a binary
-file, and the quiet threshold change.  Written with one ``git fast-import`` stream.
+file, training notebooks changed between model versions, and the quiet threshold change.
+Written with one ``git fast-import`` stream.
 """
 
 from __future__ import annotations
@@ -12,8 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from tui.demo import files
-from tui.demo.scenario import AUTHORS, FIX_AT, HISTORY_END, HISTORY_START, SUSPICIOUS_AT
+from tui.demo import files, notebooks
+from tui.demo.scenario import (
+    AUTHORS,
+    FIX_AT,
+    HISTORY_END,
+    HISTORY_START,
+    NOTEBOOKS_AT,
+    SUSPICIOUS_AT,
+)
 
 MERGER = ("Azure DevOps", "devops@contoso-bank.example")
 
@@ -87,7 +95,7 @@ class RepoResult:
 
 def generate_repo(path: Path, rng: random.Random) -> RepoResult:
     """Create the repository at ``path`` (which must not exist) and return its facts."""
-    tree = files.initial_tree()
+    tree = {**files.initial_tree(), **notebooks.INITIAL}
     writer = _Writer()
     main_line: list[MainCommit] = []
     special: dict[str, int] = {}
@@ -103,9 +111,22 @@ def generate_repo(path: Path, rng: random.Random) -> RepoResult:
     main_line.append(MainCommit(tip, when))
     pr = 100
     specials = [(SUSPICIOUS_AT, "suspicious"), (FIX_AT, "fix")]
-    renamed = False
+    renamed = notebooks_changed = False
     while when < HISTORY_END - timedelta(days=2):
         when += timedelta(hours=rng.randint(40, 100), minutes=rng.randint(0, 59))
+        if not notebooks_changed and when >= NOTEBOOKS_AT:
+            # Inserted without drawing from rng: the rest of the history stays as it was.
+            notebooks_changed = True
+            tree.update(notebooks.CHANGE)
+            tip = writer.commit(
+                "refs/heads/main",
+                AUTHORS[2],
+                NOTEBOOKS_AT,
+                notebooks.CHANGE_MESSAGE,
+                notebooks.CHANGE,
+                parent=tip,
+            )
+            main_line.append(MainCommit(tip, NOTEBOOKS_AT))
         if specials and when >= specials[0][0]:
             at, kind = specials.pop(0)
             author = AUTHORS[1] if kind == "suspicious" else AUTHORS[0]

@@ -35,6 +35,7 @@ AUTHORS = (
 
 HISTORY_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HISTORY_END = datetime(2026, 9, 30, 18, 0, tzinfo=UTC)
+NOTEBOOKS_AT = datetime(2026, 7, 8, 11, 20, tzinfo=UTC)  # training notebooks changed
 SUSPICIOUS_AT = datetime(2026, 7, 22, 16, 47, tzinfo=UTC)
 FIX_AT = datetime(2026, 9, 21, 10, 5, tzinfo=UTC)
 LOGS_END = datetime(2026, 10, 1, tzinfo=UTC)
