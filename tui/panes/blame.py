@@ -22,6 +22,7 @@ from providers.lines import BlameLine, LineChange, lines_of
 from providers.records import Commit
 from tui.render.commitview import hunk_lines
 from tui.render.difflines import DiffLine, diff_line_at
+from tui.render.notebooklines import CellLine, locate
 from tui.render.plain import safe_text
 from tui.widgets.detail import DetailView
 
@@ -102,7 +103,7 @@ class BlameScreen(ModalScreen[str | None]):
         options.focus()
         if self._lines:
             options.highlighted = min(max(self._line - 1, 0), len(self._lines) - 1)
-            options.scroll_to_highlight(top=True)
+            self.call_after_refresh(options.scroll_to_highlight, top=True)  # once laid out
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -122,7 +123,8 @@ def _blame_option(line: BlameLine) -> Option:
 
 def open_line_view(pane: Pane, kind: str, commit: Commit | None, index: int, jump: Jump) -> None:
     """Show the line history (``kind`` "history") or blame ("blame") of line ``index`` of
-    ``commit``'s diff text in a dialog; what was chosen there goes to ``jump``."""
+    ``commit``'s diff text in a dialog; what was chosen there goes to ``jump``.  A notebook
+    cell's line is first found in the file (in the worker: it reads the file)."""
     if commit is None:
         pane.notify("No commit shown.", timeout=2)
         return
@@ -132,26 +134,44 @@ def open_line_view(pane: Pane, kind: str, commit: Commit | None, index: int, jum
         why = found if isinstance(found, str) else "This commits provider has no blame."
         pane.notify(why, timeout=4, markup=False)
         return
-    line: DiffLine = found
+    line: DiffLine | CellLine = found
     rev = commit.sha
     if line.removed:
         if not commit.parents:
             return
         rev = commit.parents[0]
-    where = f"{safe_text(line.path)}:{line.line} at {rev[:10]}"
+    cell = f" (cell {line.cell or '?'}, line {line.line})" if isinstance(line, CellLine) else ""
 
-    def show(screen: ModalScreen[str | None]) -> None:
+    def in_file() -> DiffLine | str:
+        if not isinstance(line, CellLine):
+            return line
+        at = locate(line, provider.file_at(rev, line.path))
+        return at if isinstance(at, str) else DiffLine(line.path, at, line.removed, line.text)
+
+    def where(at: DiffLine) -> str:
+        return f"{safe_text(at.path)}:{at.line}{cell} at {rev[:10]}"
+
+    def push(screen: ModalScreen[str | None]) -> None:
         pane.app.push_screen(screen, lambda sha: jump(sha) if sha else None)
 
-    if kind == "history":
-        pane.call_provider(
-            lambda: provider.line_history(rev, line.path, line.line),
-            lambda changes: show(LineHistoryScreen(f"History of {where} (Enter shows)", changes)),
-            group="lines",
-        )
-    else:
-        pane.call_provider(
-            lambda: provider.blame(rev, line.path),
-            lambda lines: show(BlameScreen(f"Blame of {where} (Enter shows)", lines, line.line)),
-            group="lines",
-        )
+    def work() -> tuple[DiffLine, list[LineChange] | list[BlameLine]] | str:
+        at = in_file()
+        if isinstance(at, str):
+            return at
+        if kind == "history":
+            return at, provider.line_history(rev, at.path, at.line)
+        return at, provider.blame(rev, at.path)
+
+    def show(result: tuple[DiffLine, list[LineChange] | list[BlameLine]] | str) -> None:
+        if isinstance(result, str):
+            pane.notify(result, timeout=6, markup=False)
+            return
+        at, found = result
+        if kind == "history":
+            changes = [c for c in found if isinstance(c, LineChange)]
+            push(LineHistoryScreen(f"History of {where(at)} (Enter shows)", changes))
+        else:
+            lines = [b for b in found if isinstance(b, BlameLine)]
+            push(BlameScreen(f"Blame of {where(at)} (Enter shows)", lines, at.line))
+
+    pane.call_provider(work, show, group="lines")

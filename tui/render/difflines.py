@@ -4,11 +4,11 @@ shows), for line history and blame."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from providers.records import Commit, FileChange
 from tui.render.commitview import file_patch
-from tui.render.notebookdiff import NOTEBOOK_HEADER
+from tui.render.notebooklines import CellLine, cell_line_at, is_rendered_notebook
 
 _HUNK = re.compile(r"@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 
@@ -24,9 +24,9 @@ class DiffLine:
     text: str
 
 
-def diff_line_at(commit: Commit, index: int) -> DiffLine | str:
+def diff_line_at(commit: Commit, index: int) -> DiffLine | CellLine | str:
     """The file line shown at ``index`` of the commit's diff text (on a header, the first
-    changed line below it); a string saying why there is none."""
+    changed line below it), or the notebook cell line; a string saying why there is none."""
     start = 0
     for change in commit.files:
         lines = file_patch(change).split("\n")[:-1]
@@ -36,11 +36,13 @@ def diff_line_at(commit: Commit, index: int) -> DiffLine | str:
     return "No diff line here: scroll the detail (j/k, }) to a line of a hunk."
 
 
-def _line_in_file(change: FileChange, lines: list[str], index: int) -> DiffLine | str:
+def _line_in_file(change: FileChange, lines: list[str], index: int) -> DiffLine | CellLine | str:
     if change.diff is None:
         return f"{change.path} has no text diff (binary or not loaded)."
-    if change.diff.startswith(NOTEBOOK_HEADER):
-        return f"{change.path} is shown cell by cell: line history and blame need git's lines."
+    if is_rendered_notebook(change.diff):
+        path = change.old_path or change.path
+        found = cell_line_at(change.path, lines, index)
+        return replace(found, path=path) if isinstance(found, CellLine) and found.removed else found
     header = index < len(lines) and (
         lines[index][:1] not in (" ", "+", "-") or lines[index].startswith(("+++", "---"))
     )

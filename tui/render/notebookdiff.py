@@ -25,50 +25,68 @@ MAX_FILES = 50  # changed source files per commit checked for a Databricks heade
 _SOURCE_SUFFIXES = {".py": "#", ".r": "#", ".sql": "--", ".scala": "//"}
 _HIDDEN = ("outputs", "execution_count", "metadata", "id", "attachments")
 _MOVED = 0.6  # similarity above which a removed and an added cell are one moved cell
+_METADATA_NOTE = " (the notebook's metadata changed: hidden, o shows it)"
+_NO_CELL = " (no cell changed)"
 
 Cell = dict[str, Any]
+NumberedLines = list[tuple[int, str]]  # (line number in the file, text)
 Reader = Callable[[str, str], bytes | None]  # (rev, path) -> the file's bytes, None if absent
 
 
-def _comment(path: str) -> str | None:
+def comment_prefix(path: str) -> str | None:
+    """The line-comment prefix of a Databricks source notebook's language, by suffix."""
     return _SOURCE_SUFFIXES.get(PurePosixPath(path).suffix.lower())
 
 
 def is_databricks_source(path: str, content: bytes | None) -> bool:
     """True for a ``.py``/``.sql``/``.scala``/``.r`` file starting with the Databricks header."""
-    prefix = _comment(path)
+    prefix = comment_prefix(path)
     if prefix is None or not content:
         return False
     first = content.split(b"\n", 1)[0].strip().decode("utf-8", errors="replace")
     return first == f"{prefix} Databricks notebook source"
 
 
-def databricks_cells(text: str, prefix: str) -> list[Cell]:
-    """The cells of a Databricks source notebook: split at ``COMMAND ----------`` lines,
-    ``MAGIC`` prefixes unwrapped, ``DBTITLE`` kept as the cell's (hidden) metadata."""
+def databricks_cell_lines(text: str, prefix: str) -> list[tuple[dict[str, str], NumberedLines]]:
+    """Each cell of a Databricks source notebook: its metadata (a ``DBTITLE``'s title) and its
+    source lines with their line numbers in the file (from 1), split at ``COMMAND ----------``
+    lines, ``MAGIC`` prefixes unwrapped, blank lines around the cell dropped."""
     lines = text.split("\n")
+    first = 1
     if lines and lines[0].strip() == f"{prefix} Databricks notebook source":
-        lines = lines[1:]
-    cells: list[Cell] = []
-    current: list[str] = []
-    for line in [*lines, f"{prefix} COMMAND ----------"]:
+        lines, first = lines[1:], 2
+    cells: list[tuple[dict[str, str], NumberedLines]] = []
+    current: NumberedLines = []
+    for number, line in enumerate([*lines, f"{prefix} COMMAND ----------"], start=first):
         if line.strip() != f"{prefix} COMMAND ----------":
-            current.append(line)
+            current.append((number, line))
             continue
         metadata: dict[str, str] = {}
-        source = []
-        for raw in current:
+        source: NumberedLines = []
+        for at, raw in current:
             if raw.startswith(f"{prefix} DBTITLE"):
                 metadata["title"] = raw.partition(",")[2]
             elif raw.startswith(f"{prefix} MAGIC"):
                 magic = raw[len(prefix) + 6 :]  # after "# MAGIC"
-                source.append(magic[1:] if magic.startswith(" ") else magic)
+                source.append((at, magic[1:] if magic.startswith(" ") else magic))
             else:
-                source.append(raw)
-        body = "\n".join(source).strip("\n")
+                source.append((at, raw))
+        while source and not source[0][1]:
+            source.pop(0)
+        while source and not source[-1][1]:
+            source.pop()
+        cells.append((metadata, source))
+        current = []
+    return cells
+
+
+def databricks_cells(text: str, prefix: str) -> list[Cell]:
+    """The cells of a Databricks source notebook (see :func:`databricks_cell_lines`)."""
+    cells: list[Cell] = []
+    for metadata, source in databricks_cell_lines(text, prefix):
+        body = "\n".join(line for _, line in source)
         kind = "markdown" if body.startswith("%md") else "code"
         cells.append({"cell_type": kind, "source": body, "metadata": metadata, "outputs": []})
-        current = []
     return cells
 
 
@@ -77,7 +95,7 @@ def _cells(path: str, content: bytes | None) -> list[Cell]:
     if content is None:
         return []
     text = content.decode("utf-8", errors="replace")
-    prefix = _comment(path)
+    prefix = comment_prefix(path)
     if prefix is not None:
         if not is_databricks_source(path, content):
             return [{"cell_type": "code", "source": text, "metadata": {}, "outputs": []}]
@@ -94,14 +112,14 @@ def _cells(path: str, content: bytes | None) -> list[Cell]:
     return cells
 
 
-def _lines(text: str) -> list[str]:
+def cell_lines(text: str) -> list[str]:
     """The lines of a cell's text (a last newline ends the last line, adds none)."""
     return text.removesuffix("\n").split("\n") if text else []
 
 
 def _unified(old: str, new: str) -> list[str]:
     """Every line of ``old`` and ``new`` marked `` ``, ``-`` or ``+`` (a cell is short)."""
-    a, b = _lines(old), _lines(new)
+    a, b = cell_lines(old), cell_lines(new)
     diff = difflib.unified_diff(a, b, lineterm="", n=max(len(a), len(b)))
     return [line for line in diff if not line.startswith(("---", "+++", "@@"))]
 
@@ -138,6 +156,20 @@ def _label(cell: Cell) -> str:
     return kind
 
 
+def _hidden_marker(field: str) -> str:
+    return f" [{field.replace('_', ' ')}]"
+
+
+def is_note(line: str) -> bool:
+    """True for a line of the rendering that is not a cell's source: a hidden field's
+    marker or a note that something hidden changed."""
+    return (
+        line in (_METADATA_NOTE, _NO_CELL)
+        or line in {_hidden_marker(f) for f in _HIDDEN}
+        or (line.startswith(" (only its ") and line.endswith(": hidden, o shows them)"))
+    )
+
+
 def _cell_diff(old: Cell, new: Cell, show_hidden: bool) -> tuple[list[str], list[str]]:
     """The source diff lines and the names of the hidden fields that changed (with their
     diff lines appended when ``show_hidden``)."""
@@ -145,7 +177,7 @@ def _cell_diff(old: Cell, new: Cell, show_hidden: bool) -> tuple[list[str], list
     hidden = [f for f in _HIDDEN if _hidden_text(old, f) != _hidden_text(new, f)]
     if show_hidden:
         for field in hidden:
-            lines.append(f" [{field.replace('_', ' ')}]")
+            lines.append(_hidden_marker(field))
             lines += _unified(_hidden_text(old, field), _hidden_text(new, field))
     return lines, hidden
 
@@ -214,14 +246,14 @@ def notebook_diff(path: str, old: bytes | None, new: bytes | None, *, show_hidde
         if i is not None and j is None:
             if i not in moves:
                 out.append(f"@@ cell {i + 1} ({_label(a[i])}) removed @@")
-                out += [f"-{line}" for line in _lines(a[i]["source"])]
+                out += [f"-{line}" for line in cell_lines(a[i]["source"])]
             continue
         assert j is not None
         if i is None and j not in moved_to:
             out.append(f"@@ cell {j + 1} ({_label(b[j])}) added @@")
-            out += [f"+{line}" for line in _lines(b[j]["source"])]
+            out += [f"+{line}" for line in cell_lines(b[j]["source"])]
             if show_hidden:
-                out += _cell_diff({}, b[j], True)[0][len(_lines(b[j]["source"])) :]
+                out += _cell_diff({}, b[j], True)[0][len(cell_lines(b[j]["source"])) :]
             continue
         old_index = moved_to.get(j, i)
         assert old_index is not None
@@ -242,17 +274,17 @@ def notebook_diff(path: str, old: bytes | None, new: bytes | None, *, show_hidde
     notebook_hidden = _notebook_metadata_changed(path, old, new)
     if notebook_hidden:
         out.append("@@ notebook metadata changed @@" if show_hidden else
-                   " (the notebook's metadata changed: hidden, o shows it)")  # fmt: skip
+                   _METADATA_NOTE)  # fmt: skip
         if show_hidden:
             out += notebook_hidden
     if len(out) == 1:
-        out.append(" (no cell changed)")
+        out.append(_NO_CELL)
     return "\n".join(out) + "\n"
 
 
 def _notebook_metadata_changed(path: str, old: bytes | None, new: bytes | None) -> list[str]:
     """The diff lines of an ``.ipynb``'s top-level fields other than its cells."""
-    if _comment(path) is not None or old is None or new is None:
+    if comment_prefix(path) is not None or old is None or new is None:
         return []
     try:
         sides = [json.loads(side) for side in (old, new)]
@@ -276,7 +308,7 @@ def notebook_commit(commit: Commit, read: Reader, *, show_hidden: bool = False) 
         suffix = PurePosixPath(change.path).suffix.lower()
         if change.binary or change.diff is None:
             continue
-        if suffix != ".ipynb" and (_comment(change.path) is None or checked >= MAX_FILES):
+        if suffix != ".ipynb" and (comment_prefix(change.path) is None or checked >= MAX_FILES):
             continue
         checked += suffix != ".ipynb"
         new = read(commit.sha, change.path) if change.change != "deleted" else None
