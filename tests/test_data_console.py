@@ -6,6 +6,7 @@ of the traced release shows each folder's manifest and the red flag."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from pathlib import Path
 
@@ -13,6 +14,9 @@ import pytest
 from consoleapp import demo_app, screen_text, settle
 from textual.pilot import Pilot
 
+from providers.config import workspace_profile
+from tui.cases.case_folder import CaseStore
+from tui.console.launch import build_app
 from tui.demo.workspace import DemoCase
 
 pytestmark = pytest.mark.timeout(240)
@@ -83,3 +87,31 @@ def test_the_releases_detail_shows_manifests_and_the_red_flag(
         await until(pilot, r"part-0001\.csv modified 2026-08-19 11:42 UTC", ("pagedown",))
 
     run(demo, scenario)
+
+
+def test_m_on_the_data_diff_bookmarks_it_into_the_case(
+    demo: tuple[Path, DemoCase], tmp_path: Path
+) -> None:
+    workspace, info = demo
+    store = CaseStore(tmp_path / "cases")
+    profile = dataclasses.replace(workspace_profile(workspace, "demo"), description="demo")
+    day = info.logged_at[:10]
+    app = build_app(profile, initial_select=info.request_id, initial_query=f"from:{day} to:{day}")
+    app.session.case_store = store
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await press(pilot, "enter", "3", "c", "t")
+            await until(pilot, r"^ *Training data: mortgage:3 -> mortgage:4")
+            await press(pilot, "m")
+            await pilot.press(*"broker", "enter")
+            await settle(pilot)
+
+    asyncio.run(main())
+    (name,) = store.names()
+    marks = store.load(name).bookmarks
+    assert [(b.kind, b.key, b.note) for b in marks] == [
+        ("data-diff", "mortgage:3..mortgage:4", "broker")
+    ]
+    assert marks[0].snapshot is not None and marks[0].snapshot.record_type == "DataDiff"
