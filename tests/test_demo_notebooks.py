@@ -74,7 +74,11 @@ def test_the_notebook_commit_shows_its_cells_at_80x24(demo: tuple[Path, DemoCase
             assert '+    " AND employment_years >= 1"' in text, text
             assert "COMMAND ----------" not in text and "# MAGIC" not in text
             assert f"notebook {IPYNB}: cell by cell" in text, text
-            await press(pilot, "right_curly_bracket")  # the .ipynb's first changed cell
+            await press(pilot, "B")  # blame the cell's new line: the file's line 18
+            text = screen_text(pilot)
+            assert f"Blame of {SOURCE}:18 (cell 3, line 4) at" in text, text
+            assert f'{sha[:8]} 2026-07-08 Aisha Bello    18     " AND employment_years' in text
+            await press(pilot, "escape", "right_curly_bracket")  # to the .ipynb
             text = screen_text(pilot)
             assert '+train["repaid"] = (train["max_days_past_due_24m"] < 60)' in text, text
             assert "(only its outputs changed: hidden, o shows them)" in text, text
