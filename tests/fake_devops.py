@@ -219,8 +219,9 @@ class GitData:
                 counts[kind] = counts.get(kind, 0) + 1
         return counts
 
-    def log(self, *revisions: str) -> list[str]:
-        return self.git("log", "--format=%H", *revisions, "--").decode().split()
+    def log(self, *revisions: str, path: str | None = None) -> list[str]:
+        paths = [path.lstrip("/")] if path else []
+        return self.git("log", "--format=%H", *revisions, "--", *paths).decode().split()
 
     def content(self, path: str, sha: str) -> bytes:
         return self.git("cat-file", "blob", f"{sha}:{path.lstrip('/')}")
@@ -767,11 +768,15 @@ class _Handler(BaseHTTPRequestHandler):
             query.get("searchcriteria.itemversion.versiontype"),
         )
         compare = query.get("searchcriteria.compareversion.version")
+        # itemPath: commits changing the path, in the history mode documented as git log's
+        path = query.get("searchcriteria.itempath")
+        if query.get("searchcriteria.historymode", "simplifiedHistory") != "simplifiedHistory":
+            raise KeyError("only simplifiedHistory is served")
         if compare is not None:
             target = git.resolve(compare, query.get("searchcriteria.compareversion.versiontype"))
-            shas = git.log(target, f"^{item}")
+            shas = git.log(target, f"^{item}", path=path)
         else:
-            shas = git.log(item)
+            shas = git.log(item, path=path)
         low = query.get("searchcriteria.fromcommitid", "0" * 40)
         high = query.get("searchcriteria.tocommitid", "f" * 40)
         shas = [s for s in shas if low <= s <= high]  # alphabetical bounds, as documented

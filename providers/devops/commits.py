@@ -243,6 +243,23 @@ class RepositoryCommits:
         versions = {"item_version": (old_sha, "commit"), "compare_version": (new_sha, "commit")}
         return self._listed(page_size, False, **versions)
 
+    def by_path(
+        self, path: str, start: str, *, since: str | None, page_size: int, stats: bool
+    ) -> Iterator[list[Commit]]:
+        """Commits reachable from ``start`` and not from ``since`` that change ``path``
+        (a file or folder, ``/``-rooted), newest first: ``itemPath`` in the history mode
+        documented as ``git log``'s (``git log start ^since -- path``)."""
+        if page_size < 1:
+            raise ValueError(f"page_size must be positive, not {page_size}")
+        head = self._summary(self.resolve(start)).sha
+        criteria: dict[str, Any] = {"item_path": path, "history_mode": "simplifiedHistory"}
+        if since is None:
+            criteria["item_version"] = (head, "commit")
+        else:
+            old = self._summary(self.resolve(since)).sha
+            criteria |= {"item_version": (old, "commit"), "compare_version": (head, "commit")}
+        return self._listed(page_size, stats, **criteria)
+
     def _complete(self, doc: Mapping[str, Any], stats: bool) -> Commit:
         """A listed commit made whole: lists may lack parents or cut long messages."""
         listed = parsed("commit list", lambda: parse_commit(doc))

@@ -14,9 +14,11 @@ from dataclasses import replace
 from typing import Any, ClassVar, Self, TypeVar
 from urllib.parse import quote, urlsplit
 
+from providers.content_query import ContentQuery
 from providers.devops.artifacts import read_metadata
 from providers.devops.calls import Calls, parsed
 from providers.devops.commits import RepositoryCommits
+from providers.devops.content_search import CloneSearch, devops_path, set_local_clone_hint
 from providers.devops.parse import parse_artifact, parse_build, parse_release
 from providers.devops.sdk import (
     area_url,
@@ -29,7 +31,7 @@ from providers.devops.sdk import (
 )
 from providers.devops.settings import PROVIDER, DevOpsSettings, parse_settings
 from providers.devops.timeline import BuildStep, parse_timeline
-from providers.errors import BadData, ConfigError, NotFound
+from providers.errors import BadData, ConfigError, NotFound, Unavailable
 from providers.http_bounds import PageGuard
 from providers.protocols import CommitsProvider, Provider, ProviderContext, ReleasesProvider
 from providers.records import Build, BuildArtifact, Commit, Release, ReleaseTarget
@@ -76,6 +78,8 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
         self._clients: dict[str, Any] = {}
         self._definitions: dict[str, int] = {}
         self._commits = RepositoryCommits(settings, self._git)
+        clone = settings.local_clone
+        self._clone = CloneSearch(settings, clone) if clone is not None else None
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], context: ProviderContext) -> Self:
@@ -84,6 +88,8 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
         The PAT is read from the environment variable ``pat_env`` names, here, once.
         """
         config = parse_settings(settings)
+        if config.local_clone is not None:
+            config = replace(config, local_clone=context.base_dir / config.local_clone)
         pat = None
         if config.pat_env:
             pat = secret_from_env(config.pat_env)
@@ -386,6 +392,30 @@ class AzureDevOpsProvider(Provider, ReleasesProvider, CommitsProvider):
         """Commits reachable from ``new`` but not from ``old``, newest first."""
         return self._commits.between(old, new, page_size=page_size)
 
+    def search_content(
+        self,
+        query: ContentQuery,
+        start: str,
+        *,
+        since: str | None = None,
+        page_size: int = 300,
+        stats: bool = False,
+    ) -> Iterator[list[Commit]]:
+        """With ``local_clone``, git's search in that clone; else only a search by one path
+        (the API's ``itemPath``): a text or regex is Unavailable, saying how to search it."""
+        if self._clone is not None:
+            return self._clone.search(query, start, since=since, page_size=page_size, stats=stats)
+        if query.text:
+            raise Unavailable(
+                "Azure DevOps cannot search what commits changed (its API has no content search)",
+                hint=set_local_clone_hint(self.settings),
+                provider=PROVIDER,
+            )
+        path = devops_path(query.paths, self.settings)
+        return self._commits.by_path(path, start, since=since, page_size=page_size, stats=stats)
+
     def close(self) -> None:
-        """Stop the threads that fetch commits and file versions."""
+        """Stop the threads that fetch commits and file versions, and the clone's git."""
         self._commits.close()
+        if self._clone is not None:
+            self._clone.close()

@@ -14,6 +14,8 @@ Example::
     timeout = 30                               # seconds per request
     retries = 3                                # retries of throttled/unavailable requests
     max_retry_wait = 60                        # longest Retry-After we wait out (seconds)
+    local_clone = "~/src/mortgage-model"       # optional: a clone of repository, where
+                                               # content searches run (git log -S/-G)
 
     [profiles.prod.releases.release_variables] # TargetRule fields: variable names
     model_version = "MODEL_VERSION"            # or "Release.Artifacts._train.BuildNumber"
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,7 +45,9 @@ _REQUIRED = ("organization_url", "project")
 _OPTIONAL_TEXT = ("repository", "release_definition", "build_definition", "pat_env")
 _NUMBERS = {"timeout": (30.0, 1.0, 600.0), "retries": (3, 0, 10), "max_retry_wait": (60.0, 0, 600)}
 _TABLES = ("release_variables", "artifact_metadata", "release_log")
-_KNOWN = unchecked(*_REQUIRED, *_OPTIONAL_TEXT, *_NUMBERS, *_TABLES, "metadata_artifacts")
+_KNOWN = unchecked(
+    *_REQUIRED, *_OPTIONAL_TEXT, *_NUMBERS, *_TABLES, "metadata_artifacts", "local_clone"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,7 @@ class DevOpsSettings:
     rule: TargetRule = field(default_factory=TargetRule)
     log_rule: LogRule | None = None
     metadata_keys: MetadataKeys = field(default_factory=MetadataKeys)
+    local_clone: Path | None = None  # relative to the profile's folder until opened
 
     def identity(self) -> dict[str, str]:
         """The settings that decide which data is served (no credential, not even its name)."""
@@ -145,5 +151,6 @@ def parse_settings(settings: Mapping[str, Any]) -> DevOpsSettings:
         rule=_table(settings, "release_variables", TargetRule),
         log_rule=_table(settings, "release_log", LogRule) if "release_log" in settings else None,
         metadata_keys=_table(settings, "artifact_metadata", MetadataKeys),
+        local_clone=Path(clone).expanduser() if (clone := _text(settings, "local_clone")) else None,
         **texts,
     )
