@@ -204,6 +204,13 @@ class CachedModels(CachedProvider, ModelsProvider):
         ModelsProvider.get_version, "model-version", ModelVersion, "model {0}:{1}", _always
     )
     get_run = _fetched(ModelsProvider.get_run, "run", TrainingRun, "run {0}", run_settled)
+    get_registry_version = _fetched(
+        ModelsProvider.get_registry_version,
+        "registry-model-version",
+        ModelVersion,
+        "registry model {0}",
+        _always,
+    )
 
 
 class CachedReleases(CachedProvider, ReleasesProvider):

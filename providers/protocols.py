@@ -136,6 +136,14 @@ class ModelsProvider(ABC):
     def get_run(self, run_id: str) -> TrainingRun:
         """A training run with its metrics, histories and curves."""
 
+    def get_registry_version(self, ref: str) -> ModelVersion:
+        """A model version of an Azure ML registry (``azureml://registries/…``), read in
+        that registry; providers that read no registry say so."""
+        raise Unavailable(
+            f"{ref} is a registry model; this models provider reads no Azure ML registry",
+            hint="use an azureml models provider, which reads registries",
+        )
+
 
 class ReleasesProvider(ABC):
     """Releases that deployed images and builds whose artifacts record the commit."""

@@ -32,6 +32,9 @@ WS = (
     "/providers/Microsoft.MachineLearningServices/workspaces/mlw-mortgage-prod"
 )
 _, _, SUBSCRIPTION, _, RESOURCE_GROUP, _, _, _, WORKSPACE = WS.split("/")
+DISCOVERY = "/registrymanagement/v1.0/registries/"
+REGISTRY_FRONTEND = "/mferp/managementfrontend/"
+REGISTRY_RESOURCE_GROUP = "rg-ml-shared"
 _JOB_STATUS = {"FINISHED": "Completed", "FAILED": "Failed", "KILLED": "Canceled"}
 
 
@@ -104,6 +107,8 @@ class FakeWorkspace:
         tracking = f"/mlflow/v1.0{WS}"
         if path.startswith(tracking):
             return self.mlflow(method, path.removeprefix(tracking), query)
+        if path.startswith((DISCOVERY, REGISTRY_FRONTEND)):
+            return self._registry(path)
         if not path.startswith(WS + "/"):
             return Reply(404, {"error": {"code": "ResourceGroupNotFound", "message": f"no {path}"}})
         parts = path.removeprefix(WS + "/").split("/")
@@ -138,6 +143,32 @@ class FakeWorkspace:
                 if (self.docs / f"azureml/jobs/{name}.json").is_file():  # a job document
                     return self._job_doc(name)
                 return self._job(name)
+        return _arm_not_found(path)
+
+    def _registry(self, path: str) -> Reply:
+        """The registry discovery service and a registry's assets, from
+        ``azureml/registries/<registry>/{models,environments,data}/<name>/versions/<v>.json``
+        (a registry without a folder is unknown); the discovery answer has the fields of
+        azure-ai-ml's own test fixture (tests/official/azureml/RegistryDiscovery.json)."""
+        if path.startswith(DISCOVERY):
+            name = path.removeprefix(DISCOVERY).removesuffix("/discovery")
+            if not (self.docs / "azureml/registries" / name).is_dir():
+                return _arm_not_found(f"registry {name}")
+            return Reply(
+                body={
+                    "registryName": name,
+                    "primaryRegionResourceProviderUri": self.base_url + "/",
+                    "resourceGroup": REGISTRY_RESOURCE_GROUP,
+                    "subscriptionId": SUBSCRIPTION,
+                }
+            )
+        match path.removeprefix(REGISTRY_FRONTEND).split("/"):
+            case [
+                "subscriptions", _, "resourceGroups", _, "providers", _, "registries", name,
+                kind, asset, "versions", version,
+            ]:  # fmt: skip
+                rel = f"azureml/registries/{name}/{kind}/{asset}/versions/{version}.json"
+                return self._doc(rel, f"{kind} {asset}:{version} of registry {name}")
         return _arm_not_found(path)
 
     def _doc(self, relative: str, what: str) -> Reply:

@@ -21,15 +21,16 @@ from fake_azureml import (
     workspace_settings,
 )
 from fake_devops import FakeDevOps
-from fake_mlflow import FakeServer, make_runs_realistic
+from fake_mlflow import FakeServer, Reply, make_runs_realistic
 
 from providers.azureml.provider import AzureMLProvider
 from providers.backends import Backends
 from providers.devops.provider import AzureDevOpsProvider
 from providers.devops.settings import parse_settings
+from providers.errors import Unauthorized
 from providers.protocols import ProviderContext
 from providers.records import Prediction, Source
-from providers.trail.resolver import UNRESOLVED, TrailResolver
+from providers.trail.resolver import RESOLVED, UNRESOLVED, TrailResolver
 from tui.demo.workspace import DemoCase
 
 OFFICIAL = Path(__file__).parent / "official"
@@ -54,18 +55,26 @@ def docs(demo: tuple[Path, DemoCase], tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def provider(
+def served(
     docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[AzureMLProvider]:
+) -> Iterator[tuple[FakeServer, AzureMLProvider]]:
     monkeypatch.setenv(TOKEN_ENV, "eyJ0eXAiOiJKV1QifQ.real-shapes-token")
     monkeypatch.setenv("AZUREML_CURRENT_CLOUD", "AzureCloud")
     (tmp_path / "tls").mkdir()
     tls, cert = self_signed_tls(tmp_path / "tls")
     server: FakeServer
     with fake_workspace_server(docs, tls) as server:
-        yield AzureMLProvider.from_settings(
-            workspace_settings(server.url, cert, TOKEN_ENV), ProviderContext("t", tmp_path)
+        yield (
+            server,
+            AzureMLProvider.from_settings(
+                workspace_settings(server.url, cert, TOKEN_ENV), ProviderContext("t", tmp_path)
+            ),
         )
+
+
+@pytest.fixture
+def provider(served: tuple[FakeServer, AzureMLProvider]) -> AzureMLProvider:
+    return served[1]
 
 
 def serve_version(docs: Path, version: str, model_uri: str) -> None:
@@ -194,9 +203,78 @@ def test_a_registry_model_is_never_taken_for_the_workspace_model(
     trail = TrailResolver(backends).from_prediction(logged)
     model = trail.hop("model")
     assert model is not None and model.status == UNRESOLVED
-    assert f"references {registry}, which names no model of this profile's workspace" in (
-        model.reason
+    assert model.reason == (  # read in its registry, which this fake does not know
+        f"deployment mortgage-prod/m4 references {registry}; but azureml: model mortgage:4 in "
+        "registry shared-models not found (NotFound: registry shared-models was not found.)"
     )
+
+
+def serve_registry_asset(docs: Path, registry: str, kind: str, name: str, version: str) -> str:
+    """The official registry example of ``kind`` served as ``name``:``version`` of
+    ``registry``, its placeholder ``id`` (the SDK parses it) and ``name`` filled, a
+    model's ``modelUri`` naming the job of its output, an environment's ``condaFile`` a
+    conda spec; the asset's azureml:// reference."""
+    example = {"models": "ModelVersion", "environments": "EnvironmentVersion"}[kind]
+    body = official_body(f"azureml/Registry-{example}-get.json")
+    ref = f"azureml://registries/{registry}/{kind}/{name}/versions/{version}"
+    body["id"] = ref  # a registry asset's id: azure-ai-ml reads no ARM id of a registry
+    body["name"] = version
+    if kind == "models":
+        body["properties"]["modelUri"] = f"azureml://jobs/{RUN}/outputs/artifacts/paths/model/"
+    else:  # the SDK reads a condaFile that is not YAML as a file path
+        body["properties"]["condaFile"] = "channels: [conda-forge]\ndependencies: [python=3.11]\n"
+    target = docs / f"azureml/registries/{registry}/{kind}/{name}/versions/{version}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(body))
+    return ref
+
+
+def test_registry_model_and_environment_are_read_in_their_registry(
+    provider: AzureMLProvider, docs: Path
+) -> None:
+    model = serve_registry_asset(docs, "shared-models", "models", "mortgage", "7")
+    env = serve_registry_asset(docs, "shared-models", "environments", "tf-serving", "2")
+    edit(prod_m4(docs), lambda d: d["properties"].update(model=model, environmentId=env))
+    dep = provider.get_deployment("mortgage-prod", "m4")
+    assert dep.image is None  # the registry example's environment is built from a conda file
+    assert dep.image_note == (  # its base image named: the registry's environment was read
+        "Azure ML builds the served image from a conda file on base image "
+        "docker.io/tensorflow/serving:latest; the built image is not recorded"
+    )
+    logged = Prediction(
+        "r1", "r1", WHEN, "mortgage-prod", "m4", None, None, {}, {}, "v2", Source("t", "r1")
+    )
+    backends = Backends("t", deployments=provider, models=provider)
+    trail = TrailResolver(backends).from_prediction(logged)
+    hop = trail.hop("model")
+    assert hop is not None and hop.status == RESOLVED
+    assert hop.label == "mortgage:7 (shared-models)"  # not the workspace's mortgage:7
+    assert hop.reason.startswith(f"deployment mortgage-prod/m4 references {model}, read in ")
+    assert hop.record.source.native_id == model
+    assert hop.record.properties["registry"] == "shared-models"
+    run = trail.hop("run")
+    assert run is not None and run.label == RUN  # the job its modelUri names
+    assert "as registry shared-models records it; the job is looked up in workspace" in (run.reason)
+
+
+FORBIDDEN = {
+    "error": {
+        "code": "AuthorizationFailed",
+        "message": "The client does not have authorization to perform action "
+        "'Microsoft.MachineLearningServices/registries/models/versions/read'.",
+    }
+}
+
+
+def test_a_registry_that_refuses_says_so(
+    served: tuple[FakeServer, AzureMLProvider], docs: Path
+) -> None:
+    server, provider = served
+    model = serve_registry_asset(docs, "shared-models", "models", "mortgage", "7")
+    server.fail("/registries/shared-models/models/", Reply(403, FORBIDDEN))
+    with pytest.raises(Unauthorized, match="model mortgage:7 in registry shared-models") as err:
+        provider.get_registry_version(model)
+    assert "lacks read access" in str(err.value.hint)
 
 
 def env_doc_of(docs: Path) -> Path:
@@ -211,7 +289,8 @@ def env_doc_of(docs: Path) -> Path:
     [
         (
             "azureml://registries/azureml/environments/sklearn-1.5/versions/3",
-            "is a registry environment; registry assets are not read yet",
+            "the environment could not be read: azureml: environment sklearn-1.5:3 in registry "
+            "azureml not found (NotFound: registry azureml was not found.)",
         ),
         (
             "built from a conda file",

@@ -11,6 +11,7 @@ from the REST body (:func:`system_dates`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -166,6 +167,29 @@ def model_record(entity: Any, provider: str, run_id_tag: str = "training_run_id"
         created_by=getattr(system, "created_by", None),
         created_at=_when(getattr(system, "created_at", None)),
         source=Source(provider, str(entity.id or f"{entity.name}:{entity.version}")),
+    )
+
+
+def registry_version(model: ModelVersion, ref: str, registry: str, workspace: str) -> ModelVersion:
+    """A model version read in ``registry``: its source is the registry reference, and
+    its run (a job of the workspace that published it) is said to be looked up in
+    ``workspace``, or why none is known."""
+    if model.run_id:
+        note = (
+            f"as registry {registry} records it; the job is looked up in workspace "
+            f"{workspace}, a job of that name in another workspace would be another job"
+        )
+    else:
+        note = (
+            f"names no training run: registry {registry}'s entry records none (no jobName, "
+            "no job in its modelUri, no azureml.runId property); look in the workspace "
+            "that published it to the registry"
+        )
+    return dataclasses.replace(
+        model,
+        properties={**model.properties, "registry": registry},
+        source=Source(model.source.provider, ref),
+        run_note=note,
     )
 
 

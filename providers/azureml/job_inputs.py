@@ -13,7 +13,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from providers.azureml.parse import in_registry
 from providers.records import RunInput, RunSetup, TrainingRun
 
 # azureml:name:version, or an ARM id / azureml:// URI ending in /data/<name>/versions/<v>
@@ -28,13 +27,6 @@ def data_asset_ref(uri: str | None) -> tuple[str, str] | None:
         return None
     match = _SHORT_DATA.match(uri) or _LONG_DATA.search(uri)
     return (match["name"], match["version"]) if match else None
-
-
-def registry_of(uri: str) -> str | None:
-    """The registry an ``azureml://registries/<registry>/…`` reference names."""
-    if not in_registry(uri):
-        return None
-    return uri.split("://registries/", 1)[1].split("/", 1)[0] or None
 
 
 def _field(value: Any, *names: str) -> Any:

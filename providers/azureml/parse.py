@@ -20,9 +20,28 @@ _ARM_ENV = re.compile(r"/environments/(?P<name>[^/]+)/versions/(?P<version>[^/]+
 
 
 def in_registry(ref: str | None) -> bool:
-    """True for an asset of an Azure ML registry (``azureml://registries/<r>/…``): it is
-    not the workspace's asset of the same name and version."""
-    return bool(ref) and "://registries/" in str(ref).lower()
+    """True for an asset of an Azure ML registry (``azureml://registries/<r>/…``, or the
+    ARM id the SDK turns it into): it is not the workspace's asset of the same name and
+    version."""
+    text = str(ref or "").lower()
+    return "://registries/" in text or "/microsoft.machinelearningservices/registries/" in text
+
+
+_REGISTRY_ASSET = re.compile(
+    r"(?:^azureml:/|/providers/Microsoft\.MachineLearningServices)/registries/"
+    r"(?P<registry>[^/]+)/(?P<kind>models|environments|data)/(?P<name>[^/]+)/versions/"
+    r"(?P<version>[^/]+)/?$",
+    re.IGNORECASE,
+)
+
+
+def registry_asset(ref: str | None, kind: str) -> tuple[str, str, str] | None:
+    """(registry, name, version) of ``azureml://registries/<r>/<kind>/<n>/versions/<v>``
+    or its ARM id (``kind``: models, environments or data); None for any other reference."""
+    match = _REGISTRY_ASSET.search(ref or "")
+    if match is None or match["kind"].lower() != kind:
+        return None
+    return match["registry"], match["name"], match["version"]
 
 
 def parse_model_ref(ref: str | None) -> tuple[str, str] | None:
@@ -162,7 +181,10 @@ def environment_gap(ref: str | None, owner: str = "deployment") -> str:
     if not ref:
         return f"the {owner} names no environment"
     if in_registry(ref):
-        return f"{ref} is a registry environment; registry assets are not read yet"
+        return (
+            f"{ref} is a registry environment reference this provider does not read (it "
+            "reads azureml://registries/<registry>/environments/<name>/versions/<version>)"
+        )
     if parse_environment_ref(ref) is None:
         return f"{ref} is not an environment reference this provider reads"
     return ""

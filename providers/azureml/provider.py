@@ -28,9 +28,10 @@ from providers.azureml.parse import (
     environment_image,
     in_registry,
     parse_environment_ref,
+    registry_asset,
 )
 from providers.azureml.settings import CREDENTIALS, Workspace
-from providers.errors import ConfigError, NotFound, ProviderError, Unavailable
+from providers.errors import BadData, ConfigError, NotFound, ProviderError, Unavailable
 from providers.http_bounds import bounded
 from providers.mlflow.runs import RunOptions, read_run, run_options
 from providers.mlflow.settings import (
@@ -96,6 +97,7 @@ class AzureMLProvider(Provider, DeploymentsProvider, ModelsProvider):
         self.run_id_tag = run_id_tag
         self._lock = threading.Lock()
         self._ml: Any = None
+        self._registries: dict[str, Any] = {}
         self._credential: Any = None
         self._mlflow: dict[str, MlflowClient] = {}
         self._images: dict[str, tuple[str | None, str]] = {}
@@ -184,14 +186,27 @@ class AzureMLProvider(Provider, DeploymentsProvider, ModelsProvider):
                 self._ml = sdk.build_client(self.workspace, self._credential, self.name)
             return self._ml
 
-    def _call(self, what: str, call: Callable[[Any], T]) -> T:
-        """Run ``call(ml_client)``; SDK exceptions become typed errors about ``what``."""
-        ml = self._client()
+    def _registry_client(self, registry: str) -> Any:
+        """An MLClient on ``registry`` (the SDK asks the discovery service where it is)."""
+        from providers.azureml import sdk  # noqa: PLC0415
+
+        self._client()  # the credential
+        with self._lock:
+            if registry not in self._registries:
+                self._registries[registry] = sdk.build_client(
+                    self.workspace, self._credential, self.name, registry
+                )
+            return self._registries[registry]
+
+    def _call(self, what: str, call: Callable[[Any], T], registry: str | None = None) -> T:
+        """Run ``call(ml_client)`` on the workspace, or on ``registry``; SDK exceptions
+        become typed errors about ``what``."""
+        ml = None if registry else self._client()
         ws = self.workspace
         host = urlsplit(ws.resource_manager_url or "https://management.azure.com").netloc
         try:
             with bounded(ws.timeout, what=what, host=host, provider=self.name):
-                return call(ml)
+                return call(ml or self._registry_client(str(registry)))
         except Exception as exc:
             from providers.azureml import sdk  # noqa: PLC0415
 
@@ -272,22 +287,33 @@ class AzureMLProvider(Provider, DeploymentsProvider, ModelsProvider):
     def _image(self, environment: str | None) -> tuple[str | None, str]:
         """The container image of an environment version, or None and why: one bad
         environment costs its deployments' image, never the listing."""
-        ref = parse_environment_ref(environment)
-        if ref is None or environment is None:
-            return None, environment_gap(environment)
-        if environment not in self._images:
-            try:
-                env = self._call(
-                    f"environment {ref[0]}:{ref[1]}",
-                    lambda ml: ml.environments.get(ref[0], ref[1]),
-                )
-            except ProviderError as exc:
-                self._images[environment] = (None, f"the environment could not be read: {exc}")
-            else:
-                self._images[environment] = environment_image(
-                    env.image, getattr(env, "conda_file", None), getattr(env, "build", None)
-                )
+        if environment is None or environment not in self._images:
+            env, note = self._environment(environment, "deployment")
+            if env is None or environment is None:
+                return None, note
+            self._images[environment] = environment_image(
+                env.image, getattr(env, "conda_file", None), getattr(env, "build", None)
+            )
         return self._images[environment]
+
+    def _environment(self, environment: str | None, owner: str) -> tuple[Any, str]:
+        """(the environment entity, "") for a workspace or registry environment
+        reference, else (None, why it was not read)."""
+        registry = registry_asset(environment, "environments")
+        ref = registry[1:] if registry else parse_environment_ref(environment)
+        if ref is None:
+            return None, environment_gap(environment, owner)
+        name, version = ref
+        where = f" in registry {registry[0]}" if registry else ""
+        try:
+            env = self._call(
+                f"environment {name}:{version}{where}",
+                lambda ml: ml.environments.get(name, version),
+                registry[0] if registry else None,
+            )
+        except ProviderError as exc:
+            return None, f"the environment could not be read: {exc}"
+        return env, ""
 
     # -- models and runs ---------------------------------------------------------------
 
@@ -321,6 +347,29 @@ class AzureMLProvider(Provider, DeploymentsProvider, ModelsProvider):
         return self._call(
             f"model {name}:{version}",
             lambda ml: model_record(ml.models.get(name, version), self.name, self.run_id_tag),
+        )
+
+    def get_registry_version(self, ref: str) -> ModelVersion:
+        """A model version of an Azure ML registry, read in that registry."""
+        from providers.azureml.entities import model_record, registry_version  # noqa: PLC0415
+
+        asset = registry_asset(ref, "models")
+        if asset is None:
+            raise BadData(
+                f"{ref} is not a registry model reference "
+                "(azureml://registries/<registry>/models/<name>/versions/<version>)",
+                provider=self.name,
+            )
+        registry, name, version = asset
+        return self._call(
+            f"model {name}:{version} in registry {registry}",
+            lambda ml: registry_version(
+                model_record(ml.models.get(name, version), self.name, self.run_id_tag),
+                ref,
+                registry,
+                self.workspace.workspace,
+            ),
+            registry,
         )
 
     def get_run(self, run_id: str) -> TrainingRun:
@@ -378,10 +427,17 @@ class AzureMLProvider(Provider, DeploymentsProvider, ModelsProvider):
         ref = data_asset_ref(found.asset)
         if ref is None or found.uri:
             return found
-        if in_registry(found.asset):
-            return dataclasses.replace(found, note="a registry data asset; not read yet")
+        registry = registry_asset(found.asset, "data")
+        if in_registry(found.asset) and registry is None:
+            note = "a registry data asset reference this provider does not read"
+            return dataclasses.replace(found, note=note)
+        where = f" in registry {registry[0]}" if registry else ""
         try:
-            data = self._call(f"data asset {ref[0]}:{ref[1]}", lambda ml: ml.data.get(*ref))
+            data = self._call(
+                f"data asset {ref[0]}:{ref[1]}{where}",
+                lambda ml: ml.data.get(*ref),
+                registry[0] if registry else None,
+            )
         except ProviderError as exc:
             return dataclasses.replace(found, note=f"its path could not be read: {exc}")
         return dataclasses.replace(found, uri=str(getattr(data, "path", "") or "") or None)
@@ -391,15 +447,9 @@ class AzureMLProvider(Provider, DeploymentsProvider, ModelsProvider):
     ) -> tuple[str | None, tuple[str, ...], str]:
         """(image, conda packages, note) of a training job's environment: the base image
         and the packages as pinned where Azure ML built the image from a conda file."""
-        ref = parse_environment_ref(environment)
-        if ref is None:
-            return None, (), environment_gap(environment, "job")
-        try:
-            env = self._call(
-                f"environment {ref[0]}:{ref[1]}", lambda ml: ml.environments.get(ref[0], ref[1])
-            )
-        except ProviderError as exc:
-            return None, (), f"the environment could not be read: {exc}"
+        env, note = self._environment(environment, "job")
+        if env is None:
+            return None, (), note
         return training_environment(
             env.image, getattr(env, "conda_file", None), getattr(env, "build", None)
         )

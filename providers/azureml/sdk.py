@@ -65,8 +65,12 @@ def credential_for(ws: Workspace, provider: str) -> Any:
     return DefaultAzureCredential()
 
 
-def build_client(ws: Workspace, credential: Any, provider: str = "azureml") -> MLClient:
-    """An MLClient on the workspace: telemetry off, bounded retries and answers, quiet."""
+def build_client(
+    ws: Workspace, credential: Any, provider: str = "azureml", registry: str | None = None
+) -> MLClient:
+    """An MLClient on the workspace (or on ``registry``, found through the registry
+    discovery service: the SDK asks it at once): telemetry off, bounded retries and
+    answers, quiet."""
     quiet_sdk()
     kwargs: dict[str, Any] = {
         "enable_telemetry": False,
@@ -98,6 +102,8 @@ def build_client(ws: Workspace, credential: Any, provider: str = "azureml") -> M
         }
     elif ws.cloud:
         kwargs["cloud"] = ws.cloud
+    if registry:
+        return MLClient(credential, registry_name=registry, **kwargs)
     return MLClient(credential, ws.subscription_id, ws.resource_group, ws.workspace, **kwargs)
 
 

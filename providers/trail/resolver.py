@@ -16,6 +16,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar, TypeVar
 
+from providers.azureml.parse import in_registry
 from providers.backends import Backends
 from providers.errors import NotFound, ProviderError
 from providers.predictions.misses import id_miss, store_of
@@ -90,6 +91,7 @@ class _State:
     deployment: Deployment | None = None
     model: ModelVersion | None = None
     model_ref: tuple[str, str] | None = None
+    registry_ref: str | None = None  # a registry model (azureml://registries/…)
     model_why: str = ""
     run: TrainingRun | None = None
     release: Release | None = None
@@ -305,7 +307,12 @@ class TrailResolver:
         elif dep and dep.model_name and dep.model_version:
             state.model_ref = (dep.model_name, dep.model_version)
             state.model_why = f"deployment {dep.endpoint}/{dep.name} references {dep.model_ref}"
+        elif dep and dep.model_ref and in_registry(dep.model_ref):
+            state.registry_ref = registry = dep.model_ref
+            state.model_why = f"deployment {dep.endpoint}/{dep.name} references {registry}"
         ref, models = state.model_ref, self.backends.models
+        if state.registry_ref and models is not None:
+            state.soon("model", partial(models.get_registry_version, state.registry_ref))
         if ref is not None and models is not None:
             state.soon("model", lambda: models.get_version(*ref))
             if state.prediction is not None:  # for the explanation's other versions
@@ -314,6 +321,8 @@ class TrailResolver:
 
     def _model_step(self, state: _State) -> Hop | None:
         ref, why = state.model_ref, state.model_why
+        if ref is None and state.registry_ref:
+            return self._registry_model_step(state, state.registry_ref)
         if ref is None:
             return Hop("model", "?", UNRESOLVED, _no_model_ref(state.deployment))
         label = f"{ref[0]}:{ref[1]}"
@@ -332,6 +341,23 @@ class TrailResolver:
             self._other_versions(state, model)
         created = f", registered {model.created_at:%Y-%m-%d}" if model.created_at else ""
         return Hop("model", label, RESOLVED, f"{why}{created}", model, model.source)
+
+    def _registry_model_step(self, state: _State, ref: str) -> Hop:
+        """The registry model a deployment references, read in its registry (its other
+        versions are the registry's: not compared)."""
+        if self.backends.models is None:
+            return Hop("model", ref, UNRESOLVED, self.backends.missing("models"))
+        models = self.backends.models
+        try:
+            model = state.get("model", partial(models.get_registry_version, ref))
+        except ProviderError as exc:
+            return Hop("model", ref, UNRESOLVED, f"{state.model_why}; but {exc}")
+        state.model = model
+        state.other_versions_missing = "a registry model: its other versions are not read"
+        registry = model.properties.get("registry", "?")
+        label = f"{model.name}:{model.version} ({registry})"
+        why = f"{state.model_why}, read in registry {registry}"
+        return Hop("model", label, RESOLVED, why, model, model.source)
 
     def _other_versions(self, state: _State, model: ModelVersion) -> None:
         """Collect the model's other versions for the explanation, or why they are missing,
@@ -542,8 +568,9 @@ def _no_model_ref(dep: Deployment | None) -> str:
     if dep is not None and dep.model_ref:
         return (
             f"deployment {dep.endpoint}/{dep.name} references {dep.model_ref}, which names no "
-            "model of this profile's workspace (a registry model is read in its registry, "
-            "not supported yet); a workspace model of the same name would be another model"
+            "model of this profile's workspace nor a registry model version "
+            "(azureml://registries/<registry>/models/<name>/versions/<version>); a workspace "
+            "model of the same name would be another model"
         )
     return "neither the log nor the deployment names a model"
 
