@@ -216,7 +216,7 @@ def test_the_explanation_is_kept_and_a_schema_1_file_still_opens(
     loaded = store.load("auditor")
     assert loaded.trail is not None and loaded.trail.explanation is None
     store.save(loaded)
-    assert json.loads(path.read_text())["schema_version"] == SCHEMA_VERSION == 3
+    assert json.loads(path.read_text())["schema_version"] == SCHEMA_VERSION == 4
 
 
 def test_a_file_cut_inside_a_number_looks_truncated(tmp_path: Path) -> None:

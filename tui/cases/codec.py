@@ -14,8 +14,10 @@ from providers.redaction import redact_strings
 from providers.safetext import json_text
 from providers.serialize import from_jsonable, to_jsonable
 from tui.cases.model import SCHEMA_VERSION, Case
+from tui.render.row_keys import prediction_key, row_key
 
 LEFT_AS_IS = "the file was left as it is"
+ROWS_KEYED = 4  # the schema from which prediction bookmarks name their row
 
 
 class _Invalid(ValueError):
@@ -72,7 +74,20 @@ def case_from_json(data: Any, where: str) -> Case:
         case: Case = _parse(Case, data, "case")
     except _Invalid as exc:
         raise BadData(f"{where}: {exc}", hint=f"fix that field by hand; {LEFT_AS_IS}") from None
-    return case
+    return case if version >= ROWS_KEYED else _rows_keyed(case)
+
+
+def _rows_keyed(case: Case) -> Case:
+    """A case of an older schema with its prediction bookmarks keyed as this version keys
+    them: by the row they snapshot, where that is a row of a record of several (older
+    versions keyed them by correlation id alone, which all the record's rows share)."""
+    marks = tuple(
+        dataclasses.replace(mark, key=prediction_key(mark.key, mark.snapshot.native_id))
+        if mark.kind == "prediction" and mark.snapshot is not None and not row_key(mark.key)[1]
+        else mark
+        for mark in case.bookmarks
+    )
+    return dataclasses.replace(case, bookmarks=marks)
 
 
 def _parse(tp: Any, data: Any, path: str) -> Any:

@@ -42,7 +42,9 @@ from typing import Any
 
 from providers.trail.explanation import Explanation
 
-SCHEMA_VERSION = 3  # 2: the trail keeps the decision explained; 3: the compares made
+SCHEMA_VERSION = 4
+"""2: the trail keeps the decision explained; 3: the compares made; 4: a prediction that
+is a row of a record of several is bookmarked by its row (:mod:`tui.render.row_keys`)."""
 GOOD, BAD = "good", "bad"
 
 

@@ -21,9 +21,10 @@ from providers.records import Prediction
 from providers.serialize import to_jsonable
 from providers.trail.resolver import Trail
 from tui.panes.base import Evidence, Pane
-from tui.panes.row_choice import RowChoice, location_of, row_key
+from tui.panes.row_choice import RowChoice, location_of
 from tui.render.history import Location
 from tui.render.plain import safe_text
+from tui.render.row_keys import row_key
 from tui.render.trail import decision_of
 from tui.widgets.detail import DetailView
 from tui.widgets.virtual_table import PredictionTable
@@ -230,9 +231,8 @@ class PredictionsPane(Pane):
         prediction = self.query_one(PredictionTable).current
         if prediction is None:
             return None
-        return Evidence(
-            "prediction", prediction.correlation_id, prediction.request_id, lambda: (prediction, [])
-        )
+        key = location_of(prediction).key  # a row of a batched record by its row
+        return Evidence("prediction", key, prediction.request_id, lambda: (prediction, []))
 
     def show_trail(self, trail: Trail) -> None:
         hop = trail.hop("prediction")

@@ -19,25 +19,17 @@ from textual.widgets.option_list import Option
 from providers.records import Prediction
 from tui.render.history import Location
 from tui.render.plain import safe_text
+from tui.render.row_keys import prediction_key
 from tui.render.rows import when
 
-_ROW = " @ "  # between the correlation id and where the row was logged, in a location key
 MOST_NUMBERED = 9  # rows chosen by a digit key; the others by the cursor and Enter
 
 
 def location_of(prediction: Prediction) -> Location:
     """The history location of a prediction: its correlation id (and request id as the
     label), with where it was logged when that names a row of a record of several."""
-    key = prediction.correlation_id
-    if "#" in prediction.source.native_id:
-        key = f"{key}{_ROW}{prediction.source.native_id}"
+    key = prediction_key(prediction.correlation_id, prediction.source.native_id)
     return Location("predictions", key, prediction.request_id)
-
-
-def row_key(key: str) -> tuple[str, str | None]:
-    """The correlation id and the logged row (None if the key names no row) of a key."""
-    correlation_id, _, where = key.partition(_ROW)
-    return correlation_id, where or None
 
 
 class RowChoice(ModalScreen[Prediction | None]):
