@@ -8,6 +8,7 @@ store is a folder under ``<user cache>/log-index/`` (folders 0700, files 0600):
   file that changed is indexed afresh and its old entries are ignored), their blocks
   (byte offset, length and first line number of a run of whole lines of about
   :data:`BLOCK_BYTES`), and the closed day (and hour) folders whose every file is indexed;
+- ``keys-version``: the :data:`KEYS_VERSION` it holds;
 - ``keys-XX.bin`` (256 buckets by the low byte of ``crc32(id)``): packed 8-byte entries,
   ``crc32(id)`` and the block's number.  A lookup reads one bucket (a few hundred KB
   for 10 M rows), then the blocks of its hits; a crc clash costs one extra block read,
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from cache.record_store import _is_corruption as is_corruption
+from providers.predictions.index.stale_folders import mark, sweep_once
 from providers.predictions.log_store import StoredFile
 
 BLOCK_BYTES = 256 * 1024
@@ -64,9 +66,10 @@ def id_key(value: bytes) -> int:
     return zlib.crc32(value)
 
 
-KEYS_VERSION = "2"
+KEYS_VERSION = "3"
 """What an index holds keys of; a new value (2: the ids of records whose data is kept in a
-blob) makes every store's index start afresh in a new folder, not answer without them."""
+blob; 3: each folder says its version) makes every store's index start afresh in a new
+folder, not answer without them, and the old folders are removed (:mod:`.stale_folders`)."""
 
 
 def index_folder(base: Path, identity: Mapping[str, str]) -> Path:
@@ -311,6 +314,8 @@ class IdIndex:
         for folder in (self.folder, self.folder.parent):
             with contextlib.suppress(OSError):
                 folder.chmod(0o700)
+        mark(self.folder, int(KEYS_VERSION))
+        sweep_once(self.folder, int(KEYS_VERSION))
         path = self.folder / "meta.sqlite"
         os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         db = sqlite3.connect(path, check_same_thread=False)
