@@ -2,13 +2,15 @@
 
 Built-in providers are registered the same way as third-party ones (see
 ``pyproject.toml``).  Listing names imports nothing; a plugin that fails to import
-only fails the profile that uses it, with a message naming the plugin.
+only fails the profile that uses it, with a message naming the plugin.  A built-in name is
+found in modeltrail's own entry points first (reading every installed package's took
+~14 ms of start-up); the others are scanned for any other name.
 """
 
 from __future__ import annotations
 
 from functools import cache
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint, PackageNotFoundError, distribution, entry_points
 
 from providers.errors import ConfigError
 from providers.protocols import Provider
@@ -22,9 +24,21 @@ def available() -> dict[str, EntryPoint]:
     return {ep.name: ep for ep in entry_points(group=GROUP)}
 
 
+@cache
+def built_in() -> dict[str, EntryPoint]:
+    """The providers modeltrail itself registers (none if it is not installed as a package)."""
+    try:
+        points = distribution("modeltrail").entry_points
+    except PackageNotFoundError:
+        return {}
+    return {ep.name: ep for ep in points if ep.group == GROUP}
+
+
 def load(name: str) -> type[Provider]:
     """The provider class registered as ``name``; ConfigError if unknown or broken."""
-    found = available()
+    found = built_in()
+    if name not in found:
+        found = available()
     if name not in found:
         known = ", ".join(sorted(found)) or "none"
         raise ConfigError(f"unknown provider {name!r} (installed: {known})")

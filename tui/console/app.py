@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -22,18 +22,22 @@ from tui.console.launch import SessionOpener
 from tui.console.panedeck import PaneDeck
 from tui.console.quitting import DaemonExecutor
 from tui.panes.base import Pane
-from tui.panes.commits import CommitsPane
 from tui.panes.compare_made import CompareMade
 from tui.panes.predictions import PredictionsPane
-from tui.panes.registry import PANE_OF_HOP, PANES, stylesheets
-from tui.panes.releases import ReleasesPane
+from tui.panes.registry import PANES, pane_of_hop, stylesheets
 from tui.panes.session import Session
-from tui.panes.setting_change import SettingChangeRequested
 from tui.render.history import Location
 from tui.render.plain import safe_text
 from tui.render.trail import failure_text
 from tui.widgets.breadcrumb import TrailBar
 from tui.widgets.brief import Brief
+
+if TYPE_CHECKING:  # imported when first shown (tui/panes/registry.py)
+    from tui.panes.commits import CommitsPane
+    from tui.panes.releases import ReleasesPane
+    from tui.panes.setting_change import SettingChangeRequested
+
+COMMITS = "commits"
 
 
 class ModeltrailApp(App[None]):
@@ -255,10 +259,14 @@ class ModeltrailApp(App[None]):
         await self.action_show_pane(PredictionsPane.pane_id)
         self.query_one(PredictionsPane).trace_id(request_id)
 
+    async def commits(self) -> CommitsPane:
+        """The Commits pane, brought to the screen."""
+        await self.action_show_pane(COMMITS)
+        return cast("CommitsPane", self.current_pane)
+
     async def go_to_commit(self, rev: str) -> None:
         """Show the commit ``rev`` names in Commits (command palette)."""
-        await self.action_show_pane(CommitsPane.pane_id)
-        self.query_one(CommitsPane).go_to_ref(rev)
+        (await self.commits()).go_to_ref(rev)
 
     def on_pane_trail_resolved(self, message: Pane.TrailResolved) -> None:
         self.show_trail(message.trail)
@@ -288,7 +296,7 @@ class ModeltrailApp(App[None]):
             )
 
     async def on_trail_bar_jump(self, message: TrailBar.Jump) -> None:
-        pane_id = PANE_OF_HOP.get(message.kind, "predictions")
+        pane_id = pane_of_hop().get(message.kind, PredictionsPane.pane_id)
         await self.action_show_pane(pane_id)
         trail = self.session.trail
         hop = trail.hop(message.kind) if trail else None
@@ -297,14 +305,12 @@ class ModeltrailApp(App[None]):
 
     async def on_releases_pane_range_requested(self, message: ReleasesPane.RangeRequested) -> None:
         """Show the commits between two releases' builds in the commits pane."""
-        await self.action_show_pane(CommitsPane.pane_id)
-        self.query_one(CommitsPane).show_range(message.good, message.bad)
+        (await self.commits()).show_range(message.good, message.bad)
 
     async def on_setting_change_requested(self, message: SettingChangeRequested) -> None:
         """Find the commits between two model versions' training commits that changed a
         setting, in the commits pane."""
-        await self.action_show_pane(CommitsPane.pane_id)
-        commits = self.query_one(CommitsPane)
+        commits = await self.commits()
         commits.content.find_setting_change(message.key, message.old, message.new, message.scope)
 
     # -- case ----------------------------------------------------------------------

@@ -14,7 +14,6 @@ from tui.cases.recorder import CaseRecorder, history_of
 from tui.cases.snapshot import trail_from_case
 from tui.console.panedeck import PaneDeck
 from tui.panes.base import Evidence, Fetched, Pane
-from tui.panes.commits import CommitsPane
 from tui.panes.predictions import PredictionsPane
 from tui.panes.session import Session
 from tui.render.compare import Side
@@ -197,6 +196,8 @@ class CaseControl:
         app.session.history = history_of(case.console)
         current = app.session.history.current
         walked = current.key if current is not None and current.pane == "commits" else None
+        from tui.panes.commits import CommitsPane  # noqa: PLC0415 - loaded as it mounts
+
         commits = await app.pane(CommitsPane.pane_id)
         if isinstance(commits, CommitsPane):
             commits.restore(case.mark_of(GOOD), case.mark_of(BAD), walked)

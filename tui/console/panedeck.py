@@ -1,5 +1,5 @@
-"""The panes behind the number keys, each mounted when first shown or asked for: start-up
-composes only the pane on screen (composing all five took ~30 ms before the first frame)."""
+"""The panes behind the number keys, each imported and mounted when first shown or asked
+for: start-up composes only the pane on screen (all five took ~30 ms before the first frame)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from textual.widgets import ContentSwitcher
 
 from tui.panes.base import Pane
+from tui.panes.registry import PaneEntry
 from tui.panes.session import Session
 
 
@@ -19,11 +20,11 @@ class PaneDeck(ContentSwitcher):
     the mounted panes did when the trail came.
     """
 
-    def __init__(self, session: Session, panes: Sequence[type[Pane]], *, id: str) -> None:
-        first = panes[0](session)
+    def __init__(self, session: Session, panes: Sequence[PaneEntry], *, id: str) -> None:
+        first = panes[0].load()(session)
         super().__init__(first, initial=first.pane_id, id=id)
         self._session = session
-        self._kinds = {pane.pane_id: pane for pane in panes}
+        self._kinds = {entry.pane_id: entry for entry in panes}
         self._mounting: dict[str, tuple[Pane, asyncio.Task[None]]] = {}
 
     def mounted(self, pane_id: str) -> Pane | None:
@@ -49,7 +50,7 @@ class PaneDeck(ContentSwitcher):
         if found is not None:
             return found
         if pane_id not in self._mounting:
-            pane = self._kinds[pane_id](self._session)
+            pane = self._kinds[pane_id].load()(self._session)
             self._mounting[pane_id] = (pane, asyncio.create_task(self._mount(pane)))
         pane, task = self._mounting[pane_id]
         await task
