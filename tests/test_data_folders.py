@@ -103,7 +103,7 @@ def container(azurite: Endpoint, request: pytest.FixtureRequest) -> Iterator[Con
 
 
 def blob_provider(
-    azurite: Endpoint, container: ContainerClient, monkeypatch: pytest.MonkeyPatch, **more: str
+    azurite: Endpoint, container: ContainerClient, monkeypatch: pytest.MonkeyPatch, **more: object
 ) -> BlobDataProvider:
     monkeypatch.setenv(ENV, azurite.connection_string())
     settings = {
@@ -161,3 +161,22 @@ def test_blob_missing_folder_and_settings(
         provider.list_folder("../x")
     with pytest.raises(ConfigError, match="format"):
         blob_provider(azurite, container, monkeypatch, format="v2")
+
+
+def test_blob_hash_missing_md5s_the_blobs_the_store_keeps_none_for(
+    azurite: Endpoint, container: ContainerClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocks = BlobServiceClient.from_connection_string(
+        azurite.connection_string(), max_single_put_size=1024, max_block_size=1024
+    )
+    data = bytes(range(256)) * 40  # 10,240 bytes in 10 blocks: no Content-MD5
+    blocks.get_blob_client(container.container_name, "snap/big.bin").upload_blob(data)
+    container.upload_blob("snap/small.csv", b"a\n1\n")
+    plain = blob_provider(azurite, container, monkeypatch).list_folder("snap")
+    assert [f.content_hash for f in plain.files] == [None, md5(b"a\n1\n")]
+    hashed = blob_provider(azurite, container, monkeypatch, hash_missing=True)
+    folder = hashed.list_folder("snap")
+    assert [f.content_hash for f in folder.files] == [md5(data), md5(b"a\n1\n")]
+    assert folder.hash_origin.endswith("md5 computed here for 1 blob(s) without one")
+    with pytest.raises(ConfigError, match="hash_missing"):
+        blob_provider(azurite, container, monkeypatch, hash_missing="yes")

@@ -8,9 +8,12 @@ azure-storage-blob serves both.  Settings (a profile's ``[data]`` table)::
     container = "training"            # the builds' folder names are relative to it
     prefix = ""                       # or a folder inside the container
     # connection_string_env / sas_env / api_version / timeout: as for azure-blob
+    # hash_missing = true             # md5 blobs the store keeps no Content-MD5 for
 
-Hashes are the Content-MD5 the store keeps (a blob uploaded in blocks may have none: it
-is then listed without a hash, and said so).  Immutability is read from the container
+Hashes are the Content-MD5 the store keeps.  A blob uploaded in blocks may have none: it
+is listed without a hash, and said so, unless ``hash_missing`` is set: then its bytes are
+read and hashed here (a folder the store states immutable is then cached for good, hashes
+and all; any other for the cache's TTL).  Immutability is read from the container
 (time-based retention policy, legal hold, version-level immutability) and from each blob
 (its immutability policy and legal hold).
 """
@@ -18,11 +21,13 @@ is then listed without a hash, and said so).  Immutability is read from the cont
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any, ClassVar, Self
 
 from providers.blob.container import BlobContainer
 from providers.blob.settings import BlobSettings, parse_settings
 from providers.datafolders.local import relative_folder
+from providers.datafolders.manifest import md5_of_chunks
 from providers.protocols import DataProvider, Provider, ProviderContext
 from providers.records import DataFile, DataFolder, Source
 from providers.settings_check import Key, check_table, unchecked
@@ -32,6 +37,7 @@ _KEYS = {
     "container": Key(required=True, filled=True),
     "prefix": Key(),
     **dict.fromkeys(("connection_string_env", "sas_env", "api_version"), Key(filled=True)),
+    "hash_missing": Key(types=(bool,)),
     **unchecked("timeout"),
 }
 HASH_ORIGIN = "Content-MD5 kept by the store"
@@ -44,8 +50,9 @@ class BlobDataProvider(Provider, DataProvider):
     name: ClassVar[str] = "azure-blob-data"
     concerns: ClassVar[frozenset[str]] = frozenset({"data"})
 
-    def __init__(self, settings: BlobSettings) -> None:
+    def __init__(self, settings: BlobSettings, *, hash_missing: bool = False) -> None:
         self.settings = settings
+        self.hash_missing = hash_missing
         self._container: BlobContainer | None = None
 
     @classmethod
@@ -53,7 +60,8 @@ class BlobDataProvider(Provider, DataProvider):
         """Validate the table (see the module's docstring) like azure-blob's."""
         check_table(settings, _KEYS, provider=cls.name, unknown="unknown setting {first!r}")
         fixed = {**settings, "format": "v1", "prefix": str(settings.get("prefix", ""))}
-        return cls(parse_settings(fixed, context, cls.name))
+        hash_missing = bool(fixed.pop("hash_missing", False))
+        return cls(parse_settings(fixed, context, cls.name), hash_missing=hash_missing)
 
     def identity(self) -> Mapping[str, str]:
         """Account URL, container and prefix; never a credential."""
@@ -90,7 +98,19 @@ class BlobDataProvider(Provider, DataProvider):
             return DataFolder(folder, False, (), "", HASH_ORIGIN, False, source)
         state, whole = _container_immutability(container.container_properties())
         immutable = whole or all(f.immutability for f in files)
-        return DataFolder(folder, True, files, state, HASH_ORIGIN, immutable, source)
+        origin = HASH_ORIGIN
+        missing = [f for f in files if f.content_hash is None]
+        if self.hash_missing and missing:
+            files = tuple(self._hashed(prefix, f) if f.content_hash is None else f for f in files)
+            origin += f"; md5 computed here for {len(missing):,} blob(s) without one"
+        return DataFolder(folder, True, files, state, origin, immutable, source)
+
+    def _hashed(self, prefix: str, file: DataFile) -> DataFile:
+        """``file`` with the md5 of its bytes, read in 4 MiB ranges."""
+        container = self.container()
+        state = container.properties(prefix + file.path)
+        chunks = container.download(prefix + file.path, 0, state.size, state.etag)
+        return replace(file, content_hash=md5_of_chunks(chunks))
 
     def read_head(self, folder: str, path: str, limit: int) -> Iterator[bytes]:
         """Up to ``limit`` bytes of the blob, in ranged downloads of 4 MiB."""

@@ -33,11 +33,16 @@ def manifest_hash(files: Iterable[DataFile]) -> str:
     return f"sha256:{digest.hexdigest()}"
 
 
-def md5_of_file(path: Path) -> str:
-    """``md5:<hex>`` of a file's bytes, read in 1 MiB chunks (the form Blob's Content-MD5
-    takes, so a local copy and its upload hash alike)."""
+def md5_of_chunks(chunks: Iterable[bytes]) -> str:
+    """``md5:<hex>`` of the bytes (the form Blob's Content-MD5 takes, so a local copy and
+    its upload hash alike)."""
     digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
+    for chunk in chunks:
+        digest.update(chunk)
     return f"md5:{digest.hexdigest()}"
+
+
+def md5_of_file(path: Path) -> str:
+    """``md5:<hex>`` of a file's bytes, read in 1 MiB chunks."""
+    with path.open("rb") as handle:
+        return md5_of_chunks(iter(lambda: handle.read(CHUNK), b""))
