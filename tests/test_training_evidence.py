@@ -180,6 +180,33 @@ def test_the_job_inputs_environment_code_and_compute_are_run_evidence(
     assert run_json["setup"]["packages"][1] == "scikit-learn=1.5.2"
 
 
+def test_a_registry_data_asset_is_read_in_its_registry(
+    workspace: tuple[Path, str, AzureMLProvider],
+) -> None:
+    docs, url, provider = workspace
+    asset = "azureml://registries/shared-data/data/postcode-risk/versions/3"
+    unknown = "azureml://registries/elsewhere/data/postcode-risk/versions/3"
+    serve_job(
+        docs,
+        url,
+        {
+            "postcodes": {"jobInputType": "uri_folder", "uri": asset},
+            "other": {"jobInputType": "uri_folder", "uri": unknown},
+        },
+    )
+    data = official_body("azureml/Registry-DataVersion-get.json")  # placeholders filled
+    data["properties"].update(dataType="uri_folder", dataUri=f"{DATASTORE}/{REFERENCE}/")
+    data.update(id=asset, name="3")  # azure-ai-ml reads a registry asset's id in this form
+    write(docs / "azureml/registries/shared-data/data/postcode-risk/versions/3.json", data)
+    by_name = {i.name: i for i in provider.get_run(RUN).inputs}
+    assert by_name["postcodes"].uri == f"{DATASTORE}/{REFERENCE}/"  # was: "not read yet"
+    assert by_name["other"].uri is None
+    assert by_name["other"].note == (
+        "its path could not be read: azureml: data asset postcode-risk:3 in registry elsewhere "
+        "not found (NotFound: registry elsewhere was not found.)"
+    )
+
+
 @pytest.mark.parametrize(
     ("inputs", "status", "said"),
     [
