@@ -16,7 +16,7 @@ from pathlib import Path
 
 from providers.errors import Ambiguous, BadData, NotFound
 from providers.git.command import GitProcess
-from providers.git.logparse import LOG_FORMAT
+from providers.git.logparse import LOG_FORMAT, commit_parents
 
 
 class _Batch:
@@ -61,7 +61,12 @@ class ObjectReader(_Batch):
         super().__init__(repo, ["cat-file", "--batch"])
 
     def commit(self, rev: str) -> tuple[str, tuple[str, ...]]:
-        """The full sha and the parents of the commit ``rev`` names.
+        """The full sha and the parents of the commit ``rev`` names (see commit_object)."""
+        sha, raw = self.commit_object(rev)
+        return sha, commit_parents(raw)
+
+    def commit_object(self, rev: str) -> tuple[str, bytes]:
+        """The full sha and the raw object of the commit ``rev`` names.
 
         NotFound if it names no commit (or is unsafe to pass on); Ambiguous for an
         abbreviated sha shared by several objects.
@@ -91,13 +96,7 @@ class ObjectReader(_Batch):
             )
         if error:
             raise unknown
-        parents = []
-        for line in body.split(b"\n"):
-            if not line:  # the blank line ending the header: the message follows
-                break
-            if line.startswith(b"parent "):
-                parents.append(line[7:].decode("ascii"))
-        return sha.decode("ascii"), tuple(parents)
+        return sha.decode("ascii"), body[:-1]
 
     def blob(self, rev: str, path: str, limit: int) -> bytes | None:
         """The content of ``path`` at the commit ``rev``; None if it has no such file.

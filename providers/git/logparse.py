@@ -11,7 +11,9 @@ it.  ``diff-tree -p`` appends a NUL and the patch text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import codecs
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import NamedTuple
@@ -260,6 +262,38 @@ class HeaderParser:
         if self._partial or self._fields:
             raise BadData("git output ended inside a commit", provider="git")
         return commits
+
+
+def _header_lines(raw: bytes) -> Iterator[bytes]:
+    """The header lines of a raw commit object (up to the blank line before the message)."""
+    for line in raw.split(b"\n"):
+        if not line:
+            return
+        yield line
+
+
+def commit_parents(raw: bytes) -> tuple[str, ...]:
+    """The parents a raw commit object (``git cat-file commit``) names, in order."""
+    return tuple(line[7:].decode("ascii") for line in _header_lines(raw) if line[:7] == b"parent ")
+
+
+def nul_message(raw: bytes) -> str | None:
+    """The whole message of a raw commit object holding a NUL byte, decoded as its
+    ``encoding`` header says (else UTF-8); None when it holds none.
+
+    git log prints a message only up to its first NUL, silently: text after it would go
+    unseen.  The NUL stays a character, shown as an escape like every control character.
+    """
+    _header, found, message = raw.partition(b"\n\n")
+    if not found or b"\0" not in message:
+        return None
+    encoding = "utf-8"
+    for line in _header_lines(raw):
+        if line.startswith(b"encoding "):
+            name = line[9:].decode("ascii", errors="replace").strip()
+            with contextlib.suppress(LookupError):
+                encoding = codecs.lookup(name).name
+    return message.decode(encoding, errors="replace")
 
 
 def split_patch(patch: bytes) -> list[bytes]:

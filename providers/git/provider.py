@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -13,7 +14,14 @@ from providers.errors import NotFound, Unauthorized
 from providers.git import blame
 from providers.git.batch import DiffReader, ObjectReader
 from providers.git.command import GitProcess, pickaxe_options, run_git
-from providers.git.logparse import LOG_FORMAT, HeaderParser, LogParser, parse_diff_tree
+from providers.git.logparse import (
+    LOG_FORMAT,
+    HeaderParser,
+    LogParser,
+    commit_parents,
+    nul_message,
+    parse_diff_tree,
+)
 from providers.lines import BlameLine, LineChange, LinesProvider
 from providers.protocols import CommitsProvider, Provider, ProviderContext
 from providers.records import Commit
@@ -85,12 +93,15 @@ class GitCommitsProvider(Provider, CommitsProvider, LinesProvider):
 
     def get_commit(self, sha: str, *, with_diff: bool = True) -> Commit:
         """One commit, its files against its first parent and, if asked, their patches."""
-        full, parents = self._objects.commit(sha)
+        full, raw = self._objects.commit_object(sha)
+        parents = commit_parents(raw)
         if parents and full in self._shallow_commits():
             parents = ()  # as git itself sees it: the parents were not fetched
         reader = self._patches if with_diff else self._summaries
         answer = reader.diff(full, parents[0] if parents else None)
-        return parse_diff_tree(answer, parents, with_diff=with_diff)
+        commit = parse_diff_tree(answer, parents, with_diff=with_diff)
+        message = nul_message(raw)  # git cut it at the NUL
+        return commit if message is None else replace(commit, message=message)
 
     def blame(self, rev: str, path: str) -> list[BlameLine]:
         """``git blame`` of ``path`` at ``rev``."""
