@@ -5,14 +5,18 @@ its whole message, each NUL kept as a character (shown as ``\\x00``), never cut.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from consoleapp import screen_text, settle
 from gitrepo import GitRepo
 
+from providers.config import load_config
 from providers.content_query import REGEX, ContentQuery
 from providers.git.provider import GitCommitsProvider
 from providers.safetext import safe_text
+from tui.console.launch import build_app
 
 # After the NUL: a record start, a made-up sha and header fields, as if another commit.
 FAKE = "f" * 40
@@ -76,3 +80,21 @@ def test_the_commit_shows_its_whole_message_with_the_nul_kept(repo: GitRepo) -> 
         assert "\0" not in shown
     finally:
         provider.close()
+
+
+def test_the_detail_shows_the_text_after_the_nul(repo: GitRepo, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[profiles.t.commits]\nprovider = "git"\npath = "{repo.path}"\n')
+    app = build_app(load_config(config).profile("t"))
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("5")
+            await settle(pilot)
+            await pilot.press("down")  # the list: After, Tidy scoring config, Initial config
+            await settle(pilot)
+            text = screen_text(pilot)
+            assert "Tidy scoring config\\x00 and raise threshold to 0.62 on purpose" in text, text
+
+    asyncio.run(main())
