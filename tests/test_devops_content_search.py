@@ -290,3 +290,20 @@ retries = 0
             assert "Model card" not in text and "More docs" not in text
 
     asyncio.run(main())
+
+
+def test_a_repository_named_by_id_is_checked_by_its_commits(repo: GitRepo, tmp_path: Path) -> None:
+    guid = "1701bc47-1145-4739-a805-64b02e40dbe7"  # the id in the official example
+    with FakeDevOps(repo.path, pat=PAT, repository=guid) as fake:
+        clone = clone_of(repo, tmp_path / "clone", "https://example.com/mirror/scoring.git")
+        ado = provider(fake, local_clone=str(clone))
+        try:
+            head = repo.head()
+            assert found(ado.search_content(ContentQuery("0.62"), head)) == git_says(
+                repo, "-S0.62", head
+            )
+            newer = repo.commit("Not in the clone", {"config/scoring.yaml": "threshold: 1\n"})
+            with pytest.raises(NotFound, match="lacks a commit searched from"):
+                ado.search_content(ContentQuery("threshold"), newer)
+        finally:
+            ado.close()
