@@ -19,7 +19,6 @@ from providers.errors import Unavailable
 from providers.trail.resolver import Trail
 from tui.cases.case_folder import CaseStore
 from tui.cases.codec import encode_case
-from tui.cases.exports import SUFFIX, export_case, write_report
 from tui.cases.model import Bookmark, Case, Comparison, ConsoleState, LookedAt, Place, utc_now
 from tui.cases.snapshot import case_trail, snapshot_of
 from tui.render.compare import Side
@@ -108,6 +107,8 @@ class CaseRecorder:
 
     def export(self, fmt: str, exporter: str, *, include_personal_data: bool = False) -> Path:
         """Write the evidence report in ``fmt`` to the exports folder; its path."""
+        from tui.cases.exports import SUFFIX, export_case, write_report  # noqa: PLC0415 - ~10 ms
+
         now = utc_now()
         text = export_case(
             self.case,
