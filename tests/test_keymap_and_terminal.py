@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,3 +50,18 @@ def test_over_ssh_frames_are_fewer_and_animations_off(monkeypatch: pytest.Monkey
     assert "TEXTUAL_FPS" not in os.environ
     tune_for_terminal({"SSH_CONNECTION": "10.0.0.2 52110 10.0.0.9 22"})
     assert os.environ["TEXTUAL_FPS"] == "15" and os.environ["TEXTUAL_ANIMATIONS"] == "none"
+
+
+def test_every_binding_id_can_be_remapped_before_the_console_starts() -> None:
+    """In a fresh process (as the CLI checks [keys] before the console starts, when the
+    panes and on-demand screens are not imported yet), ids of every kind are known."""
+    ids = ["pane.commits", "commits.copy", "models.compare", "releases.log", "lines.close"]
+    ids += ["detail.search", "trailview.close", "case.note_cancel", "predictions.row_cancel"]
+    code = (
+        "import sys; from tui.console.keymap import check_keymap; "
+        f"check_keymap({dict.fromkeys(ids, 'f9')!r}, 'config.toml'); print('ok')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

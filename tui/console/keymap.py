@@ -19,7 +19,13 @@ def _classes(base: type[DOMNode]) -> Iterator[type[DOMNode]]:
 
 def binding_ids() -> set[str]:
     """The id of every binding of the console's screens, panes and dialogs."""
-    import tui.console.app  # noqa: F401, PLC0415 - defines (and imports) every class with bindings
+    import tui.console.app  # noqa: PLC0415 - defines (and imports) most classes with bindings
+    import tui.widgets.help  # noqa: PLC0415 - screens built when asked for
+    import tui.widgets.trailview  # noqa: F401, PLC0415
+    from tui.panes.registry import PANES  # noqa: PLC0415
+
+    for entry in PANES:  # the panes are imported when first shown
+        entry.load()
 
     return {
         binding.id
