@@ -123,6 +123,9 @@ class Fault:
     match: Callable[[Seen], bool] = lambda seen: True
 
 
+Rewrite = Callable[[bytes, list[tuple[str, str]]], tuple[bytes, list[tuple[str, str]]]]
+
+
 class Proxy:
     """An HTTP proxy on a free port that records requests, injects faults and runs hooks."""
 
@@ -131,6 +134,8 @@ class Proxy:
         self.seen: list[Seen] = []
         self.faults: list[Fault] = []
         self.hooks: list[tuple[Callable[[Seen], bool], Callable[[], None]]] = []
+        # (match, rewrite): answers to matching requests pass through rewrite(body, headers)
+        self.rewrites: list[tuple[Callable[[Seen], bool], Rewrite]] = []
         self.lock = threading.Lock()
         self.server = QuietHTTPServer(("127.0.0.1", 0), self._handler())
         self.endpoint = Endpoint(self.server.server_address[1])
@@ -176,7 +181,8 @@ class Proxy:
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 ranged = self.headers.get("x-ms-range") or self.headers.get("Range")
-                fault, action = proxy._decide(Seen(self.command, parts.path, query, ranged))
+                seen = Seen(self.command, parts.path, query, ranged)
+                fault, action = proxy._decide(seen)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 if fault is not None:
@@ -193,10 +199,13 @@ class Proxy:
                 upstream.request(self.command, self.path, body=body, headers=headers)
                 answer = upstream.getresponse()
                 data = answer.read()
+                sent = [(k, v) for k, v in answer.getheaders() if k.lower() not in _HOP_BY_HOP]
+                for match, rewrite in proxy.rewrites:
+                    if match(seen):
+                        data, sent = rewrite(data, sent)
                 self.send_response(answer.status, answer.reason)
-                for name, value in answer.getheaders():
-                    if name.lower() not in _HOP_BY_HOP:
-                        self.send_header(name, value)
+                for name, value in sent:
+                    self.send_header(name, value)
                 declared = answer.getheader("Content-Length")
                 size = declared if self.command == "HEAD" and declared else str(len(data))
                 self.send_header("Content-Length", size)

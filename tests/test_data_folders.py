@@ -1,7 +1,8 @@
 """Training-data folders read-only, from a local folder and from a real Azurite: files with
 size, md5 and last-modified, the manifest hash, missing and empty folders, immutability as
-far as the store states it (Azurite implements no legal hold nor immutability policy: its
-answer to both is 'not implemented', so only the 'none stated' path runs against it)."""
+far as the store states it.  Azurite implements no legal hold nor immutability policy (its
+answer to both is 'not implemented'): its own answers test 'none stated', and answers given
+the REST API's immutability fields by a proxy test the rest, through the real SDK."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.storage.blob import BlobServiceClient, ContainerClient
-from azurite import Endpoint, azurite
+from azurite import Endpoint, Proxy, azurite
 
 from providers.datafolders.blob import BlobDataProvider
 from providers.datafolders.local import LocalDataProvider
@@ -180,3 +181,50 @@ def test_blob_hash_missing_md5s_the_blobs_the_store_keeps_none_for(
     assert folder.hash_origin.endswith("md5 computed here for 1 blob(s) without one")
     with pytest.raises(ConfigError, match="hash_missing"):
         blob_provider(azurite, container, monkeypatch, hash_missing="yes")
+
+
+POLICY = (
+    b"<ImmutabilityPolicyUntilDate>Fri, 01 Jan 2027 00:00:00 GMT</ImmutabilityPolicyUntilDate>"
+    b"<ImmutabilityPolicyMode>locked</ImmutabilityPolicyMode><LegalHold>true</LegalHold>"
+)
+
+
+def with_policy(body: bytes, headers: list[tuple[str, str]]) -> tuple[bytes, list[tuple[str, str]]]:
+    """A List Blobs answer whose blobs carry the REST API's immutability elements."""
+    return body.replace(b"<Properties>", b"<Properties>" + POLICY), headers
+
+
+def with_container_policy(
+    body: bytes, headers: list[tuple[str, str]]
+) -> tuple[bytes, list[tuple[str, str]]]:
+    """A Get Container Properties answer with the REST API's immutability headers."""
+    flags = ("x-ms-has-immutability-policy", "x-ms-has-legal-hold")
+    kept = [(name, value) for name, value in headers if name.lower() not in flags]
+    return body, [*kept, *((name, "true") for name in flags)]
+
+
+def test_blob_immutability_as_the_rest_api_states_it(
+    azurite: Endpoint, container: ContainerClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Azurite states none, so its answers are given the fields the REST API documents
+    (List Blobs' ImmutabilityPolicyUntilDate/Mode and LegalHold; the container's
+    x-ms-has-immutability-policy and x-ms-has-legal-hold), read by the real SDK."""
+    container.upload_blob("snap/a.csv", b"a\n1\n")
+    with Proxy(azurite.port) as proxy:
+        proxy.rewrites.append((lambda seen: seen.is_list, with_policy))
+        provider = blob_provider(proxy.endpoint, container, monkeypatch)
+        blobs = provider.list_folder("snap")
+        assert (
+            blobs.files[0].immutability
+            == "retained until 2027-01-01 00:00 UTC (locked), legal hold"
+        )
+        assert blobs.immutable  # every blob is
+        assert blobs.immutability.startswith("none stated by the container")
+        proxy.rewrites[:] = [
+            (lambda seen: seen.query == {"restype": "container"}, with_container_policy)
+        ]
+        folder = blob_provider(proxy.endpoint, container, monkeypatch).list_folder("snap")
+        assert folder.immutability == (
+            "container has a time-based retention policy; container has a legal hold"
+        )
+        assert folder.immutable and folder.files[0].immutability == ""
