@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from mlflow_job_datasets import job_datasets
 from quietserver import QuietHTTPServer
 
 from providers.timeutil import parse_iso
@@ -145,9 +146,10 @@ def _not_found(message: str) -> Reply:
 class MlflowStore:
     """MLflow REST answers (tracking and model registry) from a local-rest folder."""
 
-    def __init__(self, docs: Path, *, page_size: int = 2) -> None:
+    def __init__(self, docs: Path, *, page_size: int = 2, log_job_inputs: bool = False) -> None:
         self.docs = docs
         self.page_size = page_size
+        self.log_job_inputs = log_job_inputs  # each run logged its job's data as datasets
 
     def __call__(self, method: str, path: str, query: dict[str, str]) -> Reply:
         """Answer ``path`` relative to the tracking base (``/api/2.0/mlflow/...``)."""
@@ -171,6 +173,9 @@ class MlflowStore:
     def _runs_get(self, query: dict[str, str]) -> Reply:
         run_id = query.get("run_id", "")
         doc = self._load(f"mlflow/runs/{run_id}.json")
+        if doc and self.log_job_inputs:
+            datasets = job_datasets(self.docs, run_id)
+            doc["run"]["inputs"] = {"dataset_inputs": datasets} if datasets else {}
         return Reply(body=doc) if doc else _not_found(f"Run '{run_id}' not found")
 
     def _metrics_get_history(self, query: dict[str, str]) -> Reply:

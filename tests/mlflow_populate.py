@@ -6,9 +6,10 @@ dependencies clash with azure-ai-ml's)::
     python tests/mlflow_populate.py TRACKING_URI DOCS_FOLDER
 
 It logs each run of ``mlflow/runs`` with its params, tags, start and end times, metric
-histories (``mlflow/metrics``) and artifacts (``mlflow/artifacts``) through MLflow's own
-client, registers the versions of ``azureml/models`` against those runs, and prints a
-JSON map from each document's run id to the id MLflow gave it.
+histories (``mlflow/metrics``), artifacts (``mlflow/artifacts``) and its job's data inputs as
+logged datasets (mlflow_job_datasets) through MLflow's own client, registers the versions
+of ``azureml/models`` against those runs, and prints a JSON map from each document's run id
+to the id MLflow gave it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import json
 import sys
 from pathlib import Path
 
-from mlflow.entities import Metric, Param, RunTag
+from mlflow.entities import Dataset, DatasetInput, InputTag, Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
+from mlflow_job_datasets import job_datasets
 
 
 def log_run(client: MlflowClient, docs: Path, run_doc: dict) -> str:
@@ -52,6 +54,12 @@ def log_run(client: MlflowClient, docs: Path, run_doc: dict) -> str:
     for path in sorted(p for p in artifacts.rglob("*") if p.is_file()):
         parent = str(path.parent.relative_to(artifacts))
         client.log_artifact(run_id, str(path), None if parent == "." else parent)
+    datasets = [
+        DatasetInput(Dataset(**d["dataset"]), [InputTag(**t) for t in d["tags"]])
+        for d in job_datasets(docs, info["run_id"])
+    ]
+    if datasets:
+        client.log_inputs(run_id, datasets=datasets)
     client.set_terminated(run_id, info["status"], end_time=info["end_time"])
     return run_id
 

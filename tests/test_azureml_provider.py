@@ -464,7 +464,8 @@ def _trace(config: Path, profile: str, request_id: str) -> dict[str, Any]:
         env=os.environ.copy(),
     )
     assert out.returncode == 0 and not out.stderr, out.stderr
-    trail: dict[str, Any] = json.loads(out.stdout)
+    # A reason naming the profile (a concern none is configured for) differs by design too.
+    trail: dict[str, Any] = json.loads(out.stdout.replace(f"profile '{profile}'", "profile P"))
     for hop in trail["hops"]:  # sources differ by design: provider, URL, a run's job id
         for node in (hop, hop.get("record") or {}):
             if isinstance(node.get("source"), dict):

@@ -37,6 +37,7 @@ from providers.mlflow.provider import MlflowModelsProvider
 from providers.protocols import ProviderContext
 from providers.records import Source, TrainingRun
 from providers.serialize import from_jsonable, to_jsonable
+from providers.trail.training_inputs import data_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 MLFLOW_PYTHON = os.environ.get("MODELTRAIL_MLFLOW_PYTHON")
@@ -54,7 +55,7 @@ def docs(demo: tuple[Path, object], tmp_path: Path) -> Path:
 
 @pytest.fixture
 def server(docs: Path) -> Iterator[FakeServer]:
-    with FakeServer(MlflowStore(docs)) as fake:
+    with FakeServer(MlflowStore(docs, log_job_inputs=True)) as fake:
         yield fake
 
 
@@ -69,6 +70,23 @@ def without_source(run: TrainingRun) -> TrainingRun:
     return dataclasses.replace(run, source=Source("-", run.run_id))
 
 
+def assert_same_run(remote: TrainingRun, local: TrainingRun) -> None:
+    """What both providers can know of a run is equal.  The local documents hold the Azure
+    ML job too, so the local run has the job's evidence: its environment, code snapshot and
+    compute (``setup``), its outputs, literal inputs and inputs' kinds; MLflow knows only what
+    the run logged, here its data inputs as datasets (mlflow_job_datasets).  The
+    data each read — names and URIs — must be the same."""
+    assert remote.setup is None and local.setup is not None and local.setup.compute
+    read = [(i.name, i.uri) for i in data_inputs(remote)]
+    assert read and read == [(i.name, i.uri) for i in data_inputs(local)]
+    assert {i.origin for i in remote.inputs} == {"MLflow dataset (training)"}
+
+    def known_to_both(run: TrainingRun) -> TrainingRun:
+        return dataclasses.replace(without_source(run), inputs=(), outputs={}, setup=None)
+
+    assert known_to_both(remote) == known_to_both(local)
+
+
 def test_runs_match_the_local_provider_on_the_same_documents(
     server: FakeServer, docs: Path, tmp_path: Path
 ) -> None:
@@ -77,7 +95,7 @@ def test_runs_match_the_local_provider_on_the_same_documents(
     for version in local.list_versions("mortgage"):
         assert version.run_id
         remote = provider.get_run(version.run_id)
-        assert without_source(remote) == without_source(local.get_run(version.run_id))
+        assert_same_run(remote, local.get_run(version.run_id))
     run = provider.get_run(RUN)
     assert {c.name for c in run.curves} == {"roc", "pr"}
     assert run.confusion and run.confusion.true_positive == 3430
@@ -116,7 +134,7 @@ def test_curves_from_metric_histories_match_the_local_provider(
     assert roc.points == ((0.0, 0.0), (0.1, 0.5), (0.4, 0.8), (1.0, 1.0))
     assert (roc.x_label, roc.y_label) == ("roc_fpr", "roc_tpr")
     local = LocalDocumentsProvider(curves_as_metrics).get_run(RUN)
-    assert without_source(run) == without_source(local)
+    assert_same_run(run, local)
 
 
 def test_curve_source_setting_picks_one_style(
@@ -363,6 +381,5 @@ def test_a_real_mlflow_server_gives_what_the_local_provider_reads(
         wanted = local.get_run(expected.run_id)
         assert remote.tags.pop("mlflow.runName") == expected.run_id  # set by the server
         assert remote.source.url and remote.source.url.startswith(real_mlflow)
-        same = dataclasses.replace(wanted, run_id=remote.run_id, source=remote.source)
-        assert remote == same
+        assert_same_run(remote, dataclasses.replace(wanted, run_id=remote.run_id))
         assert {c.name for c in remote.curves} == {"roc", "pr"} and remote.confusion
