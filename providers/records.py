@@ -95,6 +95,7 @@ class ModelVersion:
     source: Source
     # how the run was found when the version does not name it, or why no run is known
     run_note: str = ""
+    run_disputed: bool = False  # its records name different runs (run_note says which)
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,14 +281,18 @@ class FileChange:
 
 @dataclass(frozen=True, slots=True)
 class Commit:
-    """A commit; ``files`` is empty when only the summary was loaded."""
+    """A commit; ``files`` is empty when only the summary was loaded.
+
+    A date is None when git could not read that person's line (a NUL byte in it, say):
+    the commit is kept and shown with its date unreadable, never dropped nor dated.
+    """
 
     sha: str
     parents: tuple[str, ...]
     author: Person
-    authored_at: datetime
+    authored_at: datetime | None
     committer: Person
-    committed_at: datetime
+    committed_at: datetime | None
     message: str
     files: tuple[FileChange, ...] = field(default=())
     source: Source | None = None

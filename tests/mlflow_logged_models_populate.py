@@ -1,4 +1,4 @@
-"""Register MLflow 3 model versions of three origins on a real tracking server.
+"""Register MLflow 3 model versions of four origins on a real tracking server.
 
 Run with a Python that has ``mlflow``, ``pandas`` and ``scikit-learn`` (the MLflow test
 environment)::
@@ -9,7 +9,9 @@ environment)::
 (the run logged its training dataset with ``mlflow.log_input``), registered from its
 ``models:/m-…`` URI; version 2: a logged model made outside any run with the logged-model
 client API, registered by its ``model_id``; version 3: a plain folder registered without a
-run, as the UI's "register model" on a file does.  Prints a JSON map of the ids made.
+run, as the UI's "register model" on a file does; version 4: version 1's logged model
+registered naming another run (the server checks the source against model_id, not
+run_id).  Prints a JSON map of the ids made.
 """
 
 from __future__ import annotations
@@ -47,9 +49,13 @@ def main() -> None:
         "credit", source=f"models:/{outside.model_id}", model_id=outside.model_id
     )
     client.create_model_version("credit", source=PLAIN, description="uploaded by hand")
-    print(
-        json.dumps({"run": run.info.run_id, "logged": logged.model_id, "outside": outside.model_id})
+    with mlflow.start_run(experiment_id=experiment, run_name="retrain") as other:
+        mlflow.log_param("note", "did not log the model")
+    client.create_model_version(
+        "credit", source=logged.model_uri, run_id=other.info.run_id, model_id=logged.model_id
     )
+    made = {"run": run.info.run_id, "logged": logged.model_id, "outside": outside.model_id}
+    print(json.dumps({**made, "other": other.info.run_id}))
 
 
 if __name__ == "__main__":

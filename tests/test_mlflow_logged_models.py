@@ -22,7 +22,7 @@ from providers.backends import Backends
 from providers.mlflow.provider import MlflowModelsProvider
 from providers.protocols import ProviderContext
 from providers.records import TrainingRun
-from providers.trail.resolver import RESOLVED, UNRESOLVED, Hop, TrailResolver
+from providers.trail.resolver import RESOLVED, UNCERTAIN, UNRESOLVED, Hop, TrailResolver
 
 RUN = "5d1a0c2b7e8f4a6b9c3d2e1f0a9b8c7d"
 MODEL_ID = "m-0f3e2d1c4b5a69788796a5b4c3d2e1f0"
@@ -91,8 +91,17 @@ def test_real_server_logged_model_versions_and_a_plain_source(
     ) in plain.reason
     assert "Try: the run that logged the artifacts under that path" in plain.reason
     versions = provider.list_versions("credit")
-    assert [v.run_id for v in versions] == [ids["run"], None, None]
+    assert [v.run_id for v in versions] == [ids["run"], None, None, ids["other"]]
     assert "logged outside any run" in versions[1].run_note
+
+    # The version names one run, its logged model another: neither is taken as sure.
+    disputed = run_hop(provider, "4")
+    assert (disputed.status, disputed.label) == (UNCERTAIN, ids["other"])
+    assert (
+        f"UNCERTAIN: the version names run {ids['other']}, but its source, logged model "
+        f"{ids['logged']} ('model'), was logged by run {ids['run']}: the registry and the "
+        "logged model disagree"
+    ) in disputed.reason
 
 
 def version_body(**extra: str) -> dict:

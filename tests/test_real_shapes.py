@@ -30,7 +30,7 @@ from providers.devops.settings import parse_settings
 from providers.errors import Unauthorized
 from providers.protocols import ProviderContext
 from providers.records import Prediction, Source
-from providers.trail.resolver import RESOLVED, UNRESOLVED, TrailResolver
+from providers.trail.resolver import RESOLVED, UNCERTAIN, UNRESOLVED, TrailResolver
 from tui.demo.workspace import DemoCase
 
 OFFICIAL = Path(__file__).parent / "official"
@@ -255,6 +255,76 @@ def test_registry_model_and_environment_are_read_in_their_registry(
     run = trail.hop("run")
     assert run is not None and run.label == RUN  # the job its modelUri names
     assert "as registry shared-models records it; the job is looked up in workspace" in (run.reason)
+
+
+def serve_registry_model(docs: Path, model_uri: str) -> str:
+    """Registry shared-models' mortgage:7 (the official example) naming job RUN and
+    registered from ``model_uri``, referenced by deployment mortgage-prod/m4."""
+    model = serve_registry_asset(docs, "shared-models", "models", "mortgage", "7")
+    path = docs / "azureml/registries/shared-models/models/mortgage/versions/7.json"
+    edit(path, lambda d: d["properties"].update(jobName=RUN, modelUri=model_uri))
+    edit(prod_m4(docs), lambda d: d["properties"].update(model=model))
+    return model
+
+
+def registry_run_hop(provider: AzureMLProvider) -> Any:
+    logged = Prediction(
+        "r1", "r1", WHEN, "mortgage-prod", "m4", None, None, {}, {}, "v2", Source("t", "r1")
+    )
+    backends = Backends("t", deployments=provider, models=provider)
+    hop = TrailResolver(backends).from_prediction(logged).hop("run")
+    assert hop is not None and hop.label == RUN
+    return hop
+
+
+def test_a_registry_models_job_found_by_name_alone_is_uncertain(
+    provider: AzureMLProvider, docs: Path
+) -> None:
+    job_uri = f"azureml://jobs/{RUN}/outputs/artifacts/paths/model/"
+    serve_registry_model(docs, job_uri)
+    hop = registry_run_hop(provider)
+    assert hop.status == UNCERTAIN  # was resolved: a same-named job elsewhere is possible
+    assert (
+        f"UNCERTAIN: job {RUN} was found by name in workspace {WORKSPACE}, but nothing ties "
+        f"it to the model of registry shared-models: its path ({job_uri}) names no storage "
+        "location by itself; a job of the same name in another workspace may have trained it"
+    ) in hop.reason
+
+
+def test_a_registry_models_job_is_tied_by_the_output_it_was_registered_from(
+    provider: AzureMLProvider, docs: Path
+) -> None:
+    folder = f"ExperimentRun/dcid.{RUN}/outputs/model"
+    output = f"azureml://datastores/workspaceartifactstore/paths/{folder}"
+    job = docs / f"azureml/jobs/{RUN}.json"
+    edit(
+        job,
+        lambda d: d["properties"].update(
+            outputs={"model": {"jobOutputType": "mlflow_model", "uri": output}}
+        ),
+    )
+
+    def registered_from(workspace: str) -> str:
+        return (
+            f"azureml://subscriptions/{SUBSCRIPTION}/resourcegroups/{RESOURCE_GROUP}/"
+            f"workspaces/{workspace}/datastores/workspaceartifactstore/paths/{folder}/"
+        )
+
+    serve_registry_model(docs, registered_from(WORKSPACE))
+    hop = registry_run_hop(provider)
+    assert hop.status == RESOLVED
+    assert (
+        f"tied: the model of registry shared-models was registered from "
+        f"{registered_from(WORKSPACE)}, which is the job's output model ({output}) in "
+        f"workspace {WORKSPACE}"
+    ) in hop.reason
+
+    serve_registry_model(docs, registered_from("mlw-other"))  # the same path elsewhere
+    hop = registry_run_hop(provider)
+    assert hop.status == UNCERTAIN
+    assert (
+        f"its path {registered_from('mlw-other')} is none of the job's outputs (model ({output}))"
+    ) in hop.reason
 
 
 FORBIDDEN = {

@@ -170,10 +170,12 @@ def model_record(entity: Any, provider: str, run_id_tag: str = "training_run_id"
     )
 
 
-def registry_version(model: ModelVersion, ref: str, registry: str, workspace: str) -> ModelVersion:
-    """A model version read in ``registry``: its source is the registry reference, and
-    its run (a job of the workspace that published it) is said to be looked up in
-    ``workspace``, or why none is known."""
+def registry_version(
+    model: ModelVersion, ref: str, registry: str, workspace: str, model_uri: object = None
+) -> ModelVersion:
+    """A model version read in ``registry``: its source is the registry reference, its
+    path (``modelUri``) kept to tie its run to it, and its run (a job of the workspace
+    that published it) is said to be looked up in ``workspace``, or why none is known."""
     if model.run_id:
         note = (
             f"as registry {registry} records it; the job is looked up in workspace "
@@ -187,7 +189,11 @@ def registry_version(model: ModelVersion, ref: str, registry: str, workspace: st
         )
     return dataclasses.replace(
         model,
-        properties={**model.properties, "registry": registry},
+        properties={
+            **model.properties,
+            "registry": registry,
+            **({"modelUri": str(model_uri)} if model_uri else {}),
+        },
         source=Source(model.source.provider, ref),
         run_note=note,
     )

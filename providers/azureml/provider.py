@@ -361,16 +361,13 @@ class AzureMLProvider(Provider, DeploymentsProvider, ModelsProvider):
                 provider=self.name,
             )
         registry, name, version = asset
-        return self._call(
-            f"model {name}:{version} in registry {registry}",
-            lambda ml: registry_version(
-                model_record(ml.models.get(name, version), self.name, self.run_id_tag),
-                ref,
-                registry,
-                self.workspace.workspace,
-            ),
-            registry,
-        )
+
+        def read(ml: Any) -> ModelVersion:
+            entity = ml.models.get(name, version)
+            model = model_record(entity, self.name, self.run_id_tag)
+            return registry_version(model, ref, registry, self.workspace.workspace, entity.path)
+
+        return self._call(f"model {name}:{version} in registry {registry}", read, registry)
 
     def get_run(self, run_id: str) -> TrainingRun:
         """The job with its MLflow metrics, histories, curves and confusion counts.

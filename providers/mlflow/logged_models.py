@@ -75,9 +75,10 @@ def link_run(
             note = f"registered from {label}, which that run logged"
         elif source_run:
             note = (
-                f"but its source, {label}, was logged by run {source_run}: the registry and "
-                "the logged model disagree"
+                f"UNCERTAIN: the version names run {version.run_id}, but its source, {label}, "
+                f"was logged by run {source_run}: the registry and the logged model disagree"
             )
+            return dataclasses.replace(version, run_note=note, run_disputed=True)
         else:
             note = f"its source, {label}, names no run"
         return dataclasses.replace(version, run_note=note)

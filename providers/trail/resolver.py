@@ -31,9 +31,11 @@ from providers.records import (
     TrainingRun,
 )
 from providers.redaction import redact
+from providers.timeutil import date_text
 from providers.trail.choice import pick
 from providers.trail.data_evidence import check_training_data
 from providers.trail.explanation import DecisionRule, Explanation, explain
+from providers.trail.run_link import registry_run_link
 from providers.trail.served import ServedBy, served_by
 from providers.trail.training_inputs import cross_check
 
@@ -397,9 +399,11 @@ class TrailResolver:
                 state.commit_reasons.append(f"run {run.run_id} tag {tag}={run.tags[tag][:12]}")
                 state.commit_sha = state.commit_sha or run.tags[tag]
                 break
-        check = cross_check(run, state.build)
-        reason = f"{why} ({run.status})" + (f"; {check.sentence}" if check.sentence else "")
-        status = UNCERTAIN if check.disagrees else RESOLVED
+        check, link = cross_check(run, state.build), registry_run_link(model, run)
+        said = (check.sentence, link.sentence if link else "")
+        reason = f"{why} ({run.status})" + "".join(f"; {s}" for s in said if s)
+        doubt = check.disagrees or model.run_disputed or (link is not None and not link.tied)
+        status = UNCERTAIN if doubt else RESOLVED
         return Hop("run", run.run_id, status, reason, run, run.source)
 
     def _release_step(self, state: _State) -> Hop | None:
@@ -540,7 +544,8 @@ class TrailResolver:
         except ProviderError as exc:
             return Hop("commit", sha[:10], UNRESOLVED, f"{reason}; but {exc}")
         status = UNCERTAIN if "WARNING" in reason else RESOLVED
-        reason += f"; {commit.author.name}, {commit.authored_at:%Y-%m-%d}: {commit.subject}"
+        when = date_text(commit.authored_at, "%Y-%m-%d")
+        reason += f"; {commit.author.name}, {when}: {commit.subject}"
         return Hop("commit", commit.short_sha, status, reason, commit, commit.source)
 
     # Steps run in the order of what they need, not in trail order: the model version is
