@@ -169,6 +169,15 @@ class FakeWorkspace:
             ]:  # fmt: skip
                 rel = f"azureml/registries/{name}/{kind}/{asset}/versions/{version}.json"
                 return self._doc(rel, f"{kind} {asset}:{version} of registry {name}")
+            case [
+                "subscriptions", _, "resourceGroups", _, "providers", _, "registries", name,
+                kind, asset, "versions",
+            ]:  # fmt: skip
+                # newest created first: the SDK asks $orderBy=createdtime desc, $top=1
+                folder = self.docs / f"azureml/registries/{name}/{kind}/{asset}/versions"
+                docs = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+                docs.sort(key=lambda d: d.get("systemData", {}).get("createdAt", ""), reverse=True)
+                return Reply(body={"value": [_as_served(d) for d in docs]})
         return _arm_not_found(path)
 
     def _doc(self, relative: str, what: str) -> Reply:

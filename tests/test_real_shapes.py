@@ -327,6 +327,37 @@ def test_a_registry_models_job_is_tied_by_the_output_it_was_registered_from(
     ) in hop.reason
 
 
+def test_a_registry_environment_named_by_label_latest_is_resolved_but_not_taken_as_served(
+    provider: AzureMLProvider, docs: Path
+) -> None:
+    for version, created in (("1", "2026-03-01T00:00:00Z"), ("2", "2026-09-01T00:00:00Z")):
+        serve_registry_asset(docs, "shared-envs", "environments", "sklearn-serve", version)
+        path = (
+            docs
+            / f"azureml/registries/shared-envs/environments/sklearn-serve/versions/{version}.json"
+        )
+        edit(path, lambda d, when=created: d["systemData"].update(createdAt=when))
+    label = "azureml://registries/shared-envs/environments/sklearn-serve/labels/latest"
+    edit(prod_m4(docs), lambda d: d["properties"].update(environmentId=label))
+    dep = provider.get_deployment("mortgage-prod", "m4")
+    assert dep.image is None  # was: "a registry environment reference this provider does not read"
+    assert dep.image_note == (
+        "its environment sklearn-serve in registry shared-envs is named by label 'latest', "
+        "which resolves now to version 2 (Azure ML builds the served image from a conda file on "
+        "base image docker.io/tensorflow/serving:latest; the built image is not recorded); a "
+        "label names the version it points to when read, not the one used then, so the image "
+        "is not known from it"
+    )
+    edit(
+        prod_m4(docs),
+        lambda d: d["properties"].update(environmentId=label.replace("latest", "prod")),
+    )
+    dep = provider.get_deployment("mortgage-prod", "m4")
+    assert dep.image_note.startswith(  # azure-ai-ml resolves the managed label latest only
+        "its environment is named by label 'prod', which was not resolved: "
+    ), dep.image_note
+
+
 FORBIDDEN = {
     "error": {
         "code": "AuthorizationFailed",

@@ -176,10 +176,33 @@ def parse_environment_image(doc: Mapping[str, Any]) -> tuple[str | None, str]:
     return environment_image(props.get("image"), props.get("condaFile"), props.get("build"))
 
 
+_LABELLED_ENV = re.compile(
+    r"^azureml://registries/(?P<registry>[^/]+)/environments/(?P<name>[^/]+)/labels/"
+    r"(?P<label>[^/]+)/?$|^azureml:(?P<ws_name>[^:@/]+)@(?P<ws_label>[^:@/]+)$",
+    re.IGNORECASE,
+)
+
+
+def environment_label(ref: str | None) -> tuple[str | None, str, str] | None:
+    """(registry, or None for the workspace; name; label) of an environment named by its
+    label (``azureml://registries/<r>/environments/<n>/labels/<l>``, ``azureml:<n>@<l>``)."""
+    found = _LABELLED_ENV.match(ref or "")
+    if found is None:
+        return None
+    if found["name"]:
+        return found["registry"], found["name"], found["label"]
+    return None, found["ws_name"], found["ws_label"]
+
+
 def environment_gap(ref: str | None, owner: str = "deployment") -> str:
     """Why an environment reference gives no image before anything is read ("" if none)."""
     if not ref:
         return f"the {owner} names no environment"
+    if environment_label(ref):
+        return (
+            f"{ref} names its environment by a label, not a version: only Azure ML resolves "
+            "a label (the azureml provider reads it), these documents cannot"
+        )
     if in_registry(ref):
         return (
             f"{ref} is a registry environment reference this provider does not read (it "

@@ -26,6 +26,7 @@ from providers.azureml.job_inputs import (
 from providers.azureml.parse import (
     environment_gap,
     environment_image,
+    environment_label,
     in_registry,
     parse_environment_ref,
     registry_asset,
@@ -299,6 +300,9 @@ class AzureMLProvider(Provider, DeploymentsProvider, ModelsProvider):
     def _environment(self, environment: str | None, owner: str) -> tuple[Any, str]:
         """(the environment entity, "") for a workspace or registry environment
         reference, else (None, why it was not read)."""
+        labelled = environment_label(environment)
+        if labelled is not None:
+            return self._labelled_environment(*labelled)
         registry = registry_asset(environment, "environments")
         ref = registry[1:] if registry else parse_environment_ref(environment)
         if ref is None:
@@ -314,6 +318,33 @@ class AzureMLProvider(Provider, DeploymentsProvider, ModelsProvider):
         except ProviderError as exc:
             return None, f"the environment could not be read: {exc}"
         return env, ""
+
+    def _labelled_environment(
+        self, registry: str | None, name: str, label: str
+    ) -> tuple[None, str]:
+        """(None, what the label resolves to now and why that is not the image used):
+        azure-ai-ml resolves the label ``latest`` (the newest version created) and no other."""
+        where = f" in registry {registry}" if registry else f" in {self._where()}"
+        try:
+            env = self._call(
+                f"environment {name} label {label}{where}",
+                lambda ml: ml.environments.get(name, label=label),
+                registry,
+            )
+        except ProviderError as exc:
+            return (
+                None,
+                f"its environment is named by label {label!r}, which was not resolved: {exc}",
+            )
+        image, note = environment_image(
+            env.image, getattr(env, "conda_file", None), getattr(env, "build", None)
+        )
+        return None, (
+            f"its environment {name}{where} is named by label {label!r}, which resolves now to "
+            f"version {env.version} ({f'image {image}' if image else note}); a label names the "
+            "version it points to when read, not the one used then, so the image is not known "
+            "from it"
+        )
 
     # -- models and runs ---------------------------------------------------------------
 
