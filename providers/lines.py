@@ -20,7 +20,7 @@ class BlameLine:
     original_line: int  # in the file as that commit left it
     original_path: str
     author: str
-    authored_at: datetime
+    authored_at: datetime | None  # None: git could not read the author line
     summary: str
     text: str
     boundary: bool = False  # the history was cut here (a root or shallow commit)
@@ -32,7 +32,7 @@ class LineChange:
 
     sha: str
     author: str
-    authored_at: datetime
+    authored_at: datetime | None  # None: git could not read the author line
     subject: str
     patch: str
 

@@ -1,4 +1,4 @@
-"""Lenient parsing of the timestamps backends send."""
+"""Lenient parsing of the timestamps backends send, and the text of one nobody could read."""
 
 from __future__ import annotations
 
@@ -33,3 +33,12 @@ def parse_iso(value: Any) -> datetime | None:
     if parsed.replace(tzinfo=None) == datetime.min:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+UNREADABLE_DATE = "(unreadable date)"
+
+
+def date_text(value: datetime | None, fmt: str) -> str:
+    """``value`` in ``fmt``, or ``(unreadable date)`` for a date the backend printed but
+    nobody could read (a commit's author line holding a NUL byte): flagged, not made up."""
+    return UNREADABLE_DATE if value is None else value.strftime(fmt)

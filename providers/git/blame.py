@@ -8,11 +8,13 @@ from pathlib import Path
 
 from providers.errors import BadData, NotFound
 from providers.git.command import run_git
+from providers.git.logparse import git_date
 from providers.lines import BlameLine, LineChange
 
 LINE_LOG_FORMAT = "%x1e%H%x00%an%x00%aI%x00%s%x00"
 _RECORD = re.compile(rb"\x1e(?=[0-9a-f]{40,64}\x00)")
 _HEADER = re.compile(rb"([0-9a-f]{40,64}) (\d+) (\d+)(?: \d+)?")
+_TIME_ZONE = re.compile(rb"[+-]\d{4}")
 
 
 def _text(raw: bytes) -> str:
@@ -62,6 +64,14 @@ def blame(repo: Path, rev: str, path: str) -> list[BlameLine]:
     return parse_blame(done.stdout)
 
 
+def _blame_date(info: dict[bytes, bytes]) -> datetime | None:
+    """The author time in UTC, or None when git could not read the author line: it then
+    prints ``author-tz (unknown)`` and a time of 0, which is no date."""
+    if _TIME_ZONE.fullmatch(info.get(b"author-tz", b"")) is None:
+        return None
+    return datetime.fromtimestamp(int(info.get(b"author-time", b"0")), UTC)
+
+
 def parse_blame(output: bytes) -> list[BlameLine]:
     """The lines of ``git blame --porcelain`` output (commit headers given once, filenames
     when they change)."""
@@ -81,7 +91,7 @@ def parse_blame(output: bytes) -> list[BlameLine]:
                     original_line=original,
                     original_path=_text(filename),
                     author=_text(info.get(b"author", b"")),
-                    authored_at=datetime.fromtimestamp(int(info.get(b"author-time", b"0")), UTC),
+                    authored_at=_blame_date(info),
                     summary=_text(info.get(b"summary", b"")),
                     text=_text(raw[1:]),
                     boundary=b"boundary" in info,
@@ -127,7 +137,7 @@ def parse_line_log(output: bytes) -> list[LineChange]:
             LineChange(
                 sha=sha.decode("ascii"),
                 author=_text(author),
-                authored_at=datetime.fromisoformat(date.decode("ascii")),
+                authored_at=git_date(date),
                 subject=_text(subject),
                 patch=_text(patch).strip("\n") + "\n",
             )

@@ -72,20 +72,25 @@ def _person(people: People, name: bytes, email: bytes) -> Person:
     return person
 
 
+def git_date(raw: bytes) -> datetime | None:
+    """The ``%aI``/``%cI`` date git printed, or None when it could not read the person's
+    line (a NUL byte in it, no ``<email>``): git then prints the placeholder itself, and
+    the commit is still listed, its date unreadable rather than made up."""
+    try:
+        return datetime.fromisoformat(raw.decode("ascii"))
+    except ValueError:
+        return None
+
+
 def _header(fields: Sequence[bytes], files: tuple[FileChange, ...], people: People) -> Commit:
     sha = fields[0][1:].decode("ascii")
-    try:
-        authored_at = datetime.fromisoformat(fields[4].decode("ascii"))
-        committed_at = datetime.fromisoformat(fields[7].decode("ascii"))
-    except ValueError as exc:
-        raise BadData(f"commit {sha}: unreadable date ({exc})", provider="git") from exc
     return Commit(
         sha=sha,
         parents=tuple(fields[1].decode("ascii").split()),
         author=_person(people, fields[2], fields[3]),
-        authored_at=authored_at,
+        authored_at=git_date(fields[4]),
         committer=_person(people, fields[5], fields[6]),
-        committed_at=committed_at,
+        committed_at=git_date(fields[7]),
         message=_text(fields[8]),
         files=files,
         source=Source("git", sha, None),

@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 
 from providers.lines import BlameLine, LineChange, lines_of
 from providers.records import Commit
+from providers.timeutil import date_text
 from tui.render.commitview import hunk_lines
 from tui.render.difflines import DiffLine, diff_line_at
 from tui.render.notebooklines import CellLine, locate
@@ -52,7 +53,7 @@ class LineHistoryScreen(ModalScreen[str | None]):
         self._title = title
         self._changes = changes
         self._text = "".join(
-            f"commit {c.sha[:10]} {c.authored_at:%Y-%m-%d} {safe_text(c.author)}: "
+            f"commit {c.sha[:10]} {date_text(c.authored_at, '%Y-%m-%d')} {safe_text(c.author)}: "
             f"{safe_text(c.subject)}\n{safe_text(c.patch)}\n"
             for c in changes
         )
@@ -116,7 +117,8 @@ class BlameScreen(ModalScreen[str | None]):
 def _blame_option(line: BlameLine) -> Option:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{line.sha[:8]} ", style="yellow")
-    text.append(f"{line.authored_at:%Y-%m-%d} {safe_text(line.author)[:12]:<12} ", style="dim")
+    date = date_text(line.authored_at, "%Y-%m-%d")
+    text.append(f"{date} {safe_text(line.author)[:12]:<12} ", style="dim")
     text.append(f"{line.line:>4} {safe_text(line.text)}")
     return Option(text)
 

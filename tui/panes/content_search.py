@@ -55,6 +55,8 @@ def _ordered(provider: CommitsProvider, search: Search) -> tuple[str, str | None
         return search.start, search.since
     one = provider.get_commit(search.start, with_diff=False)
     other = provider.get_commit(search.since, with_diff=False)
+    if one.committed_at is None or other.committed_at is None:
+        return one.sha, other.sha  # a date is unreadable: nothing to order by, as asked
     return (one.sha, other.sha) if one.committed_at >= other.committed_at else (other.sha, one.sha)
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 
-from providers.records import Commit, FileChange
+from providers.records import Commit, FileChange, Person
+from providers.timeutil import date_text
 from tui.render.plain import safe_text
 
 GOOD, BAD = "good", "bad"
@@ -19,7 +21,7 @@ def row_cells(commit: Commit) -> tuple[str, str, str, str]:
     """Short sha, author date, author name and subject of a list row."""
     return (
         commit.short_sha,
-        f"{commit.authored_at:%Y-%m-%d %H:%M}",
+        date_text(commit.authored_at, "%Y-%m-%d %H:%M"),
         safe_text(commit.author.name),
         safe_text(commit.subject),
     )
@@ -37,15 +39,24 @@ def filter_commits(commits: Iterable[Commit], query: str) -> list[Commit]:
     return [c for c in commits if not query or matches(c, query)]
 
 
+_DETAIL_DATE = "%Y-%m-%d %H:%M:%S %z"
+
+
+def _person(person: Person, at: datetime | None) -> str:
+    """``name <email>``, or ``(unreadable)`` when git could read nothing of the line."""
+    if at is None and not person.name and not person.email:
+        return "(unreadable)"
+    return f"{safe_text(person.name)} <{safe_text(person.email)}>"
+
+
 def header_fields(commit: Commit) -> list[tuple[str, str]]:
     """Label and value of each header line of the detail view."""
-    author, committer = commit.author, commit.committer
     fields = [
         ("commit", commit.sha),
-        ("Author", f"{safe_text(author.name)} <{safe_text(author.email)}>"),
-        ("AuthorDate", f"{commit.authored_at:%Y-%m-%d %H:%M:%S %z}"),
-        ("Commit", f"{safe_text(committer.name)} <{safe_text(committer.email)}>"),
-        ("CommitDate", f"{commit.committed_at:%Y-%m-%d %H:%M:%S %z}"),
+        ("Author", _person(commit.author, commit.authored_at)),
+        ("AuthorDate", date_text(commit.authored_at, _DETAIL_DATE)),
+        ("Commit", _person(commit.committer, commit.committed_at)),
+        ("CommitDate", date_text(commit.committed_at, _DETAIL_DATE)),
     ]
     if commit.parents:
         fields.append(("Parents", " ".join(p[:10] for p in commit.parents)))

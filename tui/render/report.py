@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from providers.records import Commit, FileChange
+from providers.timeutil import date_text
 from providers.trail.resolver import Trail
 from tui.render.plain import safe_text
 from tui.render.trail import trail_lines
@@ -25,7 +26,7 @@ def commit_text(commit: Commit, *, stats: bool = True) -> str:
     """One commit: short sha, date, author, subject, then its diffstat."""
     merge = f"  (merge of {len(commit.parents)})" if len(commit.parents) > 1 else ""
     head = (
-        f"{commit.short_sha}  {commit.authored_at:%Y-%m-%d %H:%M}  "
+        f"{commit.short_sha}  {date_text(commit.authored_at, '%Y-%m-%d %H:%M')}  "
         f"{safe_text(commit.author.name)}  {safe_text(commit.subject)}{merge}"
     )
     if not stats:
