@@ -2,11 +2,13 @@
 
 ``make test`` installs the full ``pyspark`` (which holds the server's jars) in
 ``.spark-venv`` and names its Python in ``MODELTRAIL_SPARK_PYTHON``; the server needs Java 17
-(``.ci/run`` installs it).  The ``spark_connect`` fixture starts
+(``.ci/run`` installs it).  The ``spark_starting`` fixture starts
 ``SparkConnectServer`` with ``spark-submit`` on a free loopback port, with a token that
 every client must send, logs in a temporary folder, and stops it at the end of the
-session (~7 s to start here).  Without the server it skips, and with ``CI=true`` it
-fails, never skips.  Registered in conftest.py as a plugin.
+session; ``spark_connect`` waits until it is up (~7 s here).  A test that also needs the
+demo asks for ``spark_starting`` first: the JVM starts while the demo is generated.
+Without the server it skips, and with ``CI=true`` it fails, never skips.  Registered in
+conftest.py as a plugin.
 """
 
 from __future__ import annotations
@@ -65,8 +67,20 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def spark_connect(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkConnect]:
-    """The session's Spark Connect server (started on first use)."""
+def spark_connect(
+    spark_starting: tuple[SparkConnect, subprocess.Popen[bytes]],
+) -> SparkConnect:
+    """The session's Spark Connect server, up (started on first use)."""
+    server, process = spark_starting
+    _wait_started(server, process)
+    return server
+
+
+@pytest.fixture(scope="session")
+def spark_starting(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[SparkConnect, subprocess.Popen[bytes]]]:
+    """The session's Spark Connect server and its process, starting."""
     python = os.environ.get("MODELTRAIL_SPARK_PYTHON")
     if not python:
         _missing("set MODELTRAIL_SPARK_PYTHON to a Python with pyspark installed (make test does)")
@@ -100,14 +114,13 @@ def spark_connect(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkCon
             start_new_session=True,  # its own process group: spark-submit and the JVM
         )
     try:
-        _wait_started(server, process)
-        yield server
+        yield server, process
     finally:
         _stop(process)
 
 
 def _wait_started(server: SparkConnect, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_SECONDS
+    deadline = time.monotonic() + START_SECONDS  # from now: the demo may have been made first
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"Spark Connect server exited: {_tail(server.log)}", pytrace=False)

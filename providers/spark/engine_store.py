@@ -21,11 +21,12 @@ from __future__ import annotations
 import builtins
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from providers.errors import NotFound
 from providers.predictions.formats.lines import RawLine
 from providers.predictions.log_store import LogStore, StoredFile
+from providers.spark.picked_lines import PickedLines, SparseFile
 from providers.spark.session import EngineSession
 
 MAX_FILE_BYTES = 256 << 20  # a file read whole through the engine; larger ones are refused
@@ -61,6 +62,7 @@ class EngineStore(LogStore):
                 parent = "/".join(parts[:depth])
                 self._dirs.setdefault(parent, set()).add("/".join(parts[: depth + 1]))
         self._found: dict[tuple[str, bytes], builtins.list[RawLine]] = {}
+        self.picked: PickedLines | None = None  # a search's lines picked by the engine
 
     def list(self, prefix: str = "") -> Iterator[StoredFile]:
         """The listed files under ``prefix``, in name order."""
@@ -72,7 +74,10 @@ class EngineStore(LogStore):
         return sorted(self._dirs.get(prefix.rstrip("/"), ()))
 
     def open(self, name: str) -> BinaryIO:
-        """The file's bytes, read whole by the engine (FileNotFoundError if not listed)."""
+        """The file's lines the engine picked for the search, if it picks them; else its
+        bytes, read whole by the engine (FileNotFoundError if not listed)."""
+        if self.picked is not None and name in self.picked.files:
+            return cast(BinaryIO, SparseFile(self.picked.lines(name)))
         file = self.files.get(name)
         if file is None:
             raise FileNotFoundError(name)

@@ -15,15 +15,22 @@ from datetime import timedelta
 from providers.query import PredictionQuery
 
 MAX_DAYS = 62  # a longer range lists every date folder (the walk prunes the rest)
+LOG_FILES = "*.{[cC][sS][vV],[jJ][sS][oO][nN][lL]}"  # as the walk takes them, in any case
 _PLAIN = set("0123456789-_.")
+
+
+def either(globs: list[str]) -> str:
+    """One glob for any of ``globs`` (the engine's file system expands a ``{…,…}``
+    holding slashes into separate globs); "" for none."""
+    return globs[0] if len(globs) == 1 else "{" + ",".join(globs) + "}" if globs else ""
 
 
 def layout_globs(
     query: PredictionQuery, v1_container: str, v2_prefixes: tuple[str, ...]
-) -> list[tuple[str, str]]:
+) -> list[str]:
     """Globs (relative to the root) of the folders whose files, listed recursively, hold
-    the query's inputs and their outputs, each with the files' extension: the day
-    folders of a time range, else the collection folders.  (Globbing down to the files
+    the query's inputs and their outputs: the day folders of a time range, else the
+    collection folders.  (Globbing down to the files
     themselves cost the engine 22 s for the demo's 5k hour files, against 2.7 s for a
     recursive listing of their collection folders.)"""
     date = _dates(query)
@@ -31,10 +38,10 @@ def layout_globs(
     folders = []
     if query.deployment is None:
         names = "/".join(_name(v) for v in (query.endpoint, query.model_name, query.model_version))
-        folders.append((f"{v1_container}/*/*/*/{names}/{{inputs,predictions}}{tail}", "csv"))
+        folders.append(f"{v1_container}/*/*/*/{names}/{{inputs,predictions}}{tail}")
     if query.model_name is None and query.model_version is None:
         names = "/".join(_name(v) for v in (query.endpoint, query.deployment))
-        folders += [(f"{prefix}/{names}/*{tail}", "jsonl") for prefix in v2_prefixes]
+        folders += [f"{prefix}/{names}/*{tail}" for prefix in v2_prefixes]
     return folders
 
 

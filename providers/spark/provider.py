@@ -21,19 +21,24 @@ with the provider.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any, Self
 
 from providers.errors import ConfigError
-from providers.predictions.folder_layout import Layout
+from providers.predictions.duckdb_search import filter_sql
+from providers.predictions.folder_layout import Layout, oldest_first, walk_inputs
 from providers.predictions.log_store import StoredFile
 from providers.predictions.reader import LogReader
 from providers.protocols import PredictionPage, PredictionsProvider, Provider, ProviderContext
 from providers.query import PredictionQuery
 from providers.settings_check import Key, check_table
 from providers.spark.engine_store import EngineStore, missing_root, plain
-from providers.spark.globs import layout_globs
+from providers.spark.globs import LOG_FILES, either, layout_globs
+from providers.spark.picked_lines import PickedLines, plan
+from providers.spark.pushdown import pushable_reason
 from providers.spark.session import EngineSession
+from providers.streams import Cancel, Stream
 
 DEFAULT_V1_CONTAINER = "modeldata"
 DEFAULT_V2_PREFIX = "modelDataCollector"
@@ -68,6 +73,8 @@ class SparkPredictionsProvider(Provider, PredictionsProvider):
         self.v1_container = v1_container.strip("/")
         self.v2_prefix = v2_prefix.strip("/")
         self.engine = EngineSession(url, token_env)
+        self.picked: PickedLines | None = None  # the last search's lines picked by the engine
+        self._searching: set[str] = set()  # the tags of the searches running
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], context: ProviderContext) -> Self:
@@ -105,13 +112,11 @@ class SparkPredictionsProvider(Provider, PredictionsProvider):
         }
 
     def can_push_down(self, query: PredictionQuery) -> str | None:
-        """None if the engine runs ``query`` as the local reader would, else what differs."""
-        if query.filters and not query.request_id:
-            return (
-                "field filters are checked by modeltrail on every row of the folders the"
-                " time range and names select, not by the engine"
-            )
-        return None
+        """None if the engine runs ``query`` whole (the folders pruned, the lines picked
+        by SQL), else what modeltrail does itself instead: the answers are the same."""
+        if query.request_id:
+            return None
+        return pushable_reason(query, ("v1",) if query.deployment is None else ())
 
     def find(self, request_id: str) -> PredictionPage:
         """Predictions whose request id or correlation id is ``request_id``: the engine
@@ -121,11 +126,46 @@ class SparkPredictionsProvider(Provider, PredictionsProvider):
         return self._reader(store).find(request_id)
 
     def search(self, query: PredictionQuery) -> Iterator[PredictionPage]:
-        """Pages of predictions matching ``query``, oldest partition first."""
-        store = self._store(query)
-        if query.request_id:
-            store.prefetch(query.request_id.strip().encode())
-        return self._reader(store).search(query)
+        """Pages of predictions matching ``query``, oldest partition first: the engine
+        picks the lines of v2 partitions (:mod:`providers.spark.pushdown`) unless the
+        filters cannot be run there; v1 partitions are read whole (``can_push_down``)."""
+        return Stream(lambda cancel: self._search(query, cancel))
+
+    def _search(self, query: PredictionQuery, cancel: Cancel) -> Iterator[PredictionPage]:
+        """The search's pages, its engine operations tagged: a cancel interrupts them."""
+        tag = f"modeltrail-search-{uuid.uuid4().hex}"
+        self._searching.add(tag)
+        with cancel.stopping(lambda: self.engine.interrupt(tag)):
+            try:
+                yield from self._pages(query, tag, cancel)
+            finally:
+                self._searching.discard(tag)
+
+    def cancel_searches(self) -> None:
+        """Cancel the engine's jobs of every search running (the console calls this when
+        the user leaves a search for another, or quits)."""
+        for tag in list(self._searching):
+            self.engine.interrupt(tag)
+
+    def _pages(self, query: PredictionQuery, tag: str, cancel: Cancel) -> Iterator[PredictionPage]:
+        with self.engine.tagged(tag):
+            store = self._store(query)
+            reader = self._reader(store)
+            if query.request_id:
+                store.prefetch(query.request_id.strip().encode())
+            elif filter_sql.pushable(query.filters):
+                partitions = sorted(
+                    walk_inputs(store, reader.pages.layout, query), key=oldest_first
+                )
+                files = plan(store, self.root, [p for p in partitions if p.format == "v2"])
+                store.picked = self.picked = PickedLines(self.engine, store.frames, files, query)
+            pages = reader.search(query)
+        while True:
+            with self.engine.tagged(tag):
+                page = next(pages, None)
+            if page is None or cancel.is_set:
+                return
+            yield page
 
     def close(self) -> None:
         """Close the engine session."""
@@ -141,30 +181,33 @@ class SparkPredictionsProvider(Provider, PredictionsProvider):
         globs = layout_globs(query, self.v1_container, self._prefixes())
 
         def listing(session: Any) -> tuple[list[StoredFile], list[Any]]:
-            try:
-                session.read.format("binaryFile").load(self.root).schema  # noqa: B018
-            except Exception as exc:
-                if "PATH_NOT_FOUND" in str(exc):
-                    raise missing_root(self.root) from None
-                raise
             files: list[StoredFile] = []
             frames = []
             head = self.root + "/"
-            for glob, ext in globs:
-                reader = session.read.format("binaryFile").option("recursiveFileLookup", "true")
-                frame = reader.option("pathGlobFilter", f"*.{ext}").load(head + glob)
-                try:
-                    rows = frame.select("path", "length").collect()
-                except Exception as exc:
-                    if "PATH_NOT_FOUND" in str(exc):
-                        continue  # no folder of this shape: nothing to list
+            # one listing of every shape of folder (a glob alternative matching nothing
+            # is no error); the parsers take the files their folders' format names
+            reader = session.read.format("binaryFile").option("recursiveFileLookup", "true")
+            frame = reader.option("pathGlobFilter", LOG_FILES).load(head + either(globs))
+            try:
+                rows = frame.select("path", "length").collect() if globs else []
+            except Exception as exc:
+                if "PATH_NOT_FOUND" not in str(exc):
                     raise
+                rows = []  # no folder of any shape: nothing to list
+            if rows:
                 frames.append(frame)
                 files += [
                     StoredFile(path[len(head) :], int(row["length"]))
                     for row in rows
                     if (path := plain(row["path"])).startswith(head)
                 ]
+            if not frames:  # nothing listed: is there a root at all?
+                try:
+                    session.read.format("binaryFile").load(self.root).schema  # noqa: B018
+                except Exception as exc:
+                    if "PATH_NOT_FOUND" in str(exc):
+                        raise missing_root(self.root) from None
+                    raise
             return files, frames
 
         files, frames = self.engine.run(listing, "listing the logs")

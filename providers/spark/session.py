@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from providers.errors import BadData, NotFound, ProviderError, Unauthorized, Unavailable
@@ -38,16 +38,45 @@ class EngineSession:
         self.token_env = token_env
         self._session: Any = None
         self._lock = threading.Lock()
+        self._tags = threading.local()  # the tag of the operations this thread starts
+        self.interrupted: list[str] = []  # the engine's ids of the operations cancelled
 
     def run(self, work: Callable[[Any], T], doing: str) -> T:
         """``work(session)``, its engine errors turned into provider errors that say
-        what was being done (``doing``)."""
+        what was being done (``doing``); tagged if run within :meth:`tagged`."""
+        tag = getattr(self._tags, "tag", None)
         try:
-            return work(self._open())
+            session = self._open()
+            if tag is None:
+                return work(session)
+            session.addTag(tag)  # the client keeps tags per thread
+            try:
+                return work(session)
+            finally:
+                session.removeTag(tag)
         except ProviderError:
             raise
         except Exception as exc:
             raise _translated(exc, doing, self.url) from None
+
+    @contextlib.contextmanager
+    def tagged(self, tag: str) -> Iterator[None]:
+        """Within the block, the engine operations this thread starts carry ``tag``, so
+        that :meth:`interrupt` can cancel them from another thread."""
+        self._tags.tag = tag
+        try:
+            yield
+        finally:
+            self._tags.tag = None
+
+    def interrupt(self, tag: str) -> None:
+        """Cancel the engine's operations tagged ``tag`` (from any thread): the job stops
+        on the server, and the blocked call raises :class:`Cancelled`."""
+        with self._lock:
+            session = self._session
+        if session is not None:
+            with contextlib.suppress(Exception):  # nothing to cancel on a gone server
+                self.interrupted += session.interruptTag(tag)
 
     def close(self) -> None:
         """Close the session (the server drops its temporary views with it)."""

@@ -1,0 +1,180 @@
+"""The lines the engine picked for a search (:mod:`providers.spark.pushdown`), fetched in
+keyset pages and served per file as the file itself with its other lines left blank.
+
+The files of the query's v2 partitions are numbered in the order the page search reads
+them (partitions oldest first, each partition's outputs files, then its inputs files, by
+name); the engine returns picked lines ordered by (file number, line number), at most
+:data:`PAGE` a query, each query after the last key returned.  When the files are many
+(over :data:`FIRST_SPLIT_BYTES`), the first partition is queried alone first, so that
+the first screen of predictions comes fast.  A file opened by
+the local parser reads its picked lines where they lie and a blank line (skipped by the
+parsers) for every other, so line numbers, partial last lines and bytes are the file's.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from providers.predictions.folder_layout import Partition, partner_collection
+from providers.predictions.join import PAYLOAD_COLLECTIONS
+from providers.predictions.log_store import LogStore
+from providers.query import PredictionQuery
+from providers.spark.pushdown import KINDS, query_sql
+from providers.spark.session import EngineSession
+
+PAGE = 50_000  # lines a query
+FIRST_SPLIT_BYTES = 64 << 20  # files of more bytes: the first partition is queried alone
+_META = "path STRING, f INT, g INT, kind INT, start STRING, stop STRING, payload BOOLEAN"
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedFile:
+    """A file of the search: its number in the read order and its partition's."""
+
+    path: str  # as the engine names it
+    size: int
+    f: int
+    g: int
+    kind: int
+    partition: Partition
+
+
+def plan(store: LogStore, root: str, partitions: Sequence[Partition]) -> dict[str, PlannedFile]:
+    """The v2 files of ``partitions`` (oldest first) by name, numbered in read order."""
+    planned: dict[str, PlannedFile] = {}
+    for g, partition in enumerate(partitions):
+        partner = partition.partner()
+        folders = [(partner, KINDS["outputs"])] if partner else []
+        for folder, kind in [*folders, (partition, KINDS["inputs"])]:
+            for file in folder.files(store):
+                path = f"{root}/{file.name}"
+                planned[file.name] = PlannedFile(path, file.size, len(planned), g, kind, partition)
+    return planned
+
+
+class PickedLines:
+    """The picked lines of a search's files, fetched from the engine page by page."""
+
+    def __init__(
+        self,
+        engine: EngineSession,
+        frames: Sequence[Any],
+        files: dict[str, PlannedFile],
+        query: PredictionQuery,
+    ) -> None:
+        self.engine = engine
+        self.frames = frames
+        self.files = files
+        self.sql, self.args = query_sql(query)
+        self._by_file: dict[int, deque[tuple[int, bytes]]] = {}
+        self._after = (-1, 0)
+        self._done = not files
+        self._split = sum(p.size for p in files.values()) > FIRST_SPLIT_BYTES
+        self.queries = 0  # engine queries made
+        self.returned = 0  # lines the engine returned
+
+    def lines(self, name: str) -> Iterator[tuple[int, bytes]]:
+        """The picked lines of file ``name`` (line number, bytes with the line break),
+        fetching pages until the keyset has passed the file."""
+        f = self.files[name].f
+        while True:
+            buffered = self._by_file.pop(f, deque())
+            yield from buffered
+            if self._done or self._after[0] > f:
+                return
+            self._fetch()
+
+    def _fetch(self) -> None:
+        """The next page: the first partition's lines (a first screen fast), then
+        :data:`PAGE` lines at a time after the last key."""
+        first = self.queries == 0 and self._split
+        files = [p for p in self.files.values() if (p.g == 0) == first or not self._split]
+        after_f, after_n = self._after
+        rows = self.engine.run(
+            lambda session: self._page(session, files, after_f, after_n),
+            f"picking the lines of {len(files)} file(s)",
+        )
+        self.queries += 1
+        self.returned += len(rows)
+        for row in rows:
+            data = str(row["line"]).encode("iso-8859-1") + (b"" if row["last"] else b"\n")
+            self._by_file.setdefault(int(row["f"]), deque()).append((int(row["n"]), data))
+        if first:
+            self._after = (max((p.f for p in files), default=-1), 1 << 62)
+            self._done = len(files) == len(self.files)
+            return
+        if rows:
+            self._after = (int(rows[-1]["f"]), int(rows[-1]["n"]))
+        self._done = len(rows) < PAGE
+
+    def _page(
+        self, session: Any, files: builtins.list[PlannedFile], after_f: int, after_n: int
+    ) -> builtins.list[Any]:
+        if not files:
+            return []
+        meta = session.createDataFrame(
+            [
+                (
+                    p.path,
+                    p.f,
+                    p.g,
+                    p.kind,
+                    f"{p.partition.start:%Y-%m-%dT%H:%M:%S}",
+                    f"{p.partition.end:%Y-%m-%dT%H:%M:%S}",
+                    p.partition.collection in PAYLOAD_COLLECTIONS
+                    or partner_collection("v2", p.partition.collection) is None,
+                )
+                for p in files
+            ],
+            _META,
+        )
+        listed = self.frames[0]
+        for frame in self.frames[1:]:
+            listed = listed.unionByName(frame)
+        args = {**self.args, "after_f": after_f, "after_n": after_n}
+        frame = session.sql(self.sql, args=args, files=listed, meta=meta)
+        return builtins.list(frame.limit(PAGE).collect())
+
+
+class SparseFile:
+    """A file read as its picked lines, blank lines standing for the others."""
+
+    def __init__(self, lines: Iterator[tuple[int, bytes]]) -> None:
+        self._lines = lines
+        self._number = 0  # the lines served
+        self._next: tuple[int, bytes] | None = next(lines, None)
+        self._rest = b""  # of a line served in parts (a readline with a size)
+
+    def readline(self, size: int = -1) -> bytes:
+        """The next line (at most ``size`` bytes of it; the rest comes next)."""
+        if not self._rest:
+            if self._next is None:
+                return b""
+            self._number += 1
+            if self._next[0] > self._number:
+                return b"\n"
+            self._rest = self._next[1]
+            self._next = next(self._lines, None)
+        cut = len(self._rest) if size < 0 else size
+        data, self._rest = self._rest[:cut], self._rest[cut:]
+        return data
+
+    def read(self) -> bytes:
+        """The rest (as a file read whole)."""
+        parts = []
+        while line := self.readline():
+            parts.append(line)
+        return b"".join(parts)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def __enter__(self) -> SparseFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

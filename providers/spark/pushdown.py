@@ -1,0 +1,181 @@
+# ruff: noqa: S608  (SQL is fixed text; every value, field name included, is a bound parameter)
+"""A search's v2 (JSONL) lines picked by the engine: time range, field filters and the
+inputs/outputs join by correlation id run as Spark SQL with bound parameters.
+
+The engine reads the files of the query's partitions as text (bytes decoded as
+ISO-8859-1, one character a byte, so line numbers and bytes are the file's own), parses
+each record with ``get_json_object``/``from_json`` and joins each input to the outputs of
+its own partition.  It returns, in the local reader's order (a file ordinal, then the
+line number), the input lines that may match and the output lines they join; the local
+parser and join run on those lines only (:class:`~providers.spark.engine_store.EngineStore`
+serves each file as its picked lines with blank lines between them), so the predictions
+and data issues are those of ``local-logs``.  As DuckDB's prefilter
+(:mod:`providers.predictions.duckdb_search.jsonl_search`), the SQL is a superset: an input
+line comes back when each filter may hold on a row of its data or of its output's
+(a value SQL cannot compare as Python does counts as a match), or when Python would say
+something about it — not plain JSON of one record per line, non-ASCII bytes, a partial
+or over-long line, a correlation id or time not plain, a time outside the folder's hour
+(clock skew), data in a blob or not a non-empty list of rows, no output, several
+outputs, row counts that differ, JSON that may be too deep or hold too long an integer.
+A partition with an output line the parser may report on has all its lines returned
+(the local join reports it when it reads that far).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from providers.predictions.formats.jsonl_v2 import MAX_JSON_DEPTH
+from providers.predictions.formats.lines import MAX_LINE_BYTES
+from providers.query import PredictionQuery
+
+KINDS = {"outputs": 0, "inputs": 1}
+PATTERNS = {  # Java regexes, bound as parameters like every other value
+    "re_time": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$",  # as DuckDB's
+    "re_id": r"^[A-Za-z0-9._:-]+$",
+    "re_blank": r"^[\t\n\x0b\x0c\r\x1c-\x1f ]*$",  # what str.isspace() skips, or nothing
+    "re_wide": r"[^\x00-\x7F]",
+    "re_ascii": r"^[\x00-\x7F]*$",
+    "re_number": "(?i)[0-9]|inf|nan|true|false",  # a text float() may take, or a bool
+    "re_cid": r'"correlationid"\s*:\s*"',  # the id is a JSON string
+    "re_timed": r'"time"\s*:\s*"',
+    "re_open": r"[\[{]",
+    "re_digits": f"[0-9]{{{sys.get_int_max_str_digits() + 1}}}",
+    "nl": "\n",
+    "brace": "{",
+}
+_FAR = ("0000-01-01T00:00:00", "9999-12-31T23:59:59")
+
+
+def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
+    """The SQL (over ``{files}``: the engine's binaryFile listing, and ``{meta}``: path,
+    f, g, kind, start, stop, payload per file) of the lines to return, with its
+    parameters; the caller adds the keyset bound (``:after_f``, ``:after_n``)."""
+    args: dict[str, Any] = {
+        **PATTERNS,
+        "start": f"{query.start:%Y-%m-%dT%H:%M:%S}" if query.start else _FAR[0],
+        "stop": f"{query.end:%Y-%m-%dT%H:%M:%S}" if query.end else _FAR[1],
+    }
+    in_terms, out_terms, wanted = [], [], []
+    for number, item in enumerate(query.filters):
+        key_in, key_out = item.keys
+        value = f"v{number}"
+        args[value] = item.value if isinstance(item.value, float) else str(item.value)
+        test = _test(item.op, isinstance(item.value, float), value)
+        in_terms.append(f"kind = 1 AND {_any_row(key_in, f'ki{number}', test, args)} AS h{number}")
+        outs = _any_row(key_out, f"ko{number}", test, args)
+        out_terms.append(f"bool_or(kind = 0 AND {outs}) OVER joined AS m{number}")
+        wanted.append(f"(h{number} OR m{number})")
+    digits = sys.get_int_max_str_digits()
+    long_number = f" OR (length(line) > {digits} AND line RLIKE :re_digits)"
+    # a line the parser may report on, or whose id or time SQL may read otherwise
+    broken = f"""(
+      payload OR last OR length(line) >= {MAX_LINE_BYTES} OR line RLIKE :re_wide
+      OR cid IS NULL OR NOT cid RLIKE :re_id OR NOT line RLIKE :re_cid
+      OR t IS NULL OR NOT t RLIKE :re_time OR NOT line RLIKE :re_timed
+      OR get_json_object(line, '$.datainblob') IS NOT NULL
+      OR (length(line) >= {2 * MAX_JSON_DEPTH}
+          AND length(line) - length(regexp_replace(line, :re_open, '')) >= {MAX_JSON_DEPTH})
+      {long_number if digits else ""}
+    )"""
+    # an input the join or the page search may report on (the output's shape is
+    # compared through the row counts)
+    odd = f"""({broken}
+      OR substr(t, 1, 19) < start OR substr(t, 1, 19) >= stop
+      OR d IS NULL OR NOT startswith(d, '[') OR d = '[]')"""
+    # one scan of the files: the join of inputs and outputs by correlation id is made
+    # with windows over (partition, correlation id), not by joining the lines twice
+    sql = f"""
+WITH raw AS (
+  SELECT m.f, m.g, m.kind, m.start, m.stop, m.payload,
+         split(decode(c.content, 'ISO-8859-1'), :nl, -1) AS parts
+  FROM {{files}} c JOIN {{meta}} m ON c.path = m.path
+),
+lines AS (
+  SELECT f, g, kind, start, stop, payload, pos + 1 AS n, line, pos = size(parts) - 1 AS last
+  FROM raw LATERAL VIEW posexplode(parts) x AS pos, line
+),
+parsed AS (
+  SELECT *, get_json_object(line, '$.correlationid') AS cid,
+         get_json_object(line, '$.time') AS t, get_json_object(line, '$.data') AS d
+  FROM lines WHERE NOT line RLIKE :re_blank
+),
+rec AS (
+  SELECT *, {odd} AS odd, {broken} AS broken, from_json(d, 'array<map<string,string>>') AS rows,
+         json_array_length(d) AS l
+  FROM parsed
+),
+joined AS (
+  SELECT f, n, line, last, kind, g, cid, odd, l, t,
+         bool_or(kind = 0 AND broken) OVER (PARTITION BY g) AS bad,
+         count_if(kind = 0) OVER joined AS k,
+         max(CASE WHEN kind = 0 THEN l END) OVER joined AS lo
+         {"".join(", " + t for t in [*in_terms, *out_terms])}
+  FROM rec WINDOW joined AS (PARTITION BY g, cid)
+),
+picked AS (
+  SELECT *, kind = 1 AND (
+    odd OR bad OR k <> 1 OR coalesce(l <> lo, true)
+    OR (substr(t, 1, 19) >= :start AND substr(t, 1, 19) <= :stop
+        {"".join(" AND " + w for w in wanted)})
+  ) AS pick
+  FROM joined
+),
+answer AS (
+  SELECT f, n, line, last, pick,
+         (kind = 0 AND (bad OR bool_or(pick) OVER (PARTITION BY g, cid))) AS needed
+  FROM picked
+)
+SELECT f, n, line, last FROM answer
+WHERE (pick OR needed) AND (f > :after_f OR (f = :after_f AND n > :after_n))
+ORDER BY f, n
+"""
+    return sql, args
+
+
+def _any_row(key: str | None, name: str, test: str, args: dict[str, Any]) -> str:
+    """SQL true if some row of ``rows`` may satisfy ``test`` on the key (false if no row
+    has it; true if the rows are not all objects: Python decides)."""
+    if key is None:
+        return "false"
+    args[name] = key
+    on_row = f"map_contains_key(r, :{name}) AND coalesce({test.replace('@V', f'r[:{name}]')}, true)"
+    return f"coalesce(exists(rows, r -> {on_row}), true)"
+
+
+def _test(op: str, number: bool, value: str) -> str:
+    """A condition on the text ``@V`` of a value, true whenever Python's comparison
+    (:meth:`~providers.query.FieldFilter.matches`) may be; NULL counts as true."""
+    loose = (  # a value Python compares as its str(), unlike its JSON text: let it through
+        "(try_cast(@V AS DOUBLE) IS NOT NULL OR lower(@V) IN ('true', 'false')"
+        " OR startswith(@V, '[') OR startswith(@V, :brace))"
+    )
+    if op == "~":
+        return (
+            f"(contains(lower(@V), lower(:{value})) OR @V RLIKE :re_wide OR {loose}"
+            f" OR NOT :{value} RLIKE :re_ascii)"
+        )
+    if op not in ("=", "!=", "<", "<=", ">", ">="):
+        raise ValueError(f"unknown operator {op!r}")
+    if number:
+        return (
+            f"CASE WHEN @V IS NULL THEN false WHEN try_cast(@V AS DOUBLE) IS NOT NULL"
+            f" THEN try_cast(@V AS DOUBLE) {op} :{value} ELSE @V RLIKE :re_number END"
+        )
+    return f"(@V {op} :{value} OR {loose})"
+
+
+def pushable_reason(query: PredictionQuery, formats: Sequence[str]) -> str | None:
+    """Why the engine cannot pick ``query``'s lines exactly (None if it can)."""
+    from providers.predictions.duckdb_search import filter_sql  # noqa: PLC0415
+
+    if not filter_sql.pushable(query.filters):
+        return "a filter value the engine cannot compare as Python does (NaN or infinity)"
+    if "v1" in formats:
+        return (
+            "v1 (CSV) folders are read whole and parsed by modeltrail (their time range"
+            " and field filters are not run by the engine yet)"
+        )
+    return None
