@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import shutil
 import socket
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +27,12 @@ from providers.predictions.reader import LogReader
 from providers.protocols import PredictionPage, ProviderContext
 from providers.query import parse_query
 from providers.records import DataIssue, Prediction
+from providers.spark.picked_lines import PickedLines
 from providers.spark.provider import SparkPredictionsProvider
+from providers.spark.session import Cancelled
+from providers.streams import Stream
 from tui.demo.workspace import DemoCase
+from tui.panes.engine_cancel import cancellable
 
 TOKEN_ENV = "MODELTRAIL_TEST_SPARK_TOKEN"
 
@@ -142,6 +148,45 @@ def test_tricky_records_give_what_python_gives(
         assert spark.picked is not None
         # the match, hour 2's odd records and their outputs (26 here), of 111 lines
         assert spark.picked.returned < _lines(tmp_path / "logs", "2024/05/01") / 3
+    finally:
+        spark.close()
+
+
+def test_leaving_a_search_cancels_the_engine_job(
+    spark_connect: SparkConnect, token: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pane's stream of a search (:func:`cancellable`) is cancelled while the engine
+    runs a job of minutes: the job is interrupted on the server and the read ends now."""
+    tricky_tree(tmp_path / "logs").write()
+    spark = _spark(spark_connect, f"file:{tmp_path / 'logs'}")
+    started = threading.Event()
+
+    def endless(self: PickedLines, session: Any, *_: Any) -> list[Any]:
+        started.set()
+        return list(session.range(10**13).selectExpr("sum(id)").collect())  # hours
+
+    monkeypatch.setattr(PickedLines, "_page", endless)
+    stream = cancellable(spark, lambda: iter(spark.search(parse_query("income<1"))))
+    assert isinstance(stream, Stream)
+    ended: list[object] = []
+
+    def read() -> None:
+        try:
+            ended.append(list(stream))
+        except Cancelled as exc:
+            ended.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert started.wait(60)
+        time.sleep(3)  # the job reaches the engine
+        assert not spark.engine.interrupted
+        stream.cancel()
+        reader.join(30)
+        assert not reader.is_alive(), "the read still waits for the engine"
+        assert spark.engine.interrupted, "no engine operation was interrupted"
+        assert isinstance(ended[0], Cancelled), ended
     finally:
         spark.close()
 

@@ -79,10 +79,13 @@ class EngineSession:
                 self.interrupted += session.interruptTag(tag)
 
     def close(self) -> None:
-        """Close the session (the server drops its temporary views with it)."""
+        """Cancel the session's running jobs and close it (the server drops its
+        temporary views with it)."""
         with self._lock:
             session, self._session = self._session, None
         if session is not None:
+            with contextlib.suppress(Exception):  # a server gone has no jobs to cancel
+                self.interrupted += session.interruptAll()
             with contextlib.suppress(Exception):  # closing a session whose server is gone
                 session.stop()
 
