@@ -32,7 +32,7 @@ from providers.spark.provider import SparkPredictionsProvider
 from providers.spark.session import Cancelled
 from providers.streams import Stream
 from tui.demo.workspace import DemoCase
-from tui.panes.engine_cancel import cancellable
+from tui.panes.engine_search import cancellable, engine_note
 
 TOKEN_ENV = "MODELTRAIL_TEST_SPARK_TOKEN"
 
@@ -261,3 +261,14 @@ def test_settings_refuse_a_token_in_the_url_and_unknown_sources() -> None:
         )
     with pytest.raises(ConfigError, match="url is required"):
         SparkPredictionsProvider.from_settings({"path": "file:/x"}, context)
+
+
+def test_the_pane_says_what_the_engine_does_not_run(tmp_path: Path) -> None:
+    """The status suffix of a search: the reason from can_push_down, nothing for a
+    provider without an engine, nothing for a search the engine runs whole."""
+    context = ProviderContext("p", Path.cwd())
+    spark = SparkPredictionsProvider.from_settings({"url": "sc://h:1", "path": "file:/x"}, context)
+    note = engine_note(spark, parse_query("from:2026-08-27 income<1"))
+    assert note.startswith(" (not all in the engine: v1 (CSV) folders are read whole"), note
+    assert engine_note(spark, parse_query("deployment:m4 income<1")) == ""
+    assert engine_note(LocalPredictionsProvider(tmp_path), parse_query("income<1")) == ""

@@ -1,0 +1,43 @@
+"""A search run by a remote engine: what it cannot run itself, and a cancel that stops
+its job.
+
+A provider that queries an engine says, before a search runs, what of it the engine does
+not run (``can_push_down``: modeltrail reads those folders itself; the answers are the
+same), and the pane's status says so.  It also offers ``cancel_searches()``: when the
+pane leaves a search (a new query, the pane closed),
+:meth:`~tui.panes.base.Pane.cancel_stream` cancels the stream, and the engine's running
+job is interrupted at once instead of running on to its end.  Providers without either
+(local logs, Blob) are read as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from providers.query import PredictionQuery
+from providers.streams import Cancel, Stream
+
+T = TypeVar("T")
+
+
+def cancellable(provider: Any, pages: Callable[[], Iterator[T]]) -> Iterator[T]:
+    """``pages()``, as a :class:`Stream` whose cancel calls the provider's
+    ``cancel_searches`` (seen through the cache's proxy) if it has one."""
+    stop = getattr(provider, "cancel_searches", None)
+    if not callable(stop):
+        return pages()
+
+    def produce(cancel: Cancel) -> Iterator[T]:
+        with cancel.stopping(stop):
+            yield from pages()
+
+    return Stream(produce)
+
+
+def engine_note(provider: Any, query: PredictionQuery) -> str:
+    """What of ``query`` the provider's engine does not run itself, as a status suffix
+    ("" if it runs it all, or the provider has no engine)."""
+    ask = getattr(provider, "can_push_down", None)
+    why = ask(query) if callable(ask) else None
+    return f" (not all in the engine: {why})" if why else ""
