@@ -7,10 +7,12 @@ missing token, a missing folder, each a clear message that never holds the token
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +191,71 @@ def test_leaving_a_search_cancels_the_engine_job(
         assert isinstance(ended[0], Cancelled), ended
     finally:
         spark.close()
+
+
+def _table_rows() -> list[tuple[Any, ...]]:
+    """An inference table: 450 requests a minute apart, inputs as JSON text, outputs as
+    a struct; one row's inputs are not JSON."""
+    rows = []
+    for n in range(450):
+        inputs = json.dumps({"income": 1000 * n, "city": "Zürich" if n % 7 == 0 else "Bern"})
+        rows.append(
+            (
+                f"r{n:04d}",
+                datetime(2026, 9, 1, tzinfo=UTC) + timedelta(minutes=n),
+                "{broken" if n == 5 else inputs,
+                (0.1 * (n % 10), "ok"),
+                "m4",
+            )
+        )
+    return rows
+
+
+def test_a_table_through_a_column_mapping(
+    spark_connect: SparkConnect, token: str, tmp_path: Path
+) -> None:
+    """A parquet table written by the server's own session: a lookup, a filtered search
+    in (time, id) order over keyset pages, and a mapping naming a missing column."""
+    folder = f"file:{tmp_path / 'table'}"
+    writer = _spark(spark_connect, "file:/unused")
+    schema = (
+        "rid STRING, ts TIMESTAMP, req STRING, resp STRUCT<score: DOUBLE, note: STRING>, dep STRING"
+    )
+    writer.engine.run(
+        lambda s: s.createDataFrame(_table_rows(), schema).write.parquet(folder), "writing"
+    )
+    writer.close()
+    columns = {"id": "rid", "time": "ts", "inputs": "req", "outputs": "resp", "deployment": "dep"}
+    table = _spark(spark_connect, folder, source="table", format="parquet", columns=columns)
+    try:
+        found = bounded(60, lambda: table.find("r0042"))
+        assert [(r.request_id, r.inputs, r.outputs) for r in found.rows] == [
+            ("r0042", {"income": 42000, "city": "Zürich"}, {"score": 0.2, "note": "ok"})
+        ]
+        assert found.rows[0].timestamp == datetime(2026, 9, 1, 0, 42, tzinfo=UTC)
+        query = parse_query("from:2026-09-01T01:00 deployment:M4 income>=100000 score>=0.5")
+        pages = bounded(60, lambda: list(table.search(query)))
+        ids = [r.request_id for page in pages for r in page.rows]
+        assert ids == [f"r{n:04d}" for n in range(100, 450) if n % 10 >= 5]
+        everything = bounded(60, lambda: list(table.search(parse_query("deployment:m4"))))
+        assert [len(page.rows) for page in everything] == [200, 250]  # first page, then keyset
+        assert [i.message for page in everything for i in page.issues] == [
+            "inputs are not JSON (Expecting property name enclosed in double quotes); row kept,"
+            " inputs empty"
+        ]
+    finally:
+        table.close()
+    wrong = _spark(
+        spark_connect,
+        folder,
+        source="table",
+        format="parquet",
+        columns={**columns, "time": "timestamp"},
+    )
+    with pytest.raises(ConfigError, match="names 'timestamp', not a column") as caught:
+        bounded(60, lambda: wrong.find("r1"))
+    assert "its columns: rid, ts, req, resp, dep" in str(caught.value.hint)
+    wrong.close()
 
 
 def test_odd_records_give_the_same_issues_as_local_logs(

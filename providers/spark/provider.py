@@ -38,6 +38,7 @@ from providers.spark.globs import LOG_FILES, either, layout_globs
 from providers.spark.picked_lines import PickedLines, plan
 from providers.spark.pushdown import pushable_reason
 from providers.spark.session import EngineSession
+from providers.spark.table_source import TableSource, check_columns
 from providers.streams import Cancel, Stream
 
 DEFAULT_V1_CONTAINER = "modeldata"
@@ -46,10 +47,14 @@ _KEYS = {
     "url": Key(required=True, filled=True, hint='the Spark Connect URL, e.g. "sc://host:15002"'),
     "token_env": Key(filled=True),
     "source": Key(filled=True),
-    "path": Key(required=True, filled=True, hint="the folder of the logs, as the engine reads it"),
+    "path": Key(filled=True),
     "v1_container": Key(filled=True),
     "v2_prefix": Key(filled=True),
+    "table": Key(filled=True),
+    "format": Key(filled=True),
+    "columns": Key(types=(dict,)),
 }
+_PATH_HINT = "the folder of the logs, as the engine reads it"
 
 
 class SparkPredictionsProvider(Provider, PredictionsProvider):
@@ -66,20 +71,24 @@ class SparkPredictionsProvider(Provider, PredictionsProvider):
         token_env: str | None = None,
         v1_container: str = DEFAULT_V1_CONTAINER,
         v2_prefix: str = DEFAULT_V2_PREFIX,
+        table: TableSource | None = None,
     ) -> None:
+        """``table``: the source is a table (``root`` unused), not the collector's folders."""
         self.url = url
         self.root = plain(root.rstrip("/"))
         self.token_env = token_env
         self.v1_container = v1_container.strip("/")
         self.v2_prefix = v2_prefix.strip("/")
-        self.engine = EngineSession(url, token_env)
+        self.engine = table.engine if table is not None else EngineSession(url, token_env)
+        self.table = table
         self.picked: PickedLines | None = None  # the last search's lines picked by the engine
         self._searching: set[str] = set()  # the tags of the searches running
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], context: ProviderContext) -> Self:
-        """Build from ``url``, ``path`` (required), ``token_env``, ``source``,
-        ``v1_container`` and ``v2_prefix``."""
+        """Build from ``url``, ``token_env``, ``source``; for the layout ``path``
+        (required), ``v1_container`` and ``v2_prefix``; for a table ``table`` or ``path``
+        with ``format``, and ``columns`` (:mod:`providers.spark.table_source`)."""
         check_table(settings, _KEYS, provider=cls.name)
         url = str(settings["url"])
         if not url.startswith("sc://") or "token=" in url.lower():
@@ -88,12 +97,17 @@ class SparkPredictionsProvider(Provider, PredictionsProvider):
                 hint="put the token in an environment variable and name it in token_env",
                 provider=cls.name,
             )
-        if settings.get("source", "layout") != "layout":
+        source = settings.get("source", "layout")
+        if source == "table":
+            return cls.for_table(url, settings)
+        if source != "layout":
             raise ConfigError(
-                f"source {settings['source']!r} is not supported",
-                hint='use source = "layout" (the collector\'s folders under path)',
+                f"source {source!r} is not supported",
+                hint='use source = "layout" (the collector\'s folders under path) or "table"',
                 provider=cls.name,
             )
+        if "path" not in settings:
+            raise ConfigError("path is required", hint=_PATH_HINT, provider=cls.name)
         return cls(
             url,
             str(settings["path"]),
@@ -102,8 +116,31 @@ class SparkPredictionsProvider(Provider, PredictionsProvider):
             v2_prefix=settings.get("v2_prefix", DEFAULT_V2_PREFIX),
         )
 
+    @classmethod
+    def for_table(cls, url: str, settings: Mapping[str, Any]) -> Self:
+        """A provider over a table (``table``, or ``path`` and ``format``) and its
+        ``columns`` mapping."""
+        if ("table" in settings) == ("path" in settings):
+            raise ConfigError(
+                'source = "table" needs either table or path (with format), not both',
+                hint='e.g. table = "main.ml.inference", or path = "abfss://…" format = "delta"',
+                provider=cls.name,
+            )
+        columns = check_columns(settings.get("columns"), cls.name)
+        engine = EngineSession(url, settings.get("token_env"))
+        table = TableSource(
+            engine,
+            columns,
+            table=settings.get("table"),
+            path=settings.get("path"),
+            file_format=str(settings.get("format", "delta")),
+        )
+        return cls(url, "", token_env=settings.get("token_env"), table=table)
+
     def identity(self) -> Mapping[str, str]:
-        """The server, the folder and the layout settings (never the token)."""
+        """The server, the folder and the layout settings, or the table (never the token)."""
+        if self.table is not None:
+            return {"url": self.url, "table": self.table.where, "format": self.table.format}
         return {
             "url": self.url,
             "path": self.root,
@@ -114,13 +151,15 @@ class SparkPredictionsProvider(Provider, PredictionsProvider):
     def can_push_down(self, query: PredictionQuery) -> str | None:
         """None if the engine runs ``query`` whole (the folders pruned, the lines picked
         by SQL), else what modeltrail does itself instead: the answers are the same."""
-        if query.request_id:
+        if query.request_id or self.table is not None:
             return None
         return pushable_reason(query, ("v1",) if query.deployment is None else ())
 
     def find(self, request_id: str) -> PredictionPage:
         """Predictions whose request id or correlation id is ``request_id``: the engine
-        searches every file for the id in one query."""
+        searches every file for the id in one query (a table: one query on its id)."""
+        if self.table is not None:
+            return self.table.find(request_id)
         store = self._store(PredictionQuery())
         store.prefetch(request_id.strip().encode())
         return self._reader(store).find(request_id)
@@ -148,6 +187,17 @@ class SparkPredictionsProvider(Provider, PredictionsProvider):
             self.engine.interrupt(tag)
 
     def _pages(self, query: PredictionQuery, tag: str, cancel: Cancel) -> Iterator[PredictionPage]:
+        table = self.table
+        pages = table.search(query) if table is not None else self._log_pages(query, tag)
+        while True:
+            with self.engine.tagged(tag):
+                page = next(pages, None)
+            if page is None or cancel.is_set:
+                return
+            yield page
+
+    def _log_pages(self, query: PredictionQuery, tag: str) -> Iterator[PredictionPage]:
+        """The pages of the collector's folders (the engine picks the lines of v2)."""
         with self.engine.tagged(tag):
             store = self._store(query)
             reader = self._reader(store)
@@ -159,13 +209,7 @@ class SparkPredictionsProvider(Provider, PredictionsProvider):
                 )
                 files = plan(store, self.root, [p for p in partitions if p.format == "v2"])
                 store.picked = self.picked = PickedLines(self.engine, store.frames, files, query)
-            pages = reader.search(query)
-        while True:
-            with self.engine.tagged(tag):
-                page = next(pages, None)
-            if page is None or cancel.is_set:
-                return
-            yield page
+            return reader.search(query)
 
     def close(self) -> None:
         """Close the engine session."""

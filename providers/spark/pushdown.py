@@ -59,13 +59,11 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
         "stop": f"{query.end:%Y-%m-%dT%H:%M:%S}" if query.end else _FAR[1],
     }
     in_terms, out_terms, wanted = [], [], []
-    for number, item in enumerate(query.filters):
-        key_in, key_out = item.keys
-        value = f"v{number}"
-        args[value] = item.value if isinstance(item.value, float) else str(item.value)
-        test = _test(item.op, isinstance(item.value, float), value)
-        in_terms.append(f"kind = 1 AND {_any_row(key_in, f'ki{number}', test, args)} AS h{number}")
-        outs = _any_row(key_out, f"ko{number}", test, args)
+    for number, (key_in, key_out, test) in enumerate(_filters(query, args)):
+        in_terms.append(
+            f"kind = 1 AND {_any_row('rows', key_in, f'ki{number}', test, args)} AS h{number}"
+        )
+        outs = _any_row("rows", key_out, f"ko{number}", test, args)
         out_terms.append(f"bool_or(kind = 0 AND {outs}) OVER joined AS m{number}")
         wanted.append(f"(h{number} OR m{number})")
     digits = sys.get_int_max_str_digits()
@@ -135,14 +133,41 @@ ORDER BY f, n
     return sql, args
 
 
-def _any_row(key: str | None, name: str, test: str, args: dict[str, Any]) -> str:
-    """SQL true if some row of ``rows`` may satisfy ``test`` on the key (false if no row
-    has it; true if the rows are not all objects: Python decides)."""
+def row_filters(
+    query: PredictionQuery, inputs: str, outputs: str
+) -> tuple[list[str], dict[str, Any]]:
+    """Per field filter, SQL true if a row of the arrays of maps ``inputs`` or ``outputs``
+    (columns) may satisfy it, and the parameters (a superset: Python checks each row)."""
+    args: dict[str, Any] = {}
+    terms = [
+        f"({_any_row(inputs, key_in, f'ki{n}', test, args)}"
+        f" OR {_any_row(outputs, key_out, f'ko{n}', test, args)})"
+        for n, (key_in, key_out, test) in enumerate(_filters(query, args))
+    ]
+    return terms, args
+
+
+def _filters(
+    query: PredictionQuery, args: dict[str, Any]
+) -> list[tuple[str | None, str | None, str]]:
+    """Per field filter: its input key, output key and test on a value ``@V``; its value
+    bound in ``args``."""
+    tests = []
+    for number, item in enumerate(query.filters):
+        value = f"v{number}"
+        args[value] = item.value if isinstance(item.value, float) else str(item.value)
+        tests.append((*item.keys, _test(item.op, isinstance(item.value, float), value)))
+    return tests
+
+
+def _any_row(rows: str, key: str | None, name: str, test: str, args: dict[str, Any]) -> str:
+    """SQL true if some row of the array of maps ``rows`` may satisfy ``test`` on the key
+    (false if no row has it; true if the rows are not all objects: Python decides)."""
     if key is None:
         return "false"
     args[name] = key
     on_row = f"map_contains_key(r, :{name}) AND coalesce({test.replace('@V', f'r[:{name}]')}, true)"
-    return f"coalesce(exists(rows, r -> {on_row}), true)"
+    return f"coalesce(exists({rows}, r -> {on_row}), true)"
 
 
 def _test(op: str, number: bool, value: str) -> str:

@@ -123,6 +123,10 @@ class EngineSession:
             raise _translated(exc, "connecting", self.url) from None
         policy = DefaultPolicy(max_retries=RETRIES, initial_backoff=200, max_backoff=1000)
         session.client.set_retry_policies([policy])
+        try:  # this session's settings only: times read and bound in UTC
+            session.conf.set("spark.sql.session.timeZone", "UTC")
+        except Exception as exc:
+            raise _translated(exc, "connecting", self.url) from None
         return session
 
 
