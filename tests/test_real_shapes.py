@@ -238,8 +238,8 @@ def test_registry_model_and_environment_are_read_in_their_registry(
     dep = provider.get_deployment("mortgage-prod", "m4")
     assert dep.image is None  # the registry example's environment is built from a conda file
     assert dep.image_note == (  # its base image named: the registry's environment was read
-        "Azure ML builds the served image from a conda file on base image "
-        "docker.io/tensorflow/serving:latest; the built image is not recorded"
+        "built by Azure ML from this base, docker.io/tensorflow/serving:latest, and a conda "
+        "file (python=3.11); the built image is not exposed by the environment's record"
     )
     logged = Prediction(
         "r1", "r1", WHEN, "mortgage-prod", "m4", None, None, {}, {}, "v2", Source("t", "r1")
@@ -343,10 +343,10 @@ def test_a_registry_environment_named_by_label_latest_is_resolved_but_not_taken_
     assert dep.image is None  # was: "a registry environment reference this provider does not read"
     assert dep.image_note == (
         "its environment sklearn-serve in registry shared-envs is named by label 'latest', "
-        "which resolves now to version 2 (Azure ML builds the served image from a conda file on "
-        "base image docker.io/tensorflow/serving:latest; the built image is not recorded); a "
-        "label names the version it points to when read, not the one used then, so the image "
-        "is not known from it"
+        "which resolves now to version 2 (built by Azure ML from this base, "
+        "docker.io/tensorflow/serving:latest, and a conda file (python=3.11); the built image "
+        "is not exposed by the environment's record); a label names the version it points to "
+        "when read, not the one used then, so the image is not known from it"
     )
     edit(
         prod_m4(docs),
@@ -395,8 +395,9 @@ def env_doc_of(docs: Path) -> Path:
         ),
         (
             "built from a conda file",
-            "Azure ML builds the served image from a conda file on base image "
-            "crmortgageml.azurecr.io/mortgage-score:14; the built image is not recorded",
+            "built by Azure ML from this base, crmortgageml.azurecr.io/mortgage-score:14, and a "
+            "conda file (python=3.11, scikit-learn=1.5.2); the built image is not exposed by the "
+            "environment's record",
         ),
         ("a conda file that is a list", "the environment could not be read: azureml: "),
     ],

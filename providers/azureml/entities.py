@@ -155,7 +155,7 @@ def model_record(entity: Any, provider: str, run_id_tag: str = "training_run_id"
     """A model version entity (``path`` is the REST ``modelUri``); the run id by
     :func:`~providers.azureml.parse.model_run_id`."""
     tags, properties = _str_map(entity.tags), _str_map(entity.properties)
-    run_id = model_run_id(entity.job_name, entity.path, properties, tags, run_id_tag)
+    run_id, run_note = model_run_id(entity.job_name, entity.path, properties, tags, run_id_tag)
     system = entity.creation_context
     return ModelVersion(
         name=str(entity.name),
@@ -167,6 +167,7 @@ def model_record(entity: Any, provider: str, run_id_tag: str = "training_run_id"
         created_by=getattr(system, "created_by", None),
         created_at=_when(getattr(system, "created_at", None)),
         source=Source(provider, str(entity.id or f"{entity.name}:{entity.version}")),
+        run_note=run_note,
     )
 
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from providers.azureml.job_inputs import conda_packages
 from providers.errors import BadData
 from providers.records import Deployment, Endpoint, ModelVersion, Source
 from providers.timeutil import parse_iso
@@ -159,13 +160,17 @@ def parse_data_collector(collector: Any) -> dict[str, str]:
 def environment_image(image: object, conda_file: object, build: object) -> tuple[str | None, str]:
     """(the image an environment runs in, or None and why): an image Azure ML builds (from
     a conda file on the base ``image``, or a Dockerfile) is not the base, and the built one
-    is not in the environment's record."""
-    if conda_file or build:
-        how = f"a conda file on base image {image}" if conda_file else "a Dockerfile"
-        return None, f"Azure ML builds the served image from {how}; the built image is not recorded"
-    if not image:
-        return None, "the environment names no image"
-    return str(image), ""
+    is not in the environment's record; the base and the conda packages (pinned versions
+    are audit evidence) are said."""
+    if conda_file:
+        packages = ", ".join(conda_packages(conda_file)) or "no packages listed"
+        how = f"this base, {image}, and a conda file ({packages})"
+    elif build:
+        how = "a Dockerfile"
+    else:
+        return (str(image), "") if image else (None, "the environment names no image")
+    not_exposed = "the built image is not exposed by the environment's record"
+    return None, f"built by Azure ML from {how}; {not_exposed}"
 
 
 def parse_environment_image(doc: Mapping[str, Any]) -> tuple[str | None, str]:
@@ -224,14 +229,16 @@ def model_run_id(
     properties: Mapping[str, str],
     tags: Mapping[str, str],
     run_id_tag: str,
-) -> str | None:
-    """The training run of a model version: its ``jobName``, else the job its ``modelUri``
-    names, else ``properties["azureml.runId"]``, else the tag ``run_id_tag``; None when none
-    does (a model registered by hand, say)."""
+) -> tuple[str | None, str]:
+    """(the training run of a model version, how it was found when the version has no
+    ``jobName``): its ``jobName``, else the job its ``modelUri`` names, else
+    ``properties["azureml.runId"]``, else the tag ``run_id_tag``; None when none does (a
+    model registered by hand, say)."""
     found = _JOB_IN_URI.match(model_uri) if isinstance(model_uri, str) else None
     from_uri = next((g for g in found.groups() if g), None) if found else None
     run_id = job_name or from_uri or properties.get("azureml.runId") or tags.get(run_id_tag)
-    return str(run_id) if run_id else None
+    note = "" if job_name or not from_uri else f"the job its modelUri {model_uri} names; no jobName"
+    return (str(run_id) if run_id else None), note
 
 
 def parse_model_version(
@@ -244,16 +251,18 @@ def parse_model_version(
     tags = _str_map(props.get("tags"))
     properties = _str_map(props.get("properties"))
     system = doc.get("systemData") or {}
+    run_id, run_note = model_run_id(
+        props.get("jobName"), props.get("modelUri"), properties, tags, run_id_tag
+    )
     return ModelVersion(
         name=model_name,
         version=version,
         description=str(props.get("description") or ""),
         tags=tags,
         properties=properties,
-        run_id=model_run_id(
-            props.get("jobName"), props.get("modelUri"), properties, tags, run_id_tag
-        ),
+        run_id=run_id,
         created_by=system.get("createdBy"),
         created_at=parse_iso(system.get("createdAt")),
         source=Source(provider, str(doc.get("id") or f"{model_name}:{version}")),
+        run_note=run_note,
     )

@@ -14,11 +14,14 @@ from tui.demo.repo import RepoResult
 from tui.demo.scenario import (
     ACR,
     AUTHORS,
+    CONDA_BUILT,
     ENDPOINT_KINDS,
     HISTORY_END,
     MODEL,
+    MODEL_URI_ONLY,
     ORG_URL,
     PROJECT,
+    STAGE_SCOPED,
     VERSIONS,
     WS_ID,
     VersionPlan,
@@ -33,6 +36,10 @@ EVAL_ROWS = 10_000
 DATASTORE = "azureml://datastores/workspaceblobstore/paths"
 REFERENCE_DATA = "training-data/reference/postcode-risk-v3"
 FIRST_BUILD_ID = 300
+SCORE_CONDA = (
+    "channels: [conda-forge]\ndependencies:\n  - python=3.11.9\n  - scikit-learn=1.5.2\n"
+    "  - pip:\n    - azureml-inference-server-http==1.3.2\n    - mlflow==2.16.0\n"
+)
 
 
 def _write(root: Path, relative: str, doc: Any) -> None:
@@ -128,50 +135,60 @@ def _azureml(root: Path, repo: RepoResult) -> None:
         for plan in plans:
             _deployment(root, plan, deployer)
     for plan in VERSIONS:
-        run = run_id(plan)
-        commit = repo.commit_at(plan.built_at)
-        _write(
-            root,
-            f"azureml/models/{MODEL}/versions/{plan.version}.json",
-            {
-                "id": f"{WS_ID}/models/{MODEL}/versions/{plan.version}",
-                "name": str(plan.version),
-                "type": "Microsoft.MachineLearningServices/workspaces/models/versions",
-                "systemData": _system(
-                    plan.built_at + timedelta(minutes=48), "svc-mortgage-pipeline"
-                ),
-                "properties": {
-                    "description": f"Nightly training of {plan.built_at:%Y-%m-%d}",
-                    "tags": {
-                        "training_run_id": run,
-                        "git_commit": commit,
-                        "data_folder": data_snapshot(plan.built_at),
-                        "build": build_number(plan.built_at),
-                    },
-                    "properties": {
-                        "azureml.runId": run,
-                        "mlflow.modelSourceUri": f"runs:/{run}/model",
-                    },
-                    "modelType": "mlflow_model",
-                    "modelUri": f"azureml://jobs/{run}/outputs/artifacts/paths/model/",
-                    "jobName": run,
-                    "stage": "Production" if plan.version == 4 else "Archived",
-                    "isArchived": False,
-                },
+        _model_version(root, plan, repo.commit_at(plan.built_at))
+        _score_environment(root, plan)
+
+
+def _score_environment(root: Path, plan: VersionPlan) -> None:
+    """A version's serving environment: its image, or (the candidate) a conda file that
+    Azure ML builds an image from, on that image as its base."""
+    properties = {"image": f"{ACR}/mortgage-score:{plan.image_tag}", "osType": "Linux"}
+    if plan.version == CONDA_BUILT:
+        properties["condaFile"] = SCORE_CONDA
+    _write(
+        root,
+        f"azureml/environments/mortgage-score-env/versions/{plan.version}.json",
+        {
+            "id": f"{WS_ID}/environments/mortgage-score-env/versions/{plan.version}",
+            "name": str(plan.version),
+            "properties": properties,
+        },
+    )
+
+
+def _model_version(root: Path, plan: VersionPlan, commit: str) -> None:
+    """A model version registered by the nightly pipeline; one (MODEL_URI_ONLY) registered from
+    its job's output alone (``modelUri`` names the job: no ``jobName``, no run id property
+    or tag), as the official model-version example is."""
+    run = run_id(plan)
+    by_uri_only = plan.version == MODEL_URI_ONLY
+    tags = {
+        **({} if by_uri_only else {"training_run_id": run}),
+        "git_commit": commit,
+        "data_folder": data_snapshot(plan.built_at),
+        "build": build_number(plan.built_at),
+    }
+    properties = {"mlflow.modelSourceUri": f"runs:/{run}/model"}
+    _write(
+        root,
+        f"azureml/models/{MODEL}/versions/{plan.version}.json",
+        {
+            "id": f"{WS_ID}/models/{MODEL}/versions/{plan.version}",
+            "name": str(plan.version),
+            "type": "Microsoft.MachineLearningServices/workspaces/models/versions",
+            "systemData": _system(plan.built_at + timedelta(minutes=48), "svc-mortgage-pipeline"),
+            "properties": {
+                "description": f"Nightly training of {plan.built_at:%Y-%m-%d}",
+                "tags": tags,
+                "properties": properties if by_uri_only else {"azureml.runId": run, **properties},
+                "modelType": "mlflow_model",
+                "modelUri": f"azureml://jobs/{run}/outputs/artifacts/paths/model/",
+                **({} if by_uri_only else {"jobName": run}),
+                "stage": "Production" if plan.version == 4 else "Archived",
+                "isArchived": False,
             },
-        )
-        _write(
-            root,
-            f"azureml/environments/mortgage-score-env/versions/{plan.version}.json",
-            {
-                "id": f"{WS_ID}/environments/mortgage-score-env/versions/{plan.version}",
-                "name": str(plan.version),
-                "properties": {
-                    "image": f"{ACR}/mortgage-score:{plan.image_tag}",
-                    "osType": "Linux",
-                },
-            },
-        )
+        },
+    )
 
 
 def _deployment(root: Path, plan: VersionPlan, deployer: str) -> None:
@@ -444,6 +461,9 @@ def _release(root: Path, release_id: int, plan: VersionPlan) -> None:
     number = build_number(plan.built_at)
     image = f"{ACR}/mortgage-score:{plan.image_tag}"
     name = f"mortgage-deploy-{plan.deployed_at:%Y.%m.%d}.1"
+    # what it deploys: release variables, or (one release) variables of its prod stage
+    deployed = {"MODEL_VERSION": {"value": str(plan.version)}, "IMAGE": {"value": image}}
+    stage_scoped = plan.version == STAGE_SCOPED
     envs = []
     stages = [("test", plan.deployed_at - timedelta(hours=20))]
     if plan.endpoint != "mortgage-test":
@@ -475,6 +495,7 @@ def _release(root: Path, release_id: int, plan: VersionPlan) -> None:
                 "name": stage,
                 "status": "succeeded",
                 "releaseId": release_id,
+                "variables": deployed if stage_scoped and stage == "prod" else {},
                 "deploySteps": [
                     {
                         "id": env_id * 2,
@@ -532,8 +553,7 @@ def _release(root: Path, release_id: int, plan: VersionPlan) -> None:
             "environments": envs,
             "variables": {
                 "MODEL_NAME": {"value": MODEL},
-                "MODEL_VERSION": {"value": str(plan.version)},
-                "IMAGE": {"value": image},
+                **({} if stage_scoped else deployed),
                 "ENDPOINT": {"value": plan.endpoint},
                 "DEPLOYMENT": {"value": plan.deployment},
             },

@@ -138,6 +138,11 @@ ENDPOINT_KINDS = {
     "mortgage-test": "Managed",
 }
 
+# The shapes a real workspace mixes in, each on a version other than the culprit's:
+MODEL_URI_ONLY = 2  # registered from its job's output: only modelUri names the job
+STAGE_SCOPED = 3  # its release sets MODEL_VERSION/IMAGE on the prod stage, not the release
+CONDA_BUILT = 5  # its serving environment is a conda file on the base image Azure ML built on
+
 CASE_APPLICATION = "APP-2026-081734"
 CASE_TIME = datetime(2026, 8, 27, 14, 32, 5, 412000, tzinfo=UTC)
 CASE_QUESTION = (

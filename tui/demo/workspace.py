@@ -27,7 +27,7 @@ from tui.demo.rest_documents import nightly_builds, write_documents
 from tui.demo.scenario import CASE_APPLICATION, CASE_QUESTION, CASE_TIME
 from tui.demo.training_data import write_training_data
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 SEED = 20260827
 CASE_FILE = "demo-case.json"
 
