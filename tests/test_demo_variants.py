@@ -132,6 +132,24 @@ def test_a_conda_built_serving_environment_says_its_base_and_packages(
     assert trail.complete
 
 
+def test_the_conda_built_deployment_says_so_in_the_deployments_pane_at_80x24(
+    demo: tuple[Path, DemoCase],
+) -> None:
+    async def scenario() -> None:
+        async with demo_app(*demo).run_test(size=(80, 24)) as pilot:
+            await quiet(pilot)
+            for key in ("2", "down", "down", "down", "down"):  # Deployments: the last, candidate
+                await pilot.press(key)
+                await quiet(pilot)
+            row = next(line for line in screen_text(pilot).splitlines() if "candidate" in line)
+            assert "mortgage:5  unknown (see detail)" in row  # was the base image, or blank
+            await pilot.press("v", "pagedown")  # read the detail
+            await quiet(pilot)
+            assert f"Image: unknown ({CONDA_NOTE})" in " ".join(screen_text(pilot).split())
+
+    asyncio.run(scenario())
+
+
 @pytest.fixture
 def azureml(
     demo: tuple[Path, DemoCase], tmp_path: Path, monkeypatch: pytest.MonkeyPatch

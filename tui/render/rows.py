@@ -65,7 +65,7 @@ def deployment_cells(ep: Endpoint, dep: Deployment) -> list[str]:
         dep.name,
         share,
         model,
-        dep.image or "",
+        dep.image or "unknown (see detail)",
         dep.state or "",
         when(dep.created_at)[:16],
         when(dep.updated_at)[:16],
