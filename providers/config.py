@@ -24,7 +24,6 @@ base (``v1_container = "../../etc"``), a document nested too deeply to read.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,6 +129,8 @@ def load_config(path: Path | None = None) -> Config:
         if path is not None:
             raise ConfigError(f"config file not found: {path}")
         return Config(path=None, profiles={})
+    import tomllib  # noqa: PLC0415 - ~5 ms: only when there is a file to read
+
     try:
         data = tomllib.loads(target.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

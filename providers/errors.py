@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from email.utils import parsedate_to_datetime
 
 from providers.redaction import redact
 
@@ -62,6 +61,8 @@ def retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
+    from email.utils import parsedate_to_datetime  # noqa: PLC0415 - ~5 ms, off the start path
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):

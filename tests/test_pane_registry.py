@@ -26,14 +26,14 @@ from tui.console.launch import build_app
 app = build_app(workspace_profile(Path(sys.argv[1]), "demo"))
 async def pilot(p):
     await p.pause()
-    print(sorted(m for m in sys.modules if m.startswith("tui.panes.")))
+    print(sorted(sys.modules))
     p.app.exit()
 app.run(headless=True, auto_pilot=pilot)
 """
 
 
-def test_start_up_imports_only_the_first_pane(demo: tuple[Path, DemoCase]) -> None:
-    workspace, _ = demo
+def loaded_at_first_frame(workspace: Path) -> str:
+    """The modules a fresh console on ``workspace`` has imported when its first frame is up."""
     done = subprocess.run(
         [sys.executable, "-c", START, str(workspace)],
         capture_output=True,
@@ -41,7 +41,31 @@ def test_start_up_imports_only_the_first_pane(demo: tuple[Path, DemoCase]) -> No
         timeout=120,
         check=True,
     )
-    loaded = done.stdout.strip().splitlines()[-1]
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_start_up_imports_only_the_first_pane(demo: tuple[Path, DemoCase]) -> None:
+    loaded = loaded_at_first_frame(demo[0])
     assert "tui.panes.predictions" in loaded
     for other in ("commits", "deployments", "models", "releases"):
         assert f"tui.panes.{other}'" not in loaded, loaded
+
+
+def test_start_up_leaves_the_trail_and_cases_for_their_first_use(
+    demo: tuple[Path, DemoCase],
+) -> None:
+    """The first frame needs neither the resolver nor the case files (nor what they bring:
+    the data folders' diff, the compare): they load when a trail is resolved or a case used;
+    nor the TOML reader when no config file is read."""
+    loaded = loaded_at_first_frame(demo[0])
+    for module in (
+        "providers.trail.resolver",
+        "tui.cases.model",
+        "tui.cases.recorder",
+        "tui.cases.case_folder",
+        "tui.cases.availability",
+        "providers.datafolders.diff",
+        "tui.render.compare",
+        "tomllib",
+    ):
+        assert f"'{module}'" not in loaded, module

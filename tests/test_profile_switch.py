@@ -29,7 +29,7 @@ async def palette(pilot: Pilot[None], text: str) -> str:
 
 
 def topbar(pilot: Pilot[None]) -> str:
-    """The top bar's whole line (at 80 columns the profile is past the right edge)."""
+    """The top bar's whole line (at 80 columns the profile's description is cut off)."""
     return str(pilot.app.query_one("#topbar").render())
 
 
@@ -70,8 +70,26 @@ def test_switch_profile(demo: tuple[Path, DemoCase]) -> None:
             await settle(pilot)
             text = screen_text(pilot)
             assert "profile second: 2nd" in topbar(pilot)
+            assert "profile second" in text.splitlines()[0]
             assert "Switched to profile second: 2nd." in said(pilot)
             assert f"predictions for 'from:{day} to:{day}'" in text, text  # the query kept
             assert app.session.backends.profile == "second"
 
     asyncio.run(main())
+
+
+def test_the_profile_is_on_screen_at_80_columns(demo: tuple[Path, DemoCase]) -> None:
+    """At 80x24 the top line says which profile the console is on (the other panes' titles
+    shortened to make room); at 120x40 the titles are whole."""
+    workspace, _ = demo
+    profile = dataclasses.replace(workspace_profile(workspace, "demo"), description="demo")
+
+    async def main(size: tuple[int, int], other_pane: str) -> None:
+        async with build_app(profile).run_test(size=size) as pilot:
+            await settle(pilot)
+            top = screen_text(pilot).splitlines()[0]
+            assert "1 Predictions" in top and other_pane in top, top
+            assert "profile demo" in top, top
+
+    asyncio.run(main((80, 24), " 2 Dep "))
+    asyncio.run(main((120, 40), " 2 Deployments "))

@@ -35,6 +35,7 @@ from providers.timeutil import date_text
 from providers.trail.choice import pick
 from providers.trail.data_evidence import check_training_data
 from providers.trail.explanation import DecisionRule, Explanation, explain
+from providers.trail.hop_status import RESOLVED, UNCERTAIN, UNRESOLVED
 from providers.trail.run_link import registry_run_link
 from providers.trail.served import ServedBy, served_by
 from providers.trail.training_inputs import cross_check
@@ -42,7 +43,6 @@ from providers.trail.training_inputs import cross_check
 HOP_KINDS = ("prediction", "deployment", "model", "run", "release", "build", "data", "commit")
 RUN_COMMIT_TAGS = ("mlflow.source.git.commit", "git_commit")
 
-RESOLVED, UNCERTAIN, UNRESOLVED = "resolved", "uncertain", "unresolved"
 NO_RUN = (
     "names no training run: its registry entry records none (Azure ML: no jobName, no job "
     "in its modelUri, no azureml.runId property, no run-id tag; MLflow: no run_id); was it "

@@ -10,7 +10,8 @@ from providers.datafolders.diff import DataDiff, diff_training_data
 from providers.datafolders.tabular import DEFAULT_LIMIT
 from providers.errors import NotFound, ProviderError
 from providers.records import TrainingData
-from providers.trail.resolver import UNRESOLVED, TrailResolver
+from providers.trail.hop_status import UNRESOLVED
+from providers.trail.resolver import TrailResolver
 
 
 def training_data(backends: Backends, name: str, version: str) -> TrainingData:

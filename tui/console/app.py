@@ -10,12 +10,10 @@ import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static
 
-from providers.trail.resolver import Trail
 from tui.console.casecontrol import CaseControl
 from tui.console.commands import ConsoleCommands
 from tui.console.launch import SessionOpener
@@ -31,8 +29,10 @@ from tui.render.plain import safe_text
 from tui.render.trail import failure_text
 from tui.widgets.breadcrumb import TrailBar
 from tui.widgets.brief import Brief
+from tui.widgets.topbar import TopBar
 
-if TYPE_CHECKING:  # imported when first shown (tui/panes/registry.py)
+if TYPE_CHECKING:  # imported when first shown (tui/panes/registry.py) or first used
+    from providers.trail.resolver import Trail
     from tui.panes.commits import CommitsPane
     from tui.panes.releases import ReleasesPane
     from tui.panes.setting_change import SettingChangeRequested
@@ -88,7 +88,7 @@ class ModeltrailApp(App[None]):
         self.cases = CaseControl(self)
 
     def compose(self) -> ComposeResult:
-        yield Static(id="topbar", markup=False)
+        yield TopBar(id="topbar")
         yield Static(id="banner", markup=False)
         yield Brief(id="brief", markup=False)
         yield TrailBar(self.session.profile_name, id="trail")
@@ -179,16 +179,14 @@ class ModeltrailApp(App[None]):
     def update_topbar(self) -> None:
         """Show the panes (the current one highlighted), the case and the profile; below,
         the question and the decision explained."""
-        current = self.deck.current
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(" modeltrail ", style="bold reverse")
-        for n, pane in enumerate(PANES, start=1):
-            style = "bold reverse" if pane.pane_id == current else ""
-            text.append(f" {n} {pane.title} ", style=style)
-        if self.session.case is not None:
-            text.append(f"  {safe_text(self.cases.label())}", style="bold")
-        text.append(f"  {safe_text(self.session.profile_label)}", style="dim")
-        self.query_one("#topbar", Static).update(text)
+        session = self.session
+        self.query_one(TopBar).show(
+            [(pane.pane_id, pane.title) for pane in PANES],
+            self.deck.current,
+            self.cases.label() if session.case is not None else "",
+            session.profile_name,
+            session.profile_label,
+        )
         trail = self.session.trail
         self.query_one(Brief).show(self.question, trail.explanation if trail else None)
 

@@ -4,23 +4,24 @@ export (``e``), open or start a case, and restore one (panes, trail, history).""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from providers.errors import ProviderError
-from providers.trail.resolver import Trail
-from tui.cases.availability import Missing, missing_objects
-from tui.cases.model import BAD, GOOD, Case, utc_now
-from tui.cases.recorder import CaseRecorder, history_of
-from tui.cases.snapshot import trail_from_case
 from tui.console.panedeck import PaneDeck
 from tui.panes.base import Evidence, Fetched, Pane
 from tui.panes.predictions import PredictionsPane
 from tui.panes.session import Session
-from tui.render.compare import Side
 from tui.render.history import Location
 from tui.render.plain import safe_text
 from tui.widgets.caseexport import FormatChoice
 from tui.widgets.notemodal import NoteModal
+
+if TYPE_CHECKING:  # the case modules are imported when a case is first used (start-up)
+    from providers.trail.resolver import Trail
+    from tui.cases.availability import Missing
+    from tui.cases.model import Case
+    from tui.cases.recorder import CaseRecorder
+    from tui.render.compare import Side
 
 
 class Console(Protocol):
@@ -115,6 +116,8 @@ class CaseControl:
     def _ensure_case(self) -> CaseRecorder:
         """The current case; one is started (and named after the time) if there is none.
         ProviderError when it cannot be started."""
+        from tui.cases.model import utc_now  # noqa: PLC0415
+
         return self.recorder or self._begin(f"case-{utc_now():%Y%m%d-%H%M%S}")
 
     def start(self, name: str, question: str = "") -> None:
@@ -125,6 +128,9 @@ class CaseControl:
             self._notify_error(exc, "Case not started")
 
     def _begin(self, name: str, question: str = "") -> CaseRecorder:
+        from tui.cases.model import Case  # noqa: PLC0415
+        from tui.cases.recorder import CaseRecorder  # noqa: PLC0415
+
         session = self.app.session
         case = Case.new(
             name,
@@ -166,6 +172,8 @@ class CaseControl:
 
     async def open(self, name: str) -> None:
         """Open a saved case and restore it."""
+        from tui.cases.recorder import CaseRecorder  # noqa: PLC0415
+
         session = self.app.session
         try:
             case = session.case_store.load(name)
@@ -178,6 +186,10 @@ class CaseControl:
     async def restore(self) -> None:
         """Show the case's trail, walk marks, history and pane again, then check which of
         its objects the backends (or the cache, offline) no longer have."""
+        from tui.cases.model import BAD, GOOD  # noqa: PLC0415
+        from tui.cases.recorder import history_of  # noqa: PLC0415
+        from tui.cases.snapshot import trail_from_case  # noqa: PLC0415
+
         recorder = self.recorder
         if recorder is None:
             return
@@ -212,6 +224,8 @@ class CaseControl:
         self._check_objects(case)
 
     def _check_objects(self, case: Case) -> None:
+        from tui.cases.availability import missing_objects  # noqa: PLC0415
+
         backends = self.app.session.backends
 
         def job() -> None:

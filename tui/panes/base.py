@@ -20,12 +20,12 @@ from cache.context import REFRESH, STALE_OK, VERIFY, Observation, using
 from providers.errors import NotFound
 from providers.runtime_tuning import freeze_heap, short_switches, thaw_heap
 from providers.streams import Stream
-from providers.trail.resolver import Trail, TrailResolver
 from tui.render.history import Location
 from tui.render.status import error_text, freshness_text
 from tui.widgets.detail import PANE_READING_BINDINGS, DetailView
 
 if TYPE_CHECKING:
+    from providers.trail.resolver import Trail, TrailResolver
     from tui.panes.session import Session
 
 T = TypeVar("T")

@@ -3,9 +3,12 @@ so the case keeps the compare (differences only) and both versions' parameters."
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from tui.render.compare import Side
+if TYPE_CHECKING:
+    from tui.render.compare import Side
 
 
 class CompareMade(Message):

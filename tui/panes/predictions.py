@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group
 from rich.json import JSON
@@ -19,8 +19,8 @@ from providers.protocols import PredictionPage, PredictionsProvider
 from providers.query import PredictionQuery, check_fields, parse_query
 from providers.records import Prediction
 from providers.serialize import to_jsonable
-from providers.trail.resolver import Trail
 from tui.panes.base import Evidence, Pane
+from tui.panes.engine_search import cancellable, engine_note
 from tui.panes.row_choice import RowChoice, location_of
 from tui.render.history import Location
 from tui.render.plain import safe_text
@@ -28,6 +28,9 @@ from tui.render.row_keys import row_key
 from tui.render.trail import decision_of
 from tui.widgets.detail import DetailView
 from tui.widgets.virtual_table import PredictionTable
+
+if TYPE_CHECKING:
+    from providers.trail.resolver import Trail
 
 MAX_ROWS = 200_000  # rows kept in memory; the query bar narrows beyond that
 FIELDS_SAMPLE = 50  # rows of each page whose fields are noted as known to the query bar
@@ -106,11 +109,11 @@ class PredictionsPane(Pane):
             return
         table = self.query_one(PredictionTable)
         table.clear()
-        self._status("Searching …")
+        self._status("Searching …" + engine_note(provider, query))
         self.searching = True
         read = _Capped(provider, query)
         self.stream_provider(
-            read.pages,
+            lambda: cancellable(provider, read.pages),  # leaving it stops the engine's job
             self._add_page,
             lambda: self._done(read),
             group="search",

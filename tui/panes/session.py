@@ -7,15 +7,19 @@ No Textual here, so the same session can drive the app, tests and the screenshot
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from cache.layer import ProviderCache
-from providers.backends import Backends
 from providers.config import CaseSettings
 from providers.trail.explanation import DecisionRule
-from providers.trail.resolver import Trail, TrailResolver
-from tui.cases.case_folder import CaseStore
-from tui.cases.recorder import CaseRecorder
 from tui.render.history import History
+
+if TYPE_CHECKING:  # the resolver and the case store are imported on first use (start-up)
+    from cache.layer import ProviderCache
+    from providers.backends import Backends
+    from providers.trail.resolver import Trail, TrailResolver
+    from tui.cases.case_folder import CaseStore
+    from tui.cases.recorder import CaseRecorder
 
 
 @dataclass
@@ -35,12 +39,22 @@ class Session:
     cache: ProviderCache | None = None
     warnings: list[str] = field(default_factory=list)
     case: CaseRecorder | None = None
-    case_store: CaseStore = field(default_factory=CaseStore)
     case_settings: CaseSettings = field(default_factory=CaseSettings)
     decision_rule: DecisionRule = field(default_factory=DecisionRule)
 
-    def __post_init__(self) -> None:
-        self.resolver = TrailResolver(self.backends, rule=self.decision_rule)
+    @cached_property
+    def resolver(self) -> TrailResolver:
+        """Links the trail's hops (built when first asked: the first frame does not need it)."""
+        from providers.trail.resolver import TrailResolver  # noqa: PLC0415
+
+        return TrailResolver(self.backends, rule=self.decision_rule)
+
+    @cached_property
+    def case_store(self) -> CaseStore:
+        """Where cases are kept (the user's data folder unless a test sets another)."""
+        from tui.cases.case_folder import CaseStore  # noqa: PLC0415
+
+        return CaseStore()
 
     def close(self) -> None:
         """Release the providers and the cache."""

@@ -7,11 +7,16 @@ where it came from, and — when it could not be resolved — what to do about i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from providers.records import Prediction, TrainingData
 from providers.trail.explanation import Explanation, explanation_lines
-from providers.trail.resolver import RESOLVED, UNCERTAIN, UNRESOLVED, Hop, Trail
+from providers.trail.hop_status import RESOLVED, UNCERTAIN, UNRESOLVED
 from tui.render.data_evidence import evidence_lines
 from tui.render.plain import safe_text
+
+if TYPE_CHECKING:
+    from providers.trail.resolver import Hop, Trail
 
 MARKS = {RESOLVED: "✓", UNCERTAIN: "~", UNRESOLVED: "✗"}
 # The profile's table (``[profiles.NAME.CONCERN]``) whose provider answers each hop.

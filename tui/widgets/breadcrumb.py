@@ -3,7 +3,7 @@ and the selected hop's status, why it links and where from; Enter jumps to its p
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -11,9 +11,12 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from providers.trail.resolver import RESOLVED, UNCERTAIN, UNRESOLVED, Trail
+from providers.trail.hop_status import RESOLVED, UNCERTAIN, UNRESOLVED
 from tui.render.plain import safe_text
 from tui.render.trail import MARKS, hop_lines
+
+if TYPE_CHECKING:
+    from providers.trail.resolver import Trail
 
 _STYLE = {RESOLVED: "bold", UNCERTAIN: "bold yellow", UNRESOLVED: "dim strike"}
 
