@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,13 @@ from consoleapp import screen_text, settle
 from gitrepo import GitRepo
 from test_cli import run
 
-from providers.config import load_config
+from providers.config import CaseSettings, load_config
 from providers.content_query import REGEX, ContentQuery
 from providers.git.provider import GitCommitsProvider
+from tui.cases.exports import export_case
+from tui.cases.model import Bookmark, Case
+from tui.cases.snapshot import snapshot_of
+from tui.cases.verify import verify_text
 from tui.console.launch import build_app
 from tui.render.commitview import header_fields, row_cells
 
@@ -155,3 +160,24 @@ def test_the_console_lists_it_flagged_and_reaches_the_older_commit(
             assert " AuthorDate: 2023-11-14 23:14:20 +0100" in text, text
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_an_exported_case_bookmarking_it_flags_the_date_and_verifies(
+    repo: GitRepo, fmt: str
+) -> None:
+    hostile = repo.git("rev-parse", "HEAD~1")
+    provider = GitCommitsProvider(repo.path)
+    try:
+        commit = provider.get_commit(hostile, with_diff=True)
+    finally:
+        provider.close()
+    now = datetime(2026, 8, 28, 9, 30, tzinfo=UTC)
+    bookmark = Bookmark("commit", hostile, commit.subject, "why?", now, snapshot_of(commit))
+    case = Case.new("unreadable", question="q", now=now).with_bookmark(bookmark)
+    text = export_case(case, fmt, CaseSettings(), exporter="test", now=now)
+    shown = "Author: (unreadable), (unreadable date)"
+    if fmt == "html":
+        shown = "<tr><th>Author</th><td>(unreadable), (unreadable date)</td></tr>"
+    assert shown in text, text
+    assert "-threshold: 0.50" in text and verify_text(text).ok

@@ -11,12 +11,12 @@ from tui.cases.embed import html_block
 from tui.cases.report_layout import (
     STATUS_MARK,
     Segment,
+    author_line,
     compare_rows,
     diff_of,
     header_rows,
     metric_value,
     payload_json,
-    person,
     sections,
     source_line,
     visible,
@@ -171,7 +171,7 @@ def _diff(item: dict[str, Any]) -> str:
     subject = str(d["message"]).split("\n", 1)[0]
     rows = [
         ("Commit", text(d["sha"])),
-        ("Author", f"{text(person(d['author']))}, {text(d['authored_at'])}"),
+        ("Author", text(author_line(d))),
         ("Note", text(d["note"])),
         ("Source", _source(d["source"])),
     ]

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from providers.safetext import safe_text
+from providers.timeutil import UNREADABLE_DATE
 
 # (item kind, section title, what the section says when it has no item; None: the section
 # is left out then, so reports exported before it existed still verify)
@@ -108,6 +109,17 @@ def person(author: Any) -> str:
     if isinstance(author, dict):
         return f"{author.get('name', '?')} <{author.get('email', '?')}>"
     return "?"
+
+
+def author_line(commit: dict[str, Any]) -> str:
+    """``Name <email>, date`` of a bookmarked commit's diff item, its date as exported; an
+    author line git could not read (date None) shows ``(unreadable), (unreadable date)``
+    as the console does: flagged, never blank or made up."""
+    at, author = commit.get("authored_at"), commit.get("author")
+    if at is not None:
+        return f"{person(author)}, {at}"
+    known = isinstance(author, dict) and (author.get("name") or author.get("email"))
+    return f"{person(author) if known else '(unreadable)'}, {UNREADABLE_DATE}"
 
 
 def diff_of(files: list[dict[str, Any]]) -> str:

@@ -12,12 +12,12 @@ from tui.cases.embed import markdown_block
 from tui.cases.report_layout import (
     STATUS_MARK,
     Segment,
+    author_line,
     compare_rows,
     diff_of,
     header_rows,
     metric_value,
     payload_json,
-    person,
     sections,
     source_line,
     visible,
@@ -96,7 +96,7 @@ def _diff(item: dict[str, Any]) -> str:
     d = item["data"]
     subject = str(d["message"]).split("\n", 1)[0]
     text = f"### Commit {inline(d['sha'][:12])}: {inline(subject)}\n\n"
-    author = f"{inline(person(d['author']))}, {inline(d['authored_at'])}"
+    author = inline(author_line(d))
     text += f"- Commit: {inline(d['sha'])}\n- Author: {author}\n- Note: {inline(d['note'])}\n"
     text += f"- Source: {inline(source_line(d['source']))}\n" + _sha(item)
     text += "\nMessage:\n\n" + code_block(d["message"], "text")
