@@ -5,8 +5,10 @@ The files of the query's v2 partitions are numbered in the order the page search
 them (partitions oldest first, each partition's outputs files, then its inputs files, by
 name); the engine returns picked lines ordered by (file number, line number), at most
 :data:`PAGE` a query, each query after the last key returned.  When the files are many
-(over :data:`FIRST_SPLIT_BYTES`), the first partition is queried alone first, so that
-the first screen of predictions comes fast.  A file opened by
+(over :data:`FIRST_SPLIT_BYTES`), the partitions are queried in growing batches, the
+first partition alone, then four times as many each time, until a first screen of lines
+is in (:data:`FIRST_LINES`), then all the rest: the first screen of predictions comes
+after the few partitions that hold it, not after the whole range.  A file opened by
 the local parser reads its picked lines where they lie and a blank line (skipped by the
 parsers) for every other, so line numbers, partial last lines and bytes are the file's.
 """
@@ -22,12 +24,15 @@ from typing import Any
 from providers.predictions.folder_layout import Partition, partner_collection
 from providers.predictions.join import PAYLOAD_COLLECTIONS
 from providers.predictions.log_store import LogStore
+from providers.predictions.paging import FIRST_PAGE_SIZE
 from providers.query import PredictionQuery
 from providers.spark.pushdown import KINDS, query_sql
 from providers.spark.session import EngineSession
 
 PAGE = 50_000  # lines a query
-FIRST_SPLIT_BYTES = 64 << 20  # files of more bytes: the first partition is queried alone
+FIRST_SPLIT_BYTES = 64 << 20  # files of more bytes: the first partitions are queried first
+FIRST_LINES = 2 * FIRST_PAGE_SIZE  # a first page's predictions and their outputs
+_END = 1 << 62  # a line number past any file's end
 _META = "path STRING, f INT, g INT, kind INT, start STRING, stop STRING, payload BOOLEAN"
 
 
@@ -73,7 +78,9 @@ class PickedLines:
         self._by_file: dict[int, deque[tuple[int, bytes]]] = {}
         self._after = (-1, 0)
         self._done = not files
-        self._split = sum(p.size for p in files.values()) > FIRST_SPLIT_BYTES
+        self._groups = max((p.g for p in files.values()), default=-1) + 1
+        many = sum(p.size for p in files.values()) > FIRST_SPLIT_BYTES
+        self._batch = (0, 1 if many else self._groups)  # the partitions queried next
         self.queries = 0  # engine queries made
         self.returned = 0  # lines the engine returned
 
@@ -84,15 +91,14 @@ class PickedLines:
         while True:
             buffered = self._by_file.pop(f, deque())
             yield from buffered
-            if self._done or self._after[0] > f:
+            if self._done or self._after >= (f, _END):
                 return
             self._fetch()
 
     def _fetch(self) -> None:
-        """The next page: the first partition's lines (a first screen fast), then
-        :data:`PAGE` lines at a time after the last key."""
-        first = self.queries == 0 and self._split
-        files = [p for p in self.files.values() if (p.g == 0) == first or not self._split]
+        """The next page of the current batch of partitions (:data:`PAGE` lines after the
+        last key), or of the next batch once it is done."""
+        files = [p for p in self.files.values() if self._batch[0] <= p.g < self._batch[1]]
         after_f, after_n = self._after
         rows = self.engine.run(
             lambda session: self._page(session, files, after_f, after_n),
@@ -103,13 +109,18 @@ class PickedLines:
         for row in rows:
             data = str(row["line"]).encode("iso-8859-1") + (b"" if row["last"] else b"\n")
             self._by_file.setdefault(int(row["f"]), deque()).append((int(row["n"]), data))
-        if first:
-            self._after = (max((p.f for p in files), default=-1), 1 << 62)
-            self._done = len(files) == len(self.files)
-            return
-        if rows:
+        if len(rows) == PAGE:  # the batch goes on after its last key
             self._after = (int(rows[-1]["f"]), int(rows[-1]["n"]))
-        self._done = len(rows) < PAGE
+            return
+        self._after = (max((p.f for p in files), default=self._after[0]), _END)
+        low, high = self._batch
+        groups = self._groups
+        if high >= groups:
+            self._done = True
+        elif self.returned >= FIRST_LINES:  # the first screen is in: all the rest
+            self._batch = (high, groups)
+        else:  # four times as many partitions as the last batch
+            self._batch = (high, min(groups, high + 4 * (high - low)))
 
     def _page(
         self, session: Any, files: builtins.list[PlannedFile], after_f: int, after_n: int

@@ -39,9 +39,11 @@ PATTERNS = {  # Java regexes, bound as parameters like every other value
     "re_wide": r"[^\x00-\x7F]",
     "re_ascii": r"^[\x00-\x7F]*$",
     "re_number": "(?i)[0-9]|inf|nan|true|false",  # a text float() may take, or a bool
-    "re_cid": r'"correlationid"\s*:\s*"',  # the id is a JSON string
+    "cid_key": '"correlationid":"',  # the id is a JSON string: compact (fast) or spaced
+    "re_cid": r'"correlationid"\s*:\s*"',
+    "time_key": '"time":"',
     "re_timed": r'"time"\s*:\s*"',
-    "re_open": r"[\[{]",
+    "open_list": "[",
     "re_digits": f"[0-9]{{{sys.get_int_max_str_digits() + 1}}}",
     "nl": "\n",
     "brace": "{",
@@ -70,12 +72,16 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
     long_number = f" OR (length(line) > {digits} AND line RLIKE :re_digits)"
     # a line the parser may report on, or whose id or time SQL may read otherwise
     broken = f"""(
-      payload OR last OR length(line) >= {MAX_LINE_BYTES} OR line RLIKE :re_wide
-      OR cid IS NULL OR NOT cid RLIKE :re_id OR NOT line RLIKE :re_cid
-      OR t IS NULL OR NOT t RLIKE :re_time OR NOT line RLIKE :re_timed
+      payload OR last OR length(line) >= {MAX_LINE_BYTES}
+      OR octet_length(encode(line, 'UTF-8')) <> length(line)
+      OR cid IS NULL OR NOT cid RLIKE :re_id
+      OR (instr(line, :cid_key) = 0 AND NOT line RLIKE :re_cid)
+      OR t IS NULL OR NOT t RLIKE :re_time
+      OR (instr(line, :time_key) = 0 AND NOT line RLIKE :re_timed)
       OR get_json_object(line, '$.datainblob') IS NOT NULL
       OR (length(line) >= {2 * MAX_JSON_DEPTH}
-          AND length(line) - length(regexp_replace(line, :re_open, '')) >= {MAX_JSON_DEPTH})
+          AND length(line) - length(replace(replace(line, :open_list, ''), :brace, ''))
+              >= {MAX_JSON_DEPTH})
       {long_number if digits else ""}
     )"""
     # an input the join or the page search may report on (the output's shape is
@@ -83,8 +89,10 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
     odd = f"""({broken}
       OR substr(t, 1, 19) < start OR substr(t, 1, 19) >= stop
       OR d IS NULL OR NOT startswith(d, '[') OR d = '[]')"""
-    # one scan of the files: the join of inputs and outputs by correlation id is made
-    # with windows over (partition, correlation id), not by joining the lines twice
+    # the join of inputs and outputs by correlation id is made with windows over
+    # (partition, correlation id) on the lines' keys and parsed fields only; the picked
+    # lines' text is read back by a second scan (shuffling every line's text through the
+    # windows cost more than reading the files twice)
     sql = f"""
 WITH raw AS (
   SELECT m.f, m.g, m.kind, m.start, m.stop, m.payload,
@@ -106,7 +114,7 @@ rec AS (
   FROM parsed
 ),
 joined AS (
-  SELECT f, n, line, last, kind, g, cid, odd, l, t,
+  SELECT f, n, kind, g, cid, odd, l, t,
          bool_or(kind = 0 AND broken) OVER (PARTITION BY g) AS bad,
          count_if(kind = 0) OVER joined AS k,
          max(CASE WHEN kind = 0 THEN l END) OVER joined AS lo
@@ -122,12 +130,15 @@ picked AS (
   FROM joined
 ),
 answer AS (
-  SELECT f, n, line, last, pick,
+  SELECT f, n, pick,
          (kind = 0 AND (bad OR bool_or(pick) OVER (PARTITION BY g, cid))) AS needed
   FROM picked
+),
+keys AS (
+  SELECT f, n FROM answer
+  WHERE (pick OR needed) AND (f > :after_f OR (f = :after_f AND n > :after_n))
 )
-SELECT f, n, line, last FROM answer
-WHERE (pick OR needed) AND (f > :after_f OR (f = :after_f AND n > :after_n))
+SELECT f, n, line, last FROM lines LEFT SEMI JOIN keys USING (f, n)
 ORDER BY f, n
 """
     return sql, args
