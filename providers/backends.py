@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers import registry
+from providers.builtin_settings import CHECKS
 from providers.config import Profile, ProviderSpec
 from providers.errors import ConfigError, ProviderError
+from providers.lazy import lazy_provider
 from providers.protocols import (
     CommitsProvider,
     DataProvider,
@@ -63,8 +64,9 @@ class Backends:
 
 
 def open_backends(profile: Profile, extra: Mapping[str, Any] | None = None) -> Backends:
-    """Instantiate the profile's providers; a failing one is recorded, not raised, but a
-    mistake in the profile's provider table (an unknown provider, an unknown or invalid
+    """Instantiate the profile's providers (the built-ins of :mod:`providers.builtin_settings`
+    on first use); a failing one is recorded, not raised (a lazy one raises on each call), but
+    a mistake in the profile's provider table (an unknown provider, an unknown or invalid
     setting) is a ConfigError naming the table and its file.
 
     ``extra`` reaches every provider as ``ProviderContext.extra`` (e.g. ``cache_dir``).
@@ -93,6 +95,19 @@ def open_backends(profile: Profile, extra: Mapping[str, Any] | None = None) -> B
 
 
 def _build(spec: ProviderSpec, context: ProviderContext) -> Provider:
+    """The provider of ``spec``; a built-in one whose settings are checked without its
+    module (:mod:`providers.builtin_settings`) is checked now and built on first use."""
+    checked = CHECKS.get(spec.provider)
+    if checked is None:
+        return _built(spec, context)
+    checked.check(spec.settings)
+    interfaces = {c: _INTERFACES[c] for c in _INTERFACES if c in checked.concerns}
+    return lazy_provider(spec.provider, interfaces, lambda: _built(spec, context))
+
+
+def _built(spec: ProviderSpec, context: ProviderContext) -> Provider:
+    from providers import registry  # noqa: PLC0415 - importlib.metadata: ~8 ms, on first use
+
     cls = registry.load(spec.provider)
     return cls.from_settings(spec.settings, context)
 

@@ -10,7 +10,7 @@ import pytest
 from providers import registry
 from providers.backends import open_backends
 from providers.config import load_config, workspace_profile
-from providers.errors import ConfigError
+from providers.errors import ConfigError, NotFound
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -81,11 +81,18 @@ def test_builtin_providers_are_entry_points() -> None:
         registry.load("nope")
 
 
-def test_backends_record_problems_instead_of_failing(tmp_path: Path) -> None:
+def test_a_provider_that_cannot_be_opened_says_why_when_first_used(tmp_path: Path) -> None:
+    """Built-in providers are built on first use: opening the profile does not fail, each
+    call says why the provider cannot be opened (and tries again)."""
     backends = open_backends(workspace_profile(tmp_path / "empty"))
-    assert backends.commits is None and backends.deployments is None
-    assert "no such folder" in backends.problems["deployments"]
-    assert "commits" in backends.problems
+    assert backends.deployments is not None and backends.commits is not None
+    for _ in range(2):
+        with pytest.raises(NotFound, match="no such folder"):
+            backends.deployments.list_endpoints()
+    with pytest.raises(NotFound, match="no such folder"):
+        backends.commits.get_commit("HEAD")
+    (tmp_path / "empty" / "docs").mkdir(parents=True)
+    assert backends.deployments.list_endpoints() == []
 
 
 def test_one_instance_serves_several_concerns(demo: tuple[Path, object]) -> None:

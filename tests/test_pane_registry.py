@@ -69,3 +69,20 @@ def test_start_up_leaves_the_trail_and_cases_for_their_first_use(
         "tomllib",
     ):
         assert f"'{module}'" not in loaded, module
+
+
+def test_start_up_leaves_the_providers_for_their_first_use(demo: tuple[Path, DemoCase]) -> None:
+    """The profile's settings are checked at start (providers.builtin_settings), but the
+    providers the first pane does not ask (git, the documents, the data folders) load when
+    first used."""
+    loaded = loaded_at_first_frame(demo[0])
+    assert "'providers.builtin_settings'" in loaded
+    for module in (
+        "providers.git.provider",
+        "providers.git.batch",
+        "providers.local.documents",
+        "providers.datafolders.local",
+        "providers.azureml.parse",
+        "providers.mlflow.parse",
+    ):
+        assert f"'{module}'" not in loaded, module

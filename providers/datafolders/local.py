@@ -16,13 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar, Self
 
+from providers.builtin_settings import check_local_data
 from providers.datafolders.manifest import CHUNK, md5_of_file
 from providers.errors import BadData, NotFound
 from providers.protocols import DataProvider, Provider, ProviderContext
 from providers.records import DataFile, DataFolder, Source
-from providers.settings_check import Key, check_table
 
-_SETTINGS = {"path": Key(required=True, filled=True)}
 NO_IMMUTABILITY = "not stated: a local folder has no immutability policy"
 HASH_ORIGIN = "md5 computed locally"
 
@@ -51,7 +50,7 @@ class LocalDataProvider(Provider, DataProvider):
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], context: ProviderContext) -> Self:
         """Settings: ``path``, relative to the profile's folder."""
-        check_table(settings, _SETTINGS, provider=cls.name)
+        check_local_data(settings)
         root = (context.base_dir / Path(str(settings["path"])).expanduser()).resolve()
         if not root.is_dir():
             raise NotFound(f"no such folder: {root}", provider=cls.name)

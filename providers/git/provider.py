@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
+from providers.builtin_settings import check_git
 from providers.content_query import ContentQuery
 from providers.errors import NotFound, Unauthorized
 from providers.git import blame
@@ -25,12 +26,8 @@ from providers.git.logparse import (
 from providers.lines import BlameLine, LineChange, LinesProvider
 from providers.protocols import CommitsProvider, Provider, ProviderContext
 from providers.records import Commit
-from providers.settings_check import Key, check_table
 from providers.streams import Cancel, Stream
 
-_KEYS = {
-    "path": Key(required=True, filled=True, hint="set path = the folder of the git repository")
-}
 _CHUNK = 1 << 20
 MAX_FILE_BYTES = 32 << 20  # file_at reads no larger blob
 
@@ -75,7 +72,7 @@ class GitCommitsProvider(Provider, CommitsProvider, LinesProvider):
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], context: ProviderContext) -> Self:
         """Build from ``settings["path"]``, relative to the profile's folder, ``~`` expanded."""
-        check_table(settings, _KEYS, provider="git")
+        check_git(settings)
         return cls(context.base_dir / Path(str(settings["path"])).expanduser())
 
     def identity(self) -> Mapping[str, str]:

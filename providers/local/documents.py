@@ -41,6 +41,7 @@ from providers.azureml.parse import (
     parse_environment_ref,
     parse_model_version,
 )
+from providers.builtin_settings import local_rest_rules
 from providers.devops.parse import (
     MetadataKeys,
     TargetRule,
@@ -48,7 +49,7 @@ from providers.devops.parse import (
     parse_build,
     parse_release,
 )
-from providers.errors import BadData, ConfigError, NotFound
+from providers.errors import BadData, NotFound
 from providers.mlflow.parse import (
     DEFAULT_CURVES,
     curve_from_artifact,
@@ -64,9 +65,6 @@ from providers.protocols import (
     ReleasesProvider,
 )
 from providers.records import Build, Curve, Deployment, Endpoint, ModelVersion, Release, TrainingRun
-from providers.settings_check import check_table, unchecked
-
-_SETTINGS = unchecked("path", "provider", "release_variables", "artifact_metadata")
 
 
 class LocalDocumentsProvider(Provider, DeploymentsProvider, ModelsProvider, ReleasesProvider):
@@ -91,15 +89,8 @@ class LocalDocumentsProvider(Provider, DeploymentsProvider, ModelsProvider, Rele
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], context: ProviderContext) -> Self:
         """Settings: ``path``; optional tables ``release_variables`` and ``artifact_metadata``."""
-        check_table(settings, _SETTINGS, provider=cls.name)
-        if "path" not in settings:
-            raise ConfigError(f"{cls.name} needs a 'path' setting")
+        rule, keys = local_rest_rules(settings)
         root = (context.base_dir / Path(str(settings["path"])).expanduser()).resolve()
-        try:
-            rule = TargetRule(**settings.get("release_variables", {}))
-            keys = MetadataKeys(**settings.get("artifact_metadata", {}))
-        except TypeError as exc:
-            raise ConfigError(f"{cls.name}: {exc}") from None
         return cls(root, rule=rule, metadata_keys=keys)
 
     def identity(self) -> Mapping[str, str]:

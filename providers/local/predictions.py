@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Self
 
+from providers.builtin_settings import check_local_logs
 from providers.errors import NotFound
 from providers.predictions.folder_layout import Layout
 from providers.predictions.index.background_indexer import BackgroundIndexer
@@ -32,15 +33,9 @@ from providers.predictions.log_store import LocalFolderStore
 from providers.predictions.reader import LogReader
 from providers.protocols import PredictionPage, PredictionsProvider, Provider, ProviderContext
 from providers.query import PredictionQuery
-from providers.settings_check import Key, check_table
 
 DEFAULT_V1_CONTAINER = "modeldata"
 DEFAULT_V2_PREFIX = "modelDataCollector"
-_KEYS = {
-    "path": Key(required=True, filled=True, hint="the folder of the logs"),
-    "v1_container": Key(filled=True),
-    "v2_prefix": Key(filled=True),
-}
 
 
 class LocalPredictionsProvider(Provider, PredictionsProvider):
@@ -69,7 +64,7 @@ class LocalPredictionsProvider(Provider, PredictionsProvider):
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], context: ProviderContext) -> Self:
         """Build from ``path`` (required), ``v1_container`` and ``v2_prefix``."""
-        check_table(settings, _KEYS, provider=cls.name, unknown="unknown setting {first!r}")
+        check_local_logs(settings)
         cache_dir = context.extra.get("cache_dir")
         return cls(
             context.base_dir / Path(settings["path"]).expanduser(),
