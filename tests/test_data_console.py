@@ -1,7 +1,8 @@
 """Training data in the console at 80x24, asserted on the rendered screen: t in the Models
 compare of mortgage:3 and mortgage:4 shows what changed in their data (the flags first,
 then the debt-to-income means side by side), t again the parameters; the Releases detail
-of the traced release shows each folder's manifest and the red flag."""
+of the traced release shows each folder's manifest and the red flag, and t there shows the
+same data diff of its model version against the previous one."""
 
 from __future__ import annotations
 
@@ -115,3 +116,23 @@ def test_m_on_the_data_diff_bookmarks_it_into_the_case(
         ("data-diff", "mortgage:3..mortgage:4", "broker")
     ]
     assert marks[0].snapshot is not None and marks[0].snapshot.record_type == "DataDiff"
+
+
+def test_t_in_the_releases_detail_diffs_the_data_with_the_previous_version(
+    demo: tuple[Path, DemoCase],
+) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "4")  # the traced release: the one that deployed mortgage:4
+        await until(pilot, r"Deployed: mortgage:4 image")
+        await press(pilot, "question_mark")  # the key is listed in the pane's help
+        await until(pilot, r"│ t +Data diff +│", ("pagedown",))
+        await press(pilot, "q")
+        await press(pilot, "t")
+        text = await until(pilot, r"^ *Training data: mortgage:3 -> mortgage:4")
+        assert "mortgage:3 (reference ◆) → mortgage:4" in text, text
+        assert re.search(r"4 large shift\(s\) or schema change\(s\) flagged:", text), text
+        assert "! part-0000.csv: debt_to_income: mean 0.2998 -> 0.4101 (+37%)" in text
+        assert "! income_bands.csv: min_income: mean 43,333 -> 58,333 (+35%)" in text
+        assert "! income_bands.csv: column weight added" in text
+
+    run(demo, scenario)

@@ -34,10 +34,12 @@ from tui.widgets.topbar import TopBar
 if TYPE_CHECKING:  # imported when first shown (tui/panes/registry.py) or first used
     from providers.trail.resolver import Trail
     from tui.panes.commits import CommitsPane
+    from tui.panes.models import ModelsPane
     from tui.panes.releases import ReleasesPane
     from tui.panes.setting_change import SettingChangeRequested
 
 COMMITS = "commits"
+MODELS = "models"
 
 
 class ModeltrailApp(App[None]):
@@ -304,6 +306,14 @@ class ModeltrailApp(App[None]):
     async def on_releases_pane_range_requested(self, message: ReleasesPane.RangeRequested) -> None:
         """Show the commits between two releases' builds in the commits pane."""
         (await self.commits()).show_range(message.good, message.bad)
+
+    async def on_releases_pane_data_diff_requested(
+        self, message: ReleasesPane.DataDiffRequested
+    ) -> None:
+        """Show the Models compare of a release's model version and the version before it,
+        with their training-data diff (Releases t)."""
+        await self.action_show_pane(MODELS)
+        cast("ModelsPane", self.current_pane).diff_data_with_previous(message.key)
 
     async def on_setting_change_requested(self, message: SettingChangeRequested) -> None:
         """Find the commits between two model versions' training commits that changed a

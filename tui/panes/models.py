@@ -88,6 +88,9 @@ class ModelsPane(Pane):
         self._pinned: str | None = None
         self._sides: tuple[Side, Side] | None = None
         self.only_differences = True
+        self._listed = False  # the versions were listed once
+        self._wanted_diff: str | None = None  # Releases t asked for this version's data diff
+        self._data_next = False  # show the data diff as soon as the compare is on screen
 
     def compose(self) -> ComposeResult:
         yield self.compose_error()
@@ -155,11 +158,14 @@ class ModelsPane(Pane):
                 literal(tags_summary(version.tags)),
                 key=key,
             )
+        self._listed = True
         if not versions:
             self._static("models-summary").update("No registered model versions.")
+            self._diff_wanted()
             return
         pending, self._pending = self._pending, None
         self.select(pending if pending in self._versions else next(iter(self._versions)))
+        self._diff_wanted()
 
     def _show_version(self, key: str) -> None:
         """Show a version at once, then its run when loaded (from the cache if possible)."""
@@ -360,6 +366,9 @@ class ModelsPane(Pane):
         self._render_compare()
         self.query_one("#models-views", ContentSwitcher).current = "models-compare"
         self.query_one("#models-compare", DetailView).focus()
+        if self._data_next:
+            self._data_next = False
+            self.action_data_diff()
 
     def _render_compare(self) -> None:
         if self._sides is None:
@@ -392,6 +401,32 @@ class ModelsPane(Pane):
     def action_data_diff(self) -> None:
         """In the compare, show (or hide) what changed in the two versions' training data."""
         self.query_one(DataDiffView).toggle(self, self._sides)
+
+    def diff_data_with_previous(self, key: str) -> None:
+        """Compare ``key`` with the version listed before it and show their training-data
+        diff, as c then t would (Releases t); once the list is loaded if it is loading."""
+        if self.provider is None:
+            self.notify(self.session.backends.missing("models"), severity="warning", markup=False)
+            return
+        self._wanted_diff = key
+        if self._listed:
+            self._diff_wanted()
+
+    def _diff_wanted(self) -> None:
+        key, self._wanted_diff = self._wanted_diff, None
+        if key is None:
+            return
+        previous = self._previous_of(key) if key in self._versions else None
+        if previous is None:
+            why = "has no earlier version" if key in self._versions else "is not registered"
+            self.notify(
+                f"{safe_text(key)} {why}: no training data to diff it against.", markup=False
+            )
+            return
+        self._close_compare()
+        self.select(key)
+        self._data_next = True
+        self._start_compare(previous, key)
 
     def action_diff_only(self) -> None:
         """Toggle showing only the rows that differ."""

@@ -32,7 +32,9 @@ class ReleasesPane(Pane):
     help_text = (
         "l shows the next task's log below the detail; / searches the log, n finds again.  "
         "g marks the selected release as last good; on a later release, x shows the commits "
-        "between the two builds (the change set that shipped) in the Commits pane."
+        "between the two builds (the change set that shipped) in the Commits pane.  t diffs "
+        "the training data of the release's model version against the version before it "
+        "(the Models compare, with its data diff shown)."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("l", "next_log", "Task log", id="releases.log"),
@@ -40,6 +42,7 @@ class ReleasesPane(Pane):
         Binding("n", "find_next", "Next match", show=False, id="releases.next"),
         Binding("g", "mark_good", "Mark last good", show=False, id="releases.mark"),
         Binding("x", "between", "Commits between", id="releases.between"),
+        Binding("t", "data_diff", "Data diff", show=False, id="releases.data_diff"),
         Binding("r", "reload", "Refresh", show=False, id="releases.refresh"),
     ]
 
@@ -50,6 +53,13 @@ class ReleasesPane(Pane):
             super().__init__()
             self.good = good
             self.bad = bad
+
+    class DataDiffRequested(Message):
+        """Diff the training data of ``key`` (``name:version``) against the version before it."""
+
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -282,6 +292,17 @@ class ReleasesPane(Pane):
             )
             return
         self.post_message(self.RangeRequested(old, new))
+
+    def action_data_diff(self) -> None:
+        """Diff the training data of the release's model version against the previous one."""
+        release = self.selected
+        if release is None:
+            return
+        if release.target is None:
+            self.notify("This release names no model version to diff.", severity="warning")
+            return
+        key = f"{release.target.model_name}:{release.target.model_version}"
+        self.post_message(self.DataDiffRequested(key))
 
     def evidence(self) -> Evidence | None:
         release = self.selected
