@@ -143,9 +143,13 @@ class PickedLines:
             ],
             _META,
         )
+        from pyspark.sql.connect.functions import col  # noqa: PLC0415  (the engine's client)
+
         listed = self.frames[0]
         for frame in self.frames[1:]:
             listed = listed.unionByName(frame)
+        # a filter the file source applies itself: only these files' bytes are read
+        listed = listed.where(col("path").isin([p.path for p in files]))
         args = {**self.args, "after_f": after_f, "after_n": after_n}
         frame = session.sql(self.sql, args=args, files=listed, meta=meta)
         return builtins.list(frame.limit(PAGE).collect())
