@@ -64,6 +64,14 @@ def log_run(client: MlflowClient, docs: Path, run_doc: dict) -> str:
     return run_id
 
 
+def job_name(props: dict) -> str:
+    """The training job a version names: its ``jobName``, else the job of its ``modelUri``
+    (``azureml://jobs/<job>/outputs/...``, as the demo's mortgage:2 has it)."""
+    if props.get("jobName"):
+        return props["jobName"]
+    return props["modelUri"].removeprefix("azureml://jobs/").split("/", 1)[0]
+
+
 def register_versions(client: MlflowClient, docs: Path, run_ids: dict[str, str]) -> None:
     """Register every ``azureml/models/<name>/versions/<v>.json``, oldest first."""
     for model in sorted(p for p in (docs / "azureml/models").iterdir() if p.is_dir()):
@@ -71,7 +79,7 @@ def register_versions(client: MlflowClient, docs: Path, run_ids: dict[str, str])
         versions = sorted((model / "versions").glob("*.json"), key=lambda p: int(p.stem))
         for path in versions:
             props = json.loads(path.read_text())["properties"]
-            run_id = run_ids[props["jobName"]]
+            run_id = run_ids[job_name(props)]
             client.create_model_version(
                 model.name,
                 source=f"runs:/{run_id}/model",
