@@ -156,7 +156,9 @@ def test_enter_on_the_changed_threshold_in_the_compare_lands_on_its_commit(
             text = screen_text(pilot)
             assert "Tidy scoring config" in text, text
             assert re.search(r"^ *\+ +threshold: 0\.62", text, re.M), text
-            assert "1 commit change a line setting threshold in mortgage:3 .. mortgage:4" in text
+            assert "1 commit changing a line that sets threshold in mortgage:3 .. mortgage:4" in (
+                text
+            )
             assert "Document decision threshold governance" not in text  # the red herring
 
     asyncio.run(main())

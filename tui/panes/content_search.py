@@ -101,7 +101,7 @@ class ContentSearch:
         ``key`` (``git log -G``), listing them newest first; the newest is shown."""
         query = ContentQuery(setting_regex(key), mode=REGEX)
         self.prompt_text = f"-G '{query.text}'"
-        what = f"change a line setting {key}"
+        what = f"changing a line that sets {key}"
         self.run(Search(query, new, old, scope, ordered=True, what=what, land=True))
 
     def run(self, search: Search) -> None:
