@@ -48,7 +48,7 @@ lint: $(STAMP)
 
 test: lint $(AZURITE) $(MLFLOW) $(SPARK)
 	MODELTRAIL_MLFLOW_PYTHON=$(CURDIR)/$(MLFLOW_VENV)/bin/python \
-	MODELTRAIL_SPARK_PYTHON=$(CURDIR)/$(SPARK_VENV)/bin/python $(BIN)/pytest -q
+	MODELTRAIL_SPARK_PYTHON=$(CURDIR)/$(SPARK_VENV)/bin/python $(BIN)/pytest -q --durations=20
 
 clean:
 	rm -rf $(VENV) $(MLFLOW_VENV) $(SPARK_VENV) node_modules .mypy_cache .ruff_cache .pytest_cache
