@@ -102,7 +102,9 @@ def _build(spec: ProviderSpec, context: ProviderContext) -> Provider:
         return _built(spec, context)
     checked.check(spec.settings)
     interfaces = {c: _INTERFACES[c] for c in _INTERFACES if c in checked.concerns}
-    return lazy_provider(spec.provider, interfaces, lambda: _built(spec, context))
+    return lazy_provider(
+        spec.provider, interfaces, lambda: _built(spec, context), extras=checked.extras
+    )
 
 
 def _built(spec: ProviderSpec, context: ProviderContext) -> Provider:

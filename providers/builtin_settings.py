@@ -14,6 +14,7 @@ from typing import Any
 
 from providers.devops.parse import MetadataKeys, TargetRule
 from providers.errors import ConfigError
+from providers.lines import LinesProvider
 from providers.settings_check import Key, check_table, unchecked
 
 LOCAL_LOGS_KEYS = {
@@ -66,11 +67,12 @@ class Checked:
 
     concerns: frozenset[str]
     check: Callable[[Mapping[str, Any]], object]
+    extras: tuple[type, ...] = ()  # optional interfaces it offers beside its concerns
 
 
 CHECKS: dict[str, Checked] = {
     "local-logs": Checked(frozenset({"predictions"}), check_local_logs),
     "local-rest": Checked(frozenset({"deployments", "models", "releases"}), local_rest_rules),
-    "git": Checked(frozenset({"commits"}), check_git),
+    "git": Checked(frozenset({"commits"}), check_git, (LinesProvider,)),
     "local-data": Checked(frozenset({"data"}), check_local_data),
 }

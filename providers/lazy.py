@@ -59,25 +59,32 @@ class LazyProvider(Provider):
 
 
 def lazy_provider(
-    name: str, interfaces: Mapping[str, type], build: Callable[[], Provider]
+    name: str,
+    interfaces: Mapping[str, type],
+    build: Callable[[], Provider],
+    *,
+    extras: tuple[type, ...] = (),
 ) -> LazyProvider:
     """A lazy provider registered as ``name`` serving the concerns of ``interfaces``
-    (concern: its interface class)."""
-    return _lazy_class(name, tuple(interfaces.items()))(build)
+    (concern: its interface class) and the optional ``extras`` interfaces the built one
+    offers beside them (e.g. blame and file contents for git)."""
+    return _lazy_class(name, tuple(interfaces.items()), extras)(build)
 
 
 @cache
-def _lazy_class(name: str, interfaces: tuple[tuple[str, type], ...]) -> type[LazyProvider]:
-    """A LazyProvider subclass that is each concern's interface, every method of which
-    calls the built provider's."""
+def _lazy_class(
+    name: str, interfaces: tuple[tuple[str, type], ...], extras: tuple[type, ...]
+) -> type[LazyProvider]:
+    """A LazyProvider subclass that is each concern's interface and each extra one, every
+    method of which calls the built provider's."""
     concerns = frozenset(concern for concern, _ in interfaces)
     methods: dict[str, Any] = {"name": name, "concerns": concerns}
-    for _, interface in interfaces:
+    bases = (*(interface for _, interface in interfaces), *extras)
+    for interface in bases:
         for method in vars(interface):
             if not method.startswith("_") and callable(getattr(interface, method)):
                 methods[method] = _forward(method)
-    bases = (LazyProvider, *(interface for _, interface in interfaces))
-    return type(f"Lazy{name.title().replace('-', '')}", bases, methods)
+    return type(f"Lazy{name.title().replace('-', '')}", (LazyProvider, *bases), methods)
 
 
 def _forward(method: str) -> Callable[..., Any]:

@@ -10,9 +10,6 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 
-from providers.errors import ProviderError
-from providers.lazy import LazyProvider
-
 
 @dataclass(frozen=True, slots=True)
 class BlameLine:
@@ -58,12 +55,6 @@ class LinesProvider(ABC):
 
 
 def lines_of(provider: object) -> LinesProvider | None:
-    """The provider serving lines behind ``provider`` (a cache proxy, a provider built on
-    first use, or neither), if any; None too while a lazy one cannot be built."""
+    """The provider serving lines behind ``provider`` (a cache proxy or not), if any."""
     inner = getattr(provider, "inner", provider)
-    if isinstance(inner, LazyProvider):
-        try:
-            inner = inner.built()
-        except ProviderError:
-            return None
     return inner if isinstance(inner, LinesProvider) else None

@@ -74,20 +74,7 @@ class ObjectReader(_Batch):
         unknown = NotFound(f"unknown commit {rev!r} in {self._repo}", provider="git")
         if not rev or rev.startswith("-") or any(c in rev for c in "\n\r\0"):
             raise unknown
-        query = f"{rev}^{{commit}}".encode()
-        with self._session() as git:
-            git.stdin.write(query + b"\n")
-            git.stdin.flush()
-            header = git.stdout.readline()
-            if not header.endswith(b"\n"):
-                raise EOFError
-            # Found: "<sha> commit <size>"; otherwise "<query> missing" (or "ambiguous").
-            error = header[len(query) + 1 :].strip() if header.startswith(query + b" ") else b""
-            if not error:
-                sha, _kind, size = header.split()
-                body = git.stdout.read(int(size) + 1)
-                if len(body) != int(size) + 1:
-                    raise EOFError
+        error, sha, _kind, body = self._ask(f"{rev}^{{commit}}".encode())
         if error == b"ambiguous":
             raise Ambiguous(
                 f"{rev!r} matches several objects in {self._repo}",
@@ -96,7 +83,7 @@ class ObjectReader(_Batch):
             )
         if error:
             raise unknown
-        return sha.decode("ascii"), body[:-1]
+        return sha.decode("ascii"), body
 
     def blob(self, rev: str, path: str, limit: int) -> bytes | None:
         """The content of ``path`` at the commit ``rev``; None if it has no such file.
@@ -105,24 +92,30 @@ class ObjectReader(_Batch):
         """
         if not rev or rev.startswith("-") or any(c in rev + path for c in "\n\r\0"):
             raise BadData(f"cannot read {path!r} at {rev!r} through git cat-file", provider="git")
-        query = f"{rev}:{path}".encode()
+        error, _sha, kind, body = self._ask(f"{rev}:{path}".encode())
+        if error or kind != b"blob":
+            return None  # "<query> missing" (or ambiguous), or not a file
+        if len(body) > limit:
+            raise BadData(f"{path} at {rev[:12]} is over {limit} bytes", provider="git")
+        return body
+
+    def _ask(self, query: bytes) -> tuple[bytes, bytes, bytes, bytes]:
+        """git's answer to one request: (error, sha, kind, content); ``error`` is empty when
+        the object was found, else what git said of it ("missing", "ambiguous")."""
         with self._session() as git:
             git.stdin.write(query + b"\n")
             git.stdin.flush()
             header = git.stdout.readline()
             if not header.endswith(b"\n"):
                 raise EOFError
+            # Found: "<sha> <kind> <size>"; otherwise "<query> missing" (or "ambiguous").
             if header.startswith(query + b" "):
-                return None  # "<query> missing" (or ambiguous)
-            parts = header.split()
-            body = git.stdout.read(int(parts[2]) + 1)
-            if len(body) != int(parts[2]) + 1:
+                return header[len(query) + 1 :].strip(), b"", b"", b""
+            sha, kind, size = header.split()
+            body = git.stdout.read(int(size) + 1)
+            if len(body) != int(size) + 1:
                 raise EOFError
-        if parts[1] != b"blob":
-            return None
-        if len(body) - 1 > limit:
-            raise BadData(f"{path} at {rev[:12]} is over {limit} bytes", provider="git")
-        return body[:-1]
+        return b"", sha, kind, body[:-1]
 
 
 class DiffReader(_Batch):
