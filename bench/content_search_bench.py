@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gen_repo import build  # noqa: E402
+from gen_repo import bench_repo  # noqa: E402
 from walk_bench import compare  # noqa: E402
 
 from providers.content_query import PICKAXE, REGEX, ContentQuery  # noqa: E402
@@ -76,10 +76,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="repository folder to reuse or create")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    repo = args.keep or ROOT / "bench" / "data" / f"repo-{args.commits}-graph"
-    if not repo.exists():
-        print(f"generating {args.commits} commits in {repo} ...")
-        build(args.commits, repo, commit_graph=True)
+    repo = bench_repo(args.commits, args.keep)
     provider = GitCommitsProvider(repo)
     ratios = {}
     for mode in (PICKAXE, REGEX):

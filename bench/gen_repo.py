@@ -105,6 +105,17 @@ def stream(count: int, merge_every: int) -> Iterator[bytes]:
         main_marks.append(step)
 
 
+def bench_repo(count: int, keep: Path | None, *, commit_graph: bool = True) -> Path:
+    """The benches' repository of ``count`` commits: ``keep`` if given, else one under
+    bench/data; generated first when it does not exist yet."""
+    flavour = "graph" if commit_graph else "nograph"
+    repo = keep or Path(__file__).resolve().parent / "data" / f"repo-{count}-{flavour}"
+    if not repo.exists():
+        print(f"generating {count} commits in {repo} ...")
+        build(count, repo, commit_graph=commit_graph)
+    return repo
+
+
 def build(count: int, out: Path, *, merge_every: int = 50, commit_graph: bool = False) -> None:
     """Create the repository in ``out`` (which must not exist yet)."""
     env = git_env()

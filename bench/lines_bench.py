@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gen_repo import build  # noqa: E402
+from gen_repo import bench_repo  # noqa: E402
 from walk_bench import compare, git_reader  # noqa: E402
 
 from providers.git.blame import LINE_LOG_FORMAT  # noqa: E402
@@ -34,10 +34,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="repository folder to reuse or create")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    repo = args.keep or ROOT / "bench" / "data" / f"repo-{args.commits}-graph"
-    if not repo.exists():
-        print(f"generating {args.commits} commits in {repo} ...")
-        build(args.commits, repo, commit_graph=True)
+    repo = bench_repo(args.commits, args.keep)
     provider = GitCommitsProvider(repo)
     last = run_git(repo, "log", "-n1", "--no-merges", "--format=%H", "HEAD").stdout.decode()
     change = next(f for f in provider.get_commit(last.strip()).files if f.diff)

@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gen_repo import build  # noqa: E402
+from gen_repo import bench_repo  # noqa: E402
 
 from providers.git.command import git_command, git_env, run_git  # noqa: E402
 from providers.git.logparse import LOG_FORMAT  # noqa: E402
@@ -87,11 +87,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--commit-graph", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
-    flavour = "graph" if args.commit_graph else "nograph"
-    repo = args.keep or ROOT / "bench" / "data" / f"repo-{args.commits}-{flavour}"
-    if not repo.exists():
-        print(f"generating {args.commits} commits in {repo} ...")
-        build(args.commits, repo, commit_graph=args.commit_graph)
+    repo = bench_repo(args.commits, args.keep, commit_graph=args.commit_graph)
     graph = run_git(repo, "rev-parse", "--git-path", "objects/info/commit-graph").stdout
     has_graph = (repo / graph.decode().strip()).exists() or (
         repo / "objects/info/commit-graphs"
