@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import test_log_duckdb as duck
+from logtree import correlation, v1_csv, v1_path, write_bytes
 from spark_server import SparkConnect
 from test_log_duckdb_json import tricky_tree
 from timebox import bounded
@@ -97,28 +99,33 @@ def test_demo_trace_and_searches_match_local_logs(
         assert _seen([found]) == _seen([local.find(case.request_id)])
         assert [row.request_id for row in found.rows] == [case.request_id]
         assert found.rows[0].source.provider == "spark"
-        for text in (
-            "from:2026-08-27 to:2026-08-27 annual_income<40000",  # v2 hours, an input field
-            "from:2026-08-27T14:00 to:2026-08-27T16:00 decision=rejected",  # an output field
-            "from:2026-05-05 to:2026-05-06 model:mortgage:1",  # a v1 day, read whole
+        for text, day in (
+            ("from:2026-08-27 to:2026-08-27 annual_income<40000", "v2"),  # an input field
+            ("from:2026-08-27T14:00 to:2026-08-27T16:00 decision=rejected", "v2"),  # an output's
+            # a v1 day's hours, an input and an output field
+            (
+                "from:2026-05-05T10:00 to:2026-05-05T12:00 annual_income<40000 decision=rejected",
+                "v1",
+            ),
         ):
             query = parse_query(text)
             ours = bounded(60, lambda q=query: list(spark.search(q)))
             assert _seen(ours) == _seen(list(local.search(query))), text
             assert _seen(ours)[0], f"{text}: the demo has predictions there"
-            if "model:" not in text:  # the engine picked the lines: the matches and outputs
-                assert spark.picked is not None
-                assert 0 < spark.picked.returned < _lines(logs, "2026/08/27") / 3, text
+            # the engine picked the lines: the matches and their outputs
+            lines = _lines(logs, "2026/08/27" if day == "v2" else "2026/05/05", day)
+            assert 0 < spark.picked[day].returned < lines / 3, text
         assert spark.can_push_down(parse_query("from:2026-08-27 deployment:m4 income<1")) is None
-        assert "v1 (CSV)" in str(spark.can_push_down(parse_query("from:2026-08-27 model:x")))
+        assert spark.can_push_down(parse_query("from:2026-08-27 model:x income<1")) is None
         assert "NaN" in str(spark.can_push_down(parse_query("deployment:m4 income<nan")))
     finally:
         spark.close()
         local.close()
 
 
-def _lines(logs: Path, day: str) -> int:
-    return sum(len(f.read_bytes().splitlines()) for f in logs.glob(f"**/{day}/**/*.jsonl"))
+def _lines(logs: Path, day: str, log_format: str = "v2") -> int:
+    files = logs.glob(f"**/{day}/**/*.jsonl" if log_format == "v2" else f"**/{day}/*.csv")
+    return sum(len(f.read_bytes().splitlines()) for f in files)
 
 
 TRICKY = [  # the DuckDB parity tests' queries on their tricky records, one of each kind
@@ -147,9 +154,80 @@ def test_tricky_records_give_what_python_gives(
             assert ours == _seen(list(reader.search(query))), text
         rows = bounded(60, lambda: list(spark.search(parse_query("income=31000"))))
         assert [r.inputs["income"] for page in rows for r in page.rows] == [31000]
-        assert spark.picked is not None
         # the match, hour 2's odd records and their outputs (26 here), of 111 lines
-        assert spark.picked.returned < _lines(tmp_path / "logs", "2024/05/01") / 3
+        assert spark.picked["v2"].returned < _lines(tmp_path / "logs", "2024/05/01") / 3
+    finally:
+        spark.close()
+
+
+def v1_odd_tree(root: Path) -> None:
+    """The DuckDB CSV parity tests' records (every value type, quoted commas, CRLF) and
+    their odd partitions, a day each; and a header that differs between a day's two
+    files, a repeated column name, a byte order mark."""
+    duck.clean_tree(root)  # days 0-2
+    odd = [
+        duck.rows_of(3, 5, skip_output=2),  # an input without output
+        duck.rows_of(4, 5),
+        duck.rows_of(5, 5),
+        duck.rows_of(6, 5),
+        duck.rows_of(7, 5),
+        duck.rows_of(8, 5),
+    ]
+    lines = odd[1][0].split(b"\r\n")
+    lines[2] = lines[2].replace(b",", b",,", 1)  # a row with one column too many
+    odd[1] = (b"\r\n".join(lines), odd[1][1])
+    odd[2] = (odd[2][0].replace(b"c5-1", b"\xe9\xe9"), odd[2][1])  # Latin-1 bytes
+    lines = odd[3][0].split(b"\r\n")
+    lines[3] = b'"multi\nline"' + lines[3][1:]  # a quoted value spanning two lines
+    odd[3] = (b"\r\n".join(lines), odd[3][1])
+    odd[4] = (odd[4][0].replace(b"2024-05-08T00:01:00", b"yesterday"), odd[4][1])
+    odd[5] = (odd[5][0] + b"7,c8-7,2024-05", odd[5][1])  # being appended
+    for day, (ins, outs) in enumerate(odd, start=3):
+        duck.bad_partition(root, day, ins, outs)
+    for day, variant in enumerate(["repeated", "bad output time", "output on two lines"], 9):
+        duck.bad_partition(root, day, *duck._outputs_variant(day, variant))
+    when = duck.DAY + timedelta(days=12)
+    rows = [[n, *correlation(when + timedelta(hours=h), f"s-{n}", f"r-{n}")] for n, h in
+            [(1, 9), (2, -1), (3, 30), (4, 2)]]  # fmt: skip
+    for designation in ("inputs", "predictions"):  # rows outside the day (clock skew)
+        write_bytes(v1_path(root, designation, when), v1_csv(["n"], rows))
+    when += timedelta(days=1)
+    ins = [[n, *correlation(when + timedelta(minutes=n), f"h-{n}", f"r-h-{n}")] for n in range(6)]
+    write_bytes(v1_path(root, "inputs", when), v1_csv(["n"], ins[:4]))
+    more = [[7 * n, *row] for n, row in enumerate(ins[4:])]  # another header: m, n, …
+    write_bytes(v1_path(root, "inputs", when, name="more.csv"), v1_csv(["m", "n"], more))
+    outs = [[n, 10 * n, *row[1:]] for n, row in enumerate(ins)]  # a repeated name: y, y~2
+    write_bytes(v1_path(root, "predictions", when), v1_csv(["y", "y"], outs))
+    when += timedelta(days=1)
+    ins, outs = duck.rows_of(14, 4)
+    write_bytes(v1_path(root, "inputs", when), b"\xef\xbb\xbf" + ins)
+    write_bytes(v1_path(root, "predictions", when), outs)
+
+
+V1_QUERIES = (
+    "n>=3",  # the odd partitions' inputs
+    "income>=12000 decision=rejected",  # the parity tests' records: an input and an output
+    "from:2024-05-04 to:2024-05-16 y<35",  # an output field and a time range
+    "from:2024-05-01 to:2024-05-01 income<1000",  # one clean day: one match
+)
+
+
+def test_odd_v1_records_give_what_python_gives(
+    spark_connect: SparkConnect, token: str, tmp_path: Path
+) -> None:
+    """v1 CSV: the engine picks the lines the local reader keeps or reports on, also in
+    the partitions it cannot cut into lines (all of theirs come back)."""
+    v1_odd_tree(tmp_path / "logs")
+    reader = LogReader(LocalFolderStore(tmp_path / "logs"), Layout(), "spark", use_duckdb=False)
+    spark = _spark(spark_connect, f"file:{tmp_path / 'logs'}")
+    try:
+        for text in V1_QUERIES:
+            query = parse_query(text)
+            ours = _seen(bounded(60, lambda q=query: list(spark.search(q))))
+            assert ours == _seen(list(reader.search(query))), text
+            assert ours[0], text
+        # of the day's 42 lines: the two headers, the match and its output
+        assert spark.picked["v1"].returned == 4
     finally:
         spark.close()
 
@@ -335,7 +413,7 @@ def test_the_pane_says_what_the_engine_does_not_run(tmp_path: Path) -> None:
     provider without an engine, nothing for a search the engine runs whole."""
     context = ProviderContext("p", Path.cwd())
     spark = SparkPredictionsProvider.from_settings({"url": "sc://h:1", "path": "file:/x"}, context)
-    note = engine_note(spark, parse_query("from:2026-08-27 income<1"))
-    assert note.startswith(" (not all in the engine: v1 (CSV) folders are read whole"), note
-    assert engine_note(spark, parse_query("deployment:m4 income<1")) == ""
+    note = engine_note(spark, parse_query("from:2026-08-27 income<inf"))
+    assert note.startswith(" (not all in the engine: a filter value the engine cannot"), note
+    assert engine_note(spark, parse_query("from:2026-08-27 income<1")) == ""  # v1 and v2
     assert engine_note(LocalPredictionsProvider(tmp_path), parse_query("income<1")) == ""

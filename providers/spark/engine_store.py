@@ -62,7 +62,7 @@ class EngineStore(LogStore):
                 parent = "/".join(parts[:depth])
                 self._dirs.setdefault(parent, set()).add("/".join(parts[: depth + 1]))
         self._found: dict[tuple[str, bytes], builtins.list[RawLine]] = {}
-        self.picked: PickedLines | None = None  # a search's lines picked by the engine
+        self.picked: builtins.list[PickedLines] = []  # a search's lines picked by the engine
 
     def list(self, prefix: str = "") -> Iterator[StoredFile]:
         """The listed files under ``prefix``, in name order."""
@@ -76,8 +76,9 @@ class EngineStore(LogStore):
     def open(self, name: str) -> BinaryIO:
         """The file's lines the engine picked for the search, if it picks them; else its
         bytes, read whole by the engine (FileNotFoundError if not listed)."""
-        if self.picked is not None and name in self.picked.files:
-            return cast(BinaryIO, SparseFile(self.picked.lines(name)))
+        for picked in self.picked:
+            if name in picked.files:
+                return cast(BinaryIO, SparseFile(picked.lines(name)))
         file = self.files.get(name)
         if file is None:
             raise FileNotFoundError(name)

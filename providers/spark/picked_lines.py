@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import builtins
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +49,8 @@ class PlannedFile:
 
 
 def plan(store: LogStore, root: str, partitions: Sequence[Partition]) -> dict[str, PlannedFile]:
-    """The v2 files of ``partitions`` (oldest first) by name, numbered in read order."""
+    """The files of ``partitions`` (oldest first, of one format) by name, numbered in
+    read order."""
     planned: dict[str, PlannedFile] = {}
     for g, partition in enumerate(partitions):
         partner = partition.partner()
@@ -70,11 +71,13 @@ class PickedLines:
         frames: Sequence[Any],
         files: dict[str, PlannedFile],
         query: PredictionQuery,
+        sql: Callable[[PredictionQuery], tuple[str, dict[str, Any]]] = query_sql,
     ) -> None:
+        """``sql``: the query of the files' format (v2's by default)."""
         self.engine = engine
         self.frames = frames
         self.files = files
-        self.sql, self.args = query_sql(query)
+        self.sql, self.args = sql(query)
         self._by_file: dict[int, deque[tuple[int, bytes]]] = {}
         self._after = (-1, 0)
         self._done = not files

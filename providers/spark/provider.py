@@ -11,10 +11,12 @@ Settings (a profile's provider table)::
     v2_prefix = "modelDataCollector"
 
 The engine lists only the query's folders (:mod:`providers.spark.globs`), searches the
-files for an id in one query, and hands over the files a search reads; the local reader
-parses and joins them (:mod:`providers.spark.engine_store`), so answers and data issues
-are those of ``local-logs``.  Field filters are checked here, on every row of the pruned
-folders: :meth:`SparkPredictionsProvider.can_push_down` says so before a search runs.
+files for an id in one query, and picks the lines a search needs (time range, field
+filters and the join run as SQL: :mod:`providers.spark.pushdown` for v2,
+:mod:`providers.spark.pushdown_v1` for v1); the local reader parses and joins those
+lines (:mod:`providers.spark.engine_store`), so answers and data issues are those of
+``local-logs``.  A filter the engine cannot compare as Python does (NaN, infinity) is
+checked here on every row: :meth:`SparkPredictionsProvider.can_push_down` says so.
 Read-only: listings and reads only, no table or view created; the session is closed
 with the provider.
 """
@@ -36,7 +38,8 @@ from providers.settings_check import Key, check_table
 from providers.spark.engine_store import EngineStore, missing_root, plain
 from providers.spark.globs import LOG_FILES, either, layout_globs
 from providers.spark.picked_lines import PickedLines, plan
-from providers.spark.pushdown import pushable_reason
+from providers.spark.pushdown import pushable_reason, query_sql
+from providers.spark.pushdown_v1 import query_sql as v1_query_sql
 from providers.spark.session import EngineSession
 from providers.spark.table_source import TableSource, check_columns
 from providers.streams import Cancel, Stream
@@ -81,7 +84,7 @@ class SparkPredictionsProvider(Provider, PredictionsProvider):
         self.v2_prefix = v2_prefix.strip("/")
         self.engine = table.engine if table is not None else EngineSession(url, token_env)
         self.table = table
-        self.picked: PickedLines | None = None  # the last search's lines picked by the engine
+        self.picked: dict[str, PickedLines] = {}  # the last search's picked lines by format
         self._searching: set[str] = set()  # the tags of the searches running
 
     @classmethod
@@ -153,7 +156,7 @@ class SparkPredictionsProvider(Provider, PredictionsProvider):
         by SQL), else what modeltrail does itself instead: the answers are the same."""
         if query.request_id or self.table is not None:
             return None
-        return pushable_reason(query, ("v1",) if query.deployment is None else ())
+        return pushable_reason(query)
 
     def find(self, request_id: str) -> PredictionPage:
         """Predictions whose request id or correlation id is ``request_id``: the engine
@@ -166,8 +169,9 @@ class SparkPredictionsProvider(Provider, PredictionsProvider):
 
     def search(self, query: PredictionQuery) -> Iterator[PredictionPage]:
         """Pages of predictions matching ``query``, oldest partition first: the engine
-        picks the lines of v2 partitions (:mod:`providers.spark.pushdown`) unless the
-        filters cannot be run there; v1 partitions are read whole (``can_push_down``)."""
+        picks the lines of v2 partitions (:mod:`providers.spark.pushdown`) and of v1
+        partitions (:mod:`providers.spark.pushdown_v1`) unless the filters cannot be run
+        there (``can_push_down``)."""
         return Stream(lambda cancel: self._search(query, cancel))
 
     def _search(self, query: PredictionQuery, cancel: Cancel) -> Iterator[PredictionPage]:
@@ -197,7 +201,7 @@ class SparkPredictionsProvider(Provider, PredictionsProvider):
             yield page
 
     def _log_pages(self, query: PredictionQuery, tag: str) -> Iterator[PredictionPage]:
-        """The pages of the collector's folders (the engine picks the lines of v2)."""
+        """The pages of the collector's folders (the engine picks the lines)."""
         with self.engine.tagged(tag):
             store = self._store(query)
             reader = self._reader(store)
@@ -207,8 +211,17 @@ class SparkPredictionsProvider(Provider, PredictionsProvider):
                 partitions = sorted(
                     walk_inputs(store, reader.pages.layout, query), key=oldest_first
                 )
-                files = plan(store, self.root, [p for p in partitions if p.format == "v2"])
-                store.picked = self.picked = PickedLines(self.engine, store.frames, files, query)
+                self.picked = {
+                    log_format: PickedLines(
+                        self.engine,
+                        store.frames,
+                        plan(store, self.root, [p for p in partitions if p.format == log_format]),
+                        query,
+                        sql,
+                    )
+                    for log_format, sql in (("v1", v1_query_sql), ("v2", query_sql))
+                }
+                store.picked = list(self.picked.values())
             return reader.search(query)
 
     def close(self) -> None:

@@ -24,7 +24,6 @@ A partition with an output line the parser may report on has all its lines retur
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from typing import Any
 
 from providers.predictions.formats.jsonl_v2 import MAX_JSON_DEPTH
@@ -203,15 +202,10 @@ def _test(op: str, number: bool, value: str) -> str:
     return f"(@V {op} :{value} OR {loose})"
 
 
-def pushable_reason(query: PredictionQuery, formats: Sequence[str]) -> str | None:
+def pushable_reason(query: PredictionQuery) -> str | None:
     """Why the engine cannot pick ``query``'s lines exactly (None if it can)."""
     from providers.predictions.duckdb_search import filter_sql  # noqa: PLC0415
 
     if not filter_sql.pushable(query.filters):
         return "a filter value the engine cannot compare as Python does (NaN or infinity)"
-    if "v1" in formats:
-        return (
-            "v1 (CSV) folders are read whole and parsed by modeltrail (their time range"
-            " and field filters are not run by the engine yet)"
-        )
     return None

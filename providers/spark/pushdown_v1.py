@@ -1,0 +1,176 @@
+# ruff: noqa: S608  (SQL is fixed text; every value, field name included, is a bound parameter)
+"""A search's v1 (CSV) lines picked by the engine: time range, field filters and the
+inputs/predictions join by correlation id run as Spark SQL with bound parameters.
+
+As for v2 (:mod:`providers.spark.pushdown`), the files of the query's partitions are read
+as text (one character a byte) and the engine returns, in the local reader's order, the
+lines the local parser and join need: each file's header, the input rows that may match
+and the output rows with their correlation ids; the parser runs on those lines only, so
+the predictions and data issues are those of ``local-logs``.  Each line is cut into
+fields as Python's ``csv`` module cuts it (on commas; a quoted field unquoted, its
+doubled quotes made one), by its own file's header.  The SQL is a superset: an input row
+comes back when each filter may hold on its values or its outputs' (as text, a value
+SQL cannot compare as Python does counts as a match), or when Python would say something
+about it — a partial or over-long line, a byte that is not printable ASCII, another
+number of fields than the header's, a time that is not plain ISO in UTC or lies outside
+the folder's day (clock skew), an empty correlation id or one no output has.  Every line
+of a partition comes back when it cannot be cut into lines safely (a quote that may span
+a line break), when a header is not plain (quoted, not ASCII, a repeated or empty name,
+a correlation column missing), or when an output row is one the parser reports on.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from providers.predictions.formats.csv_v1 import (
+    CORRELATION_COLUMNS,
+    CORRELATION_ID,
+    REQUEST_ID,
+    TIMESTAMP,
+)
+from providers.predictions.formats.lines import MAX_LINE_BYTES
+from providers.query import PredictionQuery
+from providers.spark.pushdown import PATTERNS, _filters
+
+_FIELD = r'"(?:[^"]++|"")*+"|(?:[^,"][^,]*+)?'  # as csv reads it: quoted whole, or not quoted
+V1_PATTERNS = {  # Java regexes, bound as parameters like every other value
+    "re_plain": r"^[\x20-\x7E]*$",  # printable ASCII: the only bytes cut here
+    "re_safe": f"^(?:{_FIELD})(?:,(?:{_FIELD}))*+$",  # a line csv reads as one record
+    "re_field": f",({_FIELD})",  # a field, after a comma put before the line
+    "re_stamp": r"^(?!0000)\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d{1,6})?(Z|\+00:00)?$",
+    "bom": "\u00ef\u00bb\u00bf",  # UTF-8's byte order mark, one character a byte
+    "cr": "\r",
+    "second": "yyyy-MM-dd'T'HH:mm:ss",
+    "quote": '"',
+    "comma": ",",
+    "c_cid": CORRELATION_ID,
+    "c_time": TIMESTAMP,
+    "c_rid": REQUEST_ID,
+    **{f"c{n}": column for n, column in enumerate(CORRELATION_COLUMNS)},
+}
+_FAR = (datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC))
+
+
+def _fields(text: str) -> str:
+    """SQL: the fields of a line ``text`` as csv reads a line :data:`re_safe` admits."""
+    return f"""CASE WHEN instr({text}, :quote) = 0 THEN split({text}, :comma, -1)
+      ELSE transform(regexp_extract_all(concat(:comma, {text}), :re_field, 1),
+        x -> CASE WHEN startswith(x, :quote)
+             THEN replace(substr(x, 2, length(x) - 2), :quote || :quote, :quote) ELSE x END)
+      END"""
+
+
+def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
+    """The SQL (over ``{files}``: the engine's binaryFile listing, and ``{meta}``: path,
+    f, g, kind, start, stop per file) of the v1 lines to return, with its parameters;
+    the caller adds the keyset bound (``:after_f``, ``:after_n``)."""
+    start = query.start.astimezone(UTC) if query.start else _FAR[0]
+    end = query.end.astimezone(UTC) if query.end else _FAR[1]
+    args: dict[str, Any] = {
+        **PATTERNS,
+        **V1_PATTERNS,
+        "start": f"{start:%Y-%m-%dT%H:%M:%S}",
+        "stop": f"{end:%Y-%m-%dT%H:%M:%S}",
+    }
+    positions, p_names, in_terms, out_terms, wanted = [], [], [], [], []
+    for number, (key_in, key_out, test) in enumerate(_filters(query, args)):
+        for side, key in (("i", key_in), ("o", key_out)):
+            name = f"k{side}{number}"
+            args[name] = key
+            position = f"array_position(cols, :{name})" if key is not None else "0"
+            positions.append(f"{position} AS p{side}{number}")
+            p_names.append(f"p{side}{number}")
+        in_terms.append(f"kind = 1 AND {_value_test(f'pi{number}', test)} AS h{number}")
+        outs = _value_test(f"po{number}", test)
+        out_terms.append(f"bool_or(kind = 0 AND {outs}) OVER joined AS m{number}")
+        wanted.append(f"(h{number} OR m{number})")
+    every = " AND ".join(f"array_contains(cols, :c{n})" for n in range(len(CORRELATION_COLUMNS)))
+    # a row the parser may report on, or whose fields SQL may read otherwise
+    broken = f"""(
+      (last AND line <> '') OR length(line) >= {MAX_LINE_BYTES} OR NOT l RLIKE :re_plain
+      OR size(v) <> size(cols) OR NOT coalesce(ts RLIKE :re_stamp, false)
+      OR try_to_timestamp(tt, :second) IS NULL
+    )"""
+    names = ", ".join(["f", "g", "kind", "start", "stop", "cols", "clean", "ic", "it", *p_names])
+    sql = f"""
+WITH raw AS (
+  SELECT m.f, m.g, m.kind, m.start, m.stop,
+         split(decode(c.content, 'ISO-8859-1'), :nl, -1) AS parts
+  FROM {{files}} c JOIN {{meta}} m ON c.path = m.path
+),
+header AS (
+  SELECT *, {_fields("h")} AS cols FROM (
+    SELECT *, CASE WHEN startswith(first, :bom) THEN substr(first, 4) ELSE first END AS h
+    FROM (SELECT *, {_no_cr("parts[0]")} AS first FROM raw)
+  )
+),
+heads AS (
+  SELECT f, g, kind, start, stop, parts, cols,
+         h RLIKE :re_plain AND instr(h, :quote) = 0 AND length(parts[0]) < {MAX_LINE_BYTES}
+           AND size(array_distinct(cols)) = size(cols) AND NOT array_contains(cols, '')
+           AND {every} AS clean,
+         array_position(cols, :c_cid) AS ic, array_position(cols, :c_time) AS it
+         {"".join(", " + p for p in positions)}
+  FROM header
+),
+lines AS (
+  SELECT {names}, pos + 1 AS n, line, pos = size(parts) - 1 AS last
+  FROM heads LATERAL VIEW posexplode(parts) x AS pos, line
+),
+cut AS (
+  SELECT *, {_fields("l")} AS v FROM (SELECT *, {_no_cr("line")} AS l FROM lines)
+),
+rec AS (
+  SELECT *, n > 1 AND l <> '' AS data,
+         NOT clean OR (instr(l, :quote) > 0 AND NOT l RLIKE :re_safe) AS unsafe,
+         CASE WHEN n > 1 AND size(v) = size(cols) THEN get(v, ic - 1) END AS cid,
+         translate(substr(ts, 1, 19), ' ', 'T') AS tt
+  FROM (SELECT *, get(v, it - 1) AS ts FROM cut)
+),
+flags AS (
+  SELECT *, {broken} AS broken FROM rec
+),
+joined AS (
+  SELECT f, n, kind, g, cid, data, unsafe, broken, tt, start, stop,
+         count_if(kind = 0 AND n > 1) OVER joined AS k
+         {"".join(", " + t for t in [*in_terms, *out_terms])}
+  FROM flags WINDOW joined AS (PARTITION BY g, cid)
+),
+picked AS (
+  SELECT *, bool_or(data AND (unsafe OR (kind = 0 AND broken)
+                    OR (kind = 1 AND cid IS NOT NULL AND (cid = '' OR k = 0))))
+              OVER (PARTITION BY g) AS bad,
+         kind = 1 AND data AND (
+           broken OR tt < start OR tt >= stop
+           OR (tt >= :start AND tt <= :stop {"".join(" AND " + w for w in wanted)})
+         ) AS pick
+  FROM joined
+),
+answer AS (
+  SELECT f, n, data, bad, pick,
+         kind = 0 AND bool_or(pick) OVER (PARTITION BY g, cid) AS needed
+  FROM picked
+),
+keys AS (
+  SELECT f, n FROM answer
+  WHERE (n = 1 OR bad OR (data AND (pick OR needed)))
+    AND (f > :after_f OR (f = :after_f AND n > :after_n))
+)
+SELECT f, n, line, last FROM lines LEFT SEMI JOIN keys USING (f, n)
+ORDER BY f, n
+"""
+    return sql, args
+
+
+def _no_cr(text: str) -> str:
+    """SQL: the line ``text`` without the carriage return csv ends a record at."""
+    cut = f"substr({text}, 1, length({text}) - 1)"
+    return f"CASE WHEN endswith({text}, :cr) THEN {cut} ELSE {text} END"
+
+
+def _value_test(position: str, test: str) -> str:
+    """SQL true if the field at ``position`` (1-based, 0: none) of the row may satisfy
+    ``test`` on its text ``@V`` (NULL counts as true: Python decides)."""
+    return f"({position} > 0 AND coalesce({test.replace('@V', f'get(v, {position} - 1)')}, true))"
