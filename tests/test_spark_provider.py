@@ -207,7 +207,7 @@ def v1_odd_tree(root: Path) -> None:
 V1_QUERIES = (
     "n>=3",  # the odd partitions' inputs
     "income>=12000 decision=rejected",  # the parity tests' records: an input and an output
-    "from:2024-05-04 to:2024-05-16 y<35",  # an output field and a time range
+    "from:2024-05-05T01:00+02:00 to:2024-05-16 y<35",  # an output field, a range (in UTC)
     "from:2024-05-01 to:2024-05-01 income<1000",  # one clean day: one match
 )
 

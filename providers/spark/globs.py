@@ -10,7 +10,7 @@ runs on the listing and keeps only what it admits.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from providers.query import PredictionQuery
 
@@ -62,11 +62,12 @@ def _name(value: str | None) -> str:
 
 
 def _dates(query: PredictionQuery) -> str:
-    """``YYYY/MM/DD`` folders of the query's days (as sets), or "" for any date."""
+    """``YYYY/MM/DD`` folders of the query's days in UTC (the folders' time), as sets, or
+    "" for any date."""
     if query.start is None or query.end is None or query.end - query.start > timedelta(MAX_DAYS):
         return ""
     days = []
-    day = query.start.replace(hour=0, minute=0, second=0, microsecond=0)
+    day = query.start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     while day < query.end:
         days.append(day)
         day += timedelta(days=1)
