@@ -339,7 +339,8 @@ def test_a_table_through_a_column_mapping(
 def test_odd_records_give_the_same_issues_as_local_logs(
     spark_connect: SparkConnect, token: str, tmp_path: Path
 ) -> None:
-    """A bad line, a partial last line, Latin-1 bytes and an input without an output."""
+    """A bad line, a partial last line, Latin-1 bytes, an input without an output, and an
+    output whose correlation id is given twice (Python's JSON keeps the last)."""
     folder = tmp_path / "logs/modelDataCollector/ep/dep"
     inputs = folder / "model_inputs/2026/09/01/10"
     outputs = folder / "model_outputs/2026/09/01/10"
@@ -349,9 +350,13 @@ def test_odd_records_give_the_same_issues_as_local_logs(
     (inputs / "a.jsonl").write_bytes(
         (record.format("c1", 1) + "not json\n" + record.format("c2", 2)).encode()
         + b'{"correlationid":"c3","data":[{"name":"Jos\xe9"}]}\n'
+        + record.format("c5", 7).encode()
         + record.format("c4", 4).encode()[:-9]
     )
-    (outputs / "b.jsonl").write_text(record.format("c1", 5) + record.format("c3", 6))
+    twice = record.format("c5", 8).replace(
+        '{"correlationid"', '{"correlationid":"x5","correlationid"'
+    )
+    (outputs / "b.jsonl").write_text(record.format("c1", 5) + record.format("c3", 6) + twice)
     local = LocalPredictionsProvider(tmp_path / "logs", index_base=tmp_path / "index")
     spark = _spark(spark_connect, f"file://{tmp_path / 'logs'}")
     try:

@@ -4,8 +4,9 @@ inputs/outputs join by correlation id run as Spark SQL with bound parameters.
 
 The engine reads the files of the query's partitions as text (bytes decoded as
 ISO-8859-1, one character a byte, so line numbers and bytes are the file's own), parses
-each record with ``get_json_object``/``from_json`` and joins each input to the outputs of
-its own partition.  It returns, in the local reader's order (a file ordinal, then the
+each record once with ``json_tuple`` (a key given twice: the last, as Python's JSON reads
+it) and its rows with ``from_json``, and joins each input to the outputs of its own
+partition.  It returns, in the local reader's order (a file ordinal, then the
 line number), the input lines that may match and the output lines they join; the local
 parser and join run on those lines only (:class:`~providers.spark.engine_store.EngineStore`
 serves each file as its picked lines with blank lines between them), so the predictions
@@ -77,7 +78,7 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
       OR (instr(line, :cid_key) = 0 AND NOT line RLIKE :re_cid)
       OR t IS NULL OR NOT t RLIKE :re_time
       OR (instr(line, :time_key) = 0 AND NOT line RLIKE :re_timed)
-      OR get_json_object(line, '$.datainblob') IS NOT NULL
+      OR blob IS NOT NULL
       OR (length(line) >= {2 * MAX_JSON_DEPTH}
           AND length(line) - length(replace(replace(line, :open_list, ''), :brace, ''))
               >= {MAX_JSON_DEPTH})
@@ -85,7 +86,7 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
     )"""
     # an input the join or the page search may report on (the output's shape is
     # compared through the row counts)
-    odd = f"""({broken}
+    odd = """(broken
       OR substr(t, 1, 19) < start OR substr(t, 1, 19) >= stop
       OR d IS NULL OR NOT startswith(d, '[') OR d = '[]')"""
     # the join of inputs and outputs by correlation id is made with windows over
@@ -103,14 +104,18 @@ lines AS (
   FROM raw LATERAL VIEW posexplode(parts) x AS pos, line
 ),
 parsed AS (
-  SELECT *, get_json_object(line, '$.correlationid') AS cid,
-         get_json_object(line, '$.time') AS t, get_json_object(line, '$.data') AS d
-  FROM lines WHERE NOT line RLIKE :re_blank
+  SELECT f, g, kind, start, stop, payload, n, line, last, cid, t, d, blob
+  FROM lines LATERAL VIEW json_tuple(line, 'correlationid', 'time', 'data', 'datainblob') j
+    AS cid, t, d, blob
+  WHERE NOT line RLIKE :re_blank
+),
+checked AS (
+  SELECT *, {broken} AS broken FROM parsed
 ),
 rec AS (
-  SELECT *, {odd} AS odd, {broken} AS broken, from_json(d, 'array<map<string,string>>') AS rows,
+  SELECT *, {odd} AS odd, from_json(d, 'array<map<string,string>>') AS rows,
          json_array_length(d) AS l
-  FROM parsed
+  FROM checked
 ),
 joined AS (
   SELECT f, n, kind, g, cid, odd, l, t,
