@@ -32,17 +32,16 @@ from providers.predictions.formats.csv_v1 import (
 )
 from providers.predictions.formats.lines import MAX_LINE_BYTES
 from providers.query import PredictionQuery
+from providers.spark.picked_lines import PAGE
 from providers.spark.pushdown import PATTERNS, _filters
 
 _FIELD = r'"(?:[^"]++|"")*+"|(?:[^,"][^,]*+)?'  # as csv reads it: quoted whole, or not quoted
 V1_PATTERNS = {  # Java regexes, bound as parameters like every other value
     "re_plain": r"^[\x20-\x7E]*$",  # printable ASCII: the only bytes cut here
-    "re_safe": f"^(?:{_FIELD})(?:,(?:{_FIELD}))*+$",  # a line csv reads as one record
     "re_field": f",({_FIELD})",  # a field, after a comma put before the line
     "re_stamp": r"^(?!0000)\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d{1,6})?(Z|\+00:00)?$",
     "bom": "\u00ef\u00bb\u00bf",  # UTF-8's byte order mark, one character a byte
     "cr": "\r",
-    "second": "yyyy-MM-dd'T'HH:mm:ss",
     "quote": '"',
     "comma": ",",
     "c_cid": CORRELATION_ID,
@@ -50,16 +49,10 @@ V1_PATTERNS = {  # Java regexes, bound as parameters like every other value
     "c_rid": REQUEST_ID,
     **{f"c{n}": column for n, column in enumerate(CORRELATION_COLUMNS)},
 }
+# the rows of a partition with the same correlation id, as a window frame: every window
+# of the query then sorts by (partition, id) once, not once per window
+_PEERS = "RANGE BETWEEN CURRENT ROW AND CURRENT ROW"
 _FAR = (datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC))
-
-
-def _fields(text: str) -> str:
-    """SQL: the fields of a line ``text`` as csv reads a line :data:`re_safe` admits."""
-    return f"""CASE WHEN instr({text}, :quote) = 0 THEN split({text}, :comma, -1)
-      ELSE transform(regexp_extract_all(concat(:comma, {text}), :re_field, 1),
-        x -> CASE WHEN startswith(x, :quote)
-             THEN replace(substr(x, 2, length(x) - 2), :quote || :quote, :quote) ELSE x END)
-      END"""
 
 
 def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
@@ -73,25 +66,28 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
         **V1_PATTERNS,
         "start": f"{start:%Y-%m-%dT%H:%M:%S}",
         "stop": f"{end:%Y-%m-%dT%H:%M:%S}",
+        "page": PAGE,
     }
-    positions, p_names, in_terms, out_terms, wanted = [], [], [], [], []
+    positions, p_names, tests, outputs, wanted = [], [], [], [], []
     for number, (key_in, key_out, test) in enumerate(_filters(query, args)):
         for side, key in (("i", key_in), ("o", key_out)):
             name = f"k{side}{number}"
-            args[name] = key
-            position = f"array_position(cols, :{name})" if key is not None else "0"
+            position = "0"  # no such side
+            if key is not None:
+                args[name] = key
+                position = f"array_position(cols, :{name})"
             positions.append(f"{position} AS p{side}{number}")
             p_names.append(f"p{side}{number}")
-        in_terms.append(f"kind = 1 AND {_value_test(f'pi{number}', test)} AS h{number}")
-        outs = _value_test(f"po{number}", test)
-        out_terms.append(f"bool_or(kind = 0 AND {outs}) OVER joined AS m{number}")
+        tests.append(f"kind = 1 AND {_value_test(f'pi{number}', test)} AS h{number}")
+        tests.append(f"kind = 0 AND {_value_test(f'po{number}', test)} AS o{number}")
+        outputs.append(f"bool_or(o{number}) OVER joined AS m{number}")
         wanted.append(f"(h{number} OR m{number})")
     every = " AND ".join(f"array_contains(cols, :c{n})" for n in range(len(CORRELATION_COLUMNS)))
     # a row the parser may report on, or whose fields SQL may read otherwise
     broken = f"""(
       (last AND line <> '') OR length(line) >= {MAX_LINE_BYTES} OR NOT l RLIKE :re_plain
       OR size(v) <> size(cols) OR NOT coalesce(ts RLIKE :re_stamp, false)
-      OR try_to_timestamp(tt, :second) IS NULL
+      OR try_cast(tt AS TIMESTAMP) IS NULL
     )"""
     names = ", ".join(["f", "g", "kind", "start", "stop", "cols", "clean", "ic", "it", *p_names])
     sql = f"""
@@ -101,7 +97,7 @@ WITH raw AS (
   FROM {{files}} c JOIN {{meta}} m ON c.path = m.path
 ),
 header AS (
-  SELECT *, {_fields("h")} AS cols FROM (
+  SELECT *, split(h, :comma, -1) AS cols FROM (
     SELECT *, CASE WHEN startswith(first, :bom) THEN substr(first, 4) ELSE first END AS h
     FROM (SELECT *, {_no_cr("parts[0]")} AS first FROM raw)
   )
@@ -120,45 +116,57 @@ lines AS (
   FROM heads LATERAL VIEW posexplode(parts) x AS pos, line
 ),
 cut AS (
-  SELECT *, {_fields("l")} AS v FROM (SELECT *, {_no_cr("line")} AS l FROM lines)
+  SELECT *, CASE WHEN q THEN regexp_extract_all(concat(:comma, l), :re_field, 1) END AS raw
+  FROM (SELECT *, instr(l, :quote) > 0 AS q FROM (SELECT *, {_no_cr("line")} AS l FROM lines))
+),
+fields AS (
+  SELECT *, CASE WHEN q THEN transform(raw, x -> CASE WHEN startswith(x, :quote)
+                   THEN replace(substr(x, 2, length(x) - 2), :quote || :quote, :quote)
+                   ELSE x END)
+              ELSE split(l, :comma, -1) END AS v
+  FROM cut
 ),
 rec AS (
   SELECT *, n > 1 AND l <> '' AS data,
-         NOT clean OR (instr(l, :quote) > 0 AND NOT l RLIKE :re_safe) AS unsafe,
+         -- the fields found one after another make the line: csv reads it as one record
+         NOT clean OR (q AND array_join(raw, :comma) <> l) AS unsafe,
          CASE WHEN n > 1 AND size(v) = size(cols) THEN get(v, ic - 1) END AS cid,
          translate(substr(ts, 1, 19), ' ', 'T') AS tt
-  FROM (SELECT *, get(v, it - 1) AS ts FROM cut)
+  FROM (SELECT *, get(v, it - 1) AS ts FROM fields)
 ),
 flags AS (
-  SELECT *, {broken} AS broken FROM rec
+  -- per row, what the windows need (the fields' text is not shuffled through them)
+  SELECT f, n, g, cid, kind, data,
+         data AND (unsafe OR (kind = 0 AND broken)) AS spoilt,
+         kind = 1 AND data AND (broken OR tt < start OR tt >= stop) AS odd,
+         kind = 1 AND data AND tt >= :start AND tt <= :stop AS timely
+         {"".join(", " + t for t in tests)}
+  FROM (SELECT *, {broken} AS broken FROM rec)
 ),
 joined AS (
-  SELECT f, n, kind, g, cid, data, unsafe, broken, tt, start, stop,
-         count_if(kind = 0 AND n > 1) OVER joined AS k
-         {"".join(", " + t for t in [*in_terms, *out_terms])}
-  FROM flags WINDOW joined AS (PARTITION BY g, cid)
+  SELECT *, count_if(kind = 0 AND n > 1) OVER joined AS k
+         {"".join(", " + t for t in outputs)}
+  FROM flags WINDOW joined AS (PARTITION BY g ORDER BY cid {_PEERS})
 ),
 picked AS (
-  SELECT *, bool_or(data AND (unsafe OR (kind = 0 AND broken)
-                    OR (kind = 1 AND cid IS NOT NULL AND (cid = '' OR k = 0))))
-              OVER (PARTITION BY g) AS bad,
-         kind = 1 AND data AND (
-           broken OR tt < start OR tt >= stop
-           OR (tt >= :start AND tt <= :stop {"".join(" AND " + w for w in wanted)})
-         ) AS pick
+  SELECT f, n, g, cid, kind, data,
+         bool_or(spoilt OR (kind = 1 AND data AND cid IS NOT NULL AND (cid = '' OR k = 0)))
+           OVER (PARTITION BY g) AS bad,
+         odd OR (timely {"".join(" AND " + w for w in wanted)}) AS pick
   FROM joined
 ),
 answer AS (
   SELECT f, n, data, bad, pick,
-         kind = 0 AND bool_or(pick) OVER (PARTITION BY g, cid) AS needed
+         kind = 0 AND bool_or(pick) OVER (PARTITION BY g ORDER BY cid {_PEERS}) AS needed
   FROM picked
 ),
 keys AS (
   SELECT f, n FROM answer
   WHERE (n = 1 OR bad OR (data AND (pick OR needed)))
     AND (f > :after_f OR (f = :after_f AND n > :after_n))
+  ORDER BY f, n LIMIT :page
 )
-SELECT f, n, line, last FROM lines LEFT SEMI JOIN keys USING (f, n)
+SELECT /*+ BROADCAST(keys) */ f, n, line, last FROM lines LEFT SEMI JOIN keys USING (f, n)
 ORDER BY f, n
 """
     return sql, args
