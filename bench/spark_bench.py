@@ -9,7 +9,10 @@ Arms, each timed in this process (``--runs`` times, median), the baseline in the
 - field filter: a search of the tree's days on one deployment with an input filter,
   every page, against the hand-written filter and join (``exists`` over the rows);
 - first page: the same search until its first 200 rows (a first screen) against the
-  hand-written query with ``LIMIT 200``.
+  hand-written query with ``LIMIT 200``;
+- v1 filter: a search of the v1 (CSV) model's folders with the same input filter, every
+  page, against a hand-written ``read.csv`` of its inputs and predictions (header, types
+  inferred) filtered and joined by correlation id.
 
 The hand-written queries let ``read.json`` infer the schema (one more pass over the
 files), as a query written at a notebook prompt would.
@@ -42,11 +45,17 @@ from providers.spark.provider import SparkPredictionsProvider  # noqa: E402
 
 DEFAULT_TREE = ROOT / "bench" / "data" / "logs-1000000"
 V2 = "modelDataCollector/credit-ep/blue"
+V1 = "modeldata/*/*/*/*/credit-model/*"  # the v1 (CSV) model's folders
 FILTER = "income<30000"
 _HAND = """
 SELECT i.correlationid, i.time, i.data, o.data AS outputs
 FROM {inputs} i LEFT JOIN {outputs} o ON i.correlationid = o.correlationid
 WHERE @WHERE
+"""
+_HAND_V1 = """
+SELECT i.*, o.* FROM {inputs} i LEFT JOIN {outputs} o
+  ON i.`$aml_dc_correlation_id` = o.`$aml_dc_correlation_id`
+WHERE i.income < :v
 """
 
 
@@ -71,6 +80,17 @@ def hand(session: Any, tree: Path, where: str, args: dict[str, Any], limit: int 
     if limit is not None:
         frame = frame.limit(limit)
     return len(frame.collect())
+
+
+def hand_v1(session: Any, tree: Path, value: float) -> int:
+    """The hand-written query over the v1 model's CSV files: rows returned."""
+    frames = {
+        name: session.read.csv(
+            f"file:{tree}/{V1}/{folder}/*/*/*/*.csv", header=True, inferSchema=True
+        )
+        for name, folder in (("inputs", "inputs"), ("outputs", "predictions"))
+    }
+    return len(session.sql(_HAND_V1, args={"v": value}, **frames).collect())
 
 
 def first_rows(pages: Iterator[PredictionPage], wanted: int = 200) -> int:
@@ -136,6 +156,13 @@ def main() -> None:
             lambda: first_rows(spark.search(search)),
             lambda: hand(session, tree, filtered, {"v": 30000}, 200),
             lambda: first_rows(local.search(search)),
+        )
+        v1_search = parse_query(f"model:credit-model {FILTER}")
+        arm(
+            "v1 filter",
+            lambda: sum(len(page.rows) for page in spark.search(v1_search)),
+            lambda: hand_v1(session, tree, 30000),
+            lambda: sum(len(page.rows) for page in local.search(v1_search)),
         )
         local.close()
     spark.close()
