@@ -117,10 +117,12 @@ parsed AS (
 checked AS (
   SELECT *, {broken} AS broken FROM parsed
 ),
-rec AS (
-  SELECT *, {odd} AS odd, from_json(d, 'array<map<string,string>>') AS rows,
-         json_array_length(d) AS l
-  FROM checked
+typed AS (
+  SELECT *, {odd} AS odd, from_json(d, 'array<map<string,string>>') AS rows FROM checked
+),
+rec AS (  -- a list of objects' length is its size: only other data is measured again
+  SELECT *, CASE WHEN rows IS NULL THEN json_array_length(d) ELSE size(rows) END AS l
+  FROM typed
 ),
 joined AS (
   SELECT f, n, kind, g, cid, odd, l, t,
