@@ -422,3 +422,39 @@ def test_the_pane_says_what_the_engine_does_not_run(tmp_path: Path) -> None:
     assert note.startswith(" (not all in the engine: a filter value the engine cannot"), note
     assert engine_note(spark, parse_query("from:2026-08-27 income<1")) == ""  # v1 and v2
     assert engine_note(LocalPredictionsProvider(tmp_path), parse_query("income<1")) == ""
+
+
+def test_a_batch_s_predictions_are_handed_over_before_the_next_engine_query(
+    spark_connect: SparkConnect, token: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batched (as over 64 MB of files): the first hour's predictions are out before the
+    search waits on the query of the rest, not after it."""
+    monkeypatch.setattr("providers.spark.picked_lines.FIRST_SPLIT_BYTES", 0)
+    folder = tmp_path / "logs/modelDataCollector/ep/dep"
+    record = (
+        '{{"correlationid":"h{0}r{1}","time":"2026-09-01T1{0}:0{1}:00Z","data":[{{"x":{1}}}]}}\n'
+    )
+    for hour in range(3):
+        for kind in ("model_inputs", "model_outputs"):
+            hour_folder = folder / f"{kind}/2026/09/01/1{hour}"
+            hour_folder.mkdir(parents=True)
+            lines = (record.format(hour, row) for row in range(1, 6))
+            (hour_folder / "a.jsonl").write_text("".join(lines))
+    spark = _spark(spark_connect, f"file:{tmp_path / 'logs'}")
+    handed: list[Prediction] = []
+    at_query: list[int] = []
+    run = spark.engine.run
+
+    def counted(work: Any, doing: str) -> Any:
+        if doing.startswith("picking"):
+            at_query.append(len(handed))
+        return run(work, doing)
+
+    monkeypatch.setattr(spark.engine, "run", counted)
+    try:
+        query = parse_query("from:2026-09-01 to:2026-09-01 x>0")
+        bounded(120, lambda: [handed.extend(page.rows) for page in spark.search(query)])
+        assert len(handed) == 15
+        assert at_query == [0, 5], at_query  # the first hour, then the rest
+    finally:
+        spark.close()

@@ -88,6 +88,11 @@ class LogStore(ABC):
     def open(self, name: str) -> BinaryIO:
         """A seekable binary stream of the file; raise FileNotFoundError if it is missing."""
 
+    def ready(self, name: str) -> bool:
+        """False if reading the file now would first wait on a slow remote query (a
+        search then hands over the rows it holds before reading it)."""
+        return True
+
     def read_range(self, name: str, offset: int, length: int) -> bytes:
         """Up to ``length`` bytes of the file from ``offset``."""
         with self.open(name) as stream:

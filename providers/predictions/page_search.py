@@ -104,6 +104,8 @@ class PageSearch:
             if not files:
                 pager.issues.append(DataIssue(partition.folder, _EMPTY_FOLDER))
                 continue
+            if pager.rows and not self._ready(partition, files):
+                yield pager.take()  # what is in, before waiting on the store
             start, end = partition.start, partition.end
             runs: Iterator[_Run] = self._joined(partition, files, pager, duck if number else None)
             resumed = False  # the run goes on with a file begun in Python
@@ -145,6 +147,13 @@ class PageSearch:
         pager.skips()
         if pager.rows or pager.issues or pager.files:
             yield pager.take()
+
+    def _ready(self, partition: Partition, files: list[StoredFile]) -> bool:
+        """True if the store reads the partition's files and its partner's without waiting
+        on a slow query."""
+        partner = partition.partner()
+        others = partner.files(self.store) if partner else []
+        return all(self.store.ready(file.name) for file in [*others, *files])
 
     @staticmethod
     def _rest(

@@ -94,6 +94,10 @@ class EngineStore(LogStore):
 
         return io.BytesIO(self.engine.run(read, f"reading {name}"))
 
+    def ready(self, name: str) -> bool:
+        """False if the file's picked lines are not fetched yet (an engine query)."""
+        return self.picked is None or name not in self.picked.files or self.picked.ready(name)
+
     def find_lines(self, name: str, needle: bytes) -> builtins.list[RawLine]:
         """The file's lines holding ``needle``: from :meth:`prefetch` if it searched for
         it, else from one engine query on the file."""

@@ -5,15 +5,16 @@ The files of the query's v2 partitions are numbered in the order the page search
 them (partitions oldest first, each partition's outputs files, then its inputs files, by
 name); the engine returns picked lines ordered by (file number, line number), at most
 :data:`PAGE` a query, each query after the last key returned.  When the files are many
-(over :data:`FIRST_SPLIT_BYTES`), the first partition is queried alone, then batches sized
-by the inputs it picked, until a first screen of predictions is in, then all the rest: the
-first screen comes after the few partitions that hold it, not after the whole range, and a
-selective search pays the engine's fixed cost of a query (seconds) two or three times, not
-once per batch of a fixed growth.  A query reads its files by their paths (the engine
-lists nothing again) when every path is plain, else through the search's listing
-filtered to them (a path the engine would take for a glob).  A file opened by
-the local parser reads its picked lines where they lie and a blank line (skipped by the
-parsers) for every other, so line numbers, partial last lines and bytes are the file's.
+(over :data:`FIRST_SPLIT_BYTES`), the partitions are queried in batches, the first
+partition alone, then as many as the rate of its hits (inputs SQL finds matching, odd
+lines aside) says a first screen needs, until a first screen is in, then all the rest:
+the first screen comes after the few partitions that hold it, not after the whole range,
+and a selective search pays the engine's fixed cost of a query (seconds) twice, not once
+per batch.  A query reads its files by their paths (the engine lists nothing again) when
+every path is plain, else through the search's listing filtered to them (a path the
+engine would take for a glob).  A file opened by the local parser reads its picked lines
+where they lie and a blank line (skipped by the parsers) for every other, so line
+numbers, partial last lines and bytes are the file's.
 """
 
 from __future__ import annotations
@@ -31,10 +32,9 @@ from providers.predictions.join import PAYLOAD_COLLECTIONS
 from providers.predictions.log_store import LogStore
 from providers.predictions.paging import FIRST_PAGE_SIZE
 from providers.query import PredictionQuery
-from providers.spark.pushdown import KINDS, query_sql
+from providers.spark.pushdown import KINDS, PAGE, query_sql
 from providers.spark.session import EngineSession
 
-PAGE = 50_000  # lines a query
 FIRST_SPLIT_BYTES = 64 << 20  # files of more bytes: the first partitions are queried first
 GROWTH = 4  # a batch is at least this many times the last one
 MARGIN = 2  # a batch holds this many times the partitions its estimate needs
@@ -93,7 +93,7 @@ class PickedLines:
         self._batch = (0, 1 if many else self._groups)  # the partitions queried next
         self.queries = 0  # engine queries made
         self.returned = 0  # lines the engine returned
-        self.picked_inputs = 0  # input lines among them (the predictions that may match)
+        self.hits = 0  # inputs among them whose time and filters SQL finds true
 
     def lines(self, name: str) -> Iterator[tuple[int, bytes]]:
         """The picked lines of file ``name`` (line number, bytes with the line break),
@@ -106,10 +106,15 @@ class PickedLines:
                 return
             self._fetch()
 
+    def ready(self, name: str) -> bool:
+        """True if the picked lines of file ``name`` are all fetched."""
+        f = self.files[name].f
+        return self._done or self._after >= (f, _END)
+
     def _fetch(self) -> None:
         """The next page of the current batch of partitions (:data:`PAGE` lines after the
         last key), or of the next batch once it is done."""
-        files = [p for p in self.files.values() if self._batch[0] <= p.g < self._batch[1]]
+        files = self._files(self._batch)
         after_f, after_n = self._after
         rows = self.engine.run(
             lambda session: self._page(session, files, after_f, after_n),
@@ -117,32 +122,34 @@ class PickedLines:
         )
         self.queries += 1
         self.returned += len(rows)
-        inputs = {p.f for p in files if p.kind == KINDS["inputs"]}
         for row in rows:
             data = str(row["line"]).encode("iso-8859-1") + (b"" if row["last"] else b"\n")
             self._by_file.setdefault(int(row["f"]), deque()).append((int(row["n"]), data))
-            self.picked_inputs += int(row["f"]) in inputs
+            self.hits += bool(row["hit"])
         if len(rows) == PAGE:  # the batch goes on after its last key
             self._after = (int(rows[-1]["f"]), int(rows[-1]["n"]))
             return
         self._after = (max((p.f for p in files), default=self._after[0]), _END)
-        high = self._batch[1]
-        if high >= self._groups:
+        high, groups = self._batch[1], self._groups
+        if high >= groups:
             self._done = True
         else:
             self._batch = (high, high + self._next_size())
 
+    def _files(self, batch: tuple[int, int]) -> builtins.list[PlannedFile]:
+        return [p for p in self.files.values() if batch[0] <= p.g < batch[1]]
+
     def _next_size(self) -> int:
         """The partitions of the next batch: enough for a first screen of predictions at
-        the rate the batches so far picked inputs (:data:`MARGIN` times), at least
-        :data:`GROWTH` times the last batch; all the rest once the first screen is in,
-        or when the rest is not three times that (a query of its own is not worth it)."""
+        the rate the batches so far hit (:data:`MARGIN` times), at least :data:`GROWTH`
+        times the last batch; all the rest once the first screen is in, or when the rest
+        is not three times that (a query of its own is not worth it)."""
         low, high = self._batch
         rest = self._groups - high
-        wanted = FIRST_PAGE_SIZE - self.picked_inputs
+        wanted = FIRST_PAGE_SIZE - self.hits
         if wanted <= 0:
             return rest
-        rate = self.picked_inputs / high  # inputs picked per partition
+        rate = self.hits / high  # hits per partition
         needed = math.ceil(MARGIN * wanted / rate) if rate else rest
         size = max(GROWTH * (high - low), needed)
         return rest if 3 * size >= rest else size
@@ -183,7 +190,7 @@ class PickedLines:
             listed = listed.where(col("path").isin(paths))
         args = {**self.args, "after_f": after_f, "after_n": after_n}
         frame = session.sql(self.sql, args=args, files=listed, meta=meta)
-        return builtins.list(frame.limit(PAGE).collect())
+        return builtins.list(frame.collect())
 
 
 class SparseFile:

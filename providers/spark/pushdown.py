@@ -32,6 +32,7 @@ from providers.predictions.formats.lines import MAX_LINE_BYTES
 from providers.query import PredictionQuery
 
 KINDS = {"outputs": 0, "inputs": 1}
+PAGE = 50_000  # lines a query returns
 PATTERNS = {  # Java regexes, bound as parameters like every other value
     "re_time": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$",  # as DuckDB's
     "re_id": r"^[A-Za-z0-9._:-]+$",
@@ -53,8 +54,10 @@ _FAR = ("0000-01-01T00:00:00", "9999-12-31T23:59:59")
 
 def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
     """The SQL (over ``{files}``: the engine's binaryFile listing, and ``{meta}``: path,
-    f, g, kind, start, stop, payload per file) of the lines to return, with its
-    parameters; the caller adds the keyset bound (``:after_f``, ``:after_n``)."""
+    f, g, kind, start, stop, payload per file) of the first :data:`PAGE` lines to return
+    (f, n, line, last, and hit: an input whose time and filters SQL finds true, the rest
+    being lines Python must see), with its parameters; the caller adds the keyset bound
+    (``:after_f``, ``:after_n``)."""
     args: dict[str, Any] = {
         **PATTERNS,
         "start": f"{query.start:%Y-%m-%dT%H:%M:%S}" if query.start else _FAR[0],
@@ -92,7 +95,8 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
     # the join of inputs and outputs by correlation id is made with windows over
     # (partition, correlation id) on the lines' keys and parsed fields only; the picked
     # lines' text is read back by a second scan (shuffling every line's text through the
-    # windows cost more than reading the files twice)
+    # windows cost more than reading the files twice), joined to the page's keys sent
+    # to every task (a sort-merge join shuffled every line's text)
     sql = f"""
 WITH raw AS (
   SELECT m.f, m.g, m.kind, m.start, m.stop, m.payload,
@@ -112,10 +116,12 @@ parsed AS (
 checked AS (
   SELECT *, {broken} AS broken FROM parsed
 ),
-rec AS (
-  SELECT *, {odd} AS odd, from_json(d, 'array<map<string,string>>') AS rows,
-         json_array_length(d) AS l
-  FROM checked
+typed AS (
+  SELECT *, {odd} AS odd, from_json(d, 'array<map<string,string>>') AS rows FROM checked
+),
+rec AS (  -- a list of objects' length is its size: only other data is measured again
+  SELECT *, CASE WHEN rows IS NULL THEN json_array_length(d) ELSE size(rows) END AS l
+  FROM typed
 ),
 joined AS (
   SELECT f, n, kind, g, cid, odd, l, t,
@@ -125,24 +131,27 @@ joined AS (
          {"".join(", " + t for t in [*in_terms, *out_terms])}
   FROM rec WINDOW joined AS (PARTITION BY g, cid)
 ),
-picked AS (
-  SELECT *, kind = 1 AND (
-    odd OR bad OR k <> 1 OR coalesce(l <> lo, true)
-    OR (substr(t, 1, 19) >= :start AND substr(t, 1, 19) <= :stop
-        {"".join(" AND " + w for w in wanted)})
-  ) AS pick
+hits AS (
+  SELECT *, kind = 1 AND substr(t, 1, 19) >= :start AND substr(t, 1, 19) <= :stop
+            {"".join(" AND " + w for w in wanted)} AS hit
   FROM joined
 ),
+picked AS (
+  SELECT *, kind = 1 AND (odd OR bad OR k <> 1 OR coalesce(l <> lo, true) OR hit) AS pick
+  FROM hits
+),
 answer AS (
-  SELECT f, n, pick,
+  SELECT f, n, pick, coalesce(hit, false) AS hit,
          (kind = 0 AND (bad OR bool_or(pick) OVER (PARTITION BY g, cid))) AS needed
   FROM picked
 ),
 keys AS (
-  SELECT f, n FROM answer
+  SELECT f, n, hit FROM answer
   WHERE (pick OR needed) AND (f > :after_f OR (f = :after_f AND n > :after_n))
+  ORDER BY f, n LIMIT {PAGE}
 )
-SELECT f, n, line, last FROM lines LEFT SEMI JOIN keys USING (f, n)
+SELECT /*+ BROADCAST(keys) */ l.f, l.n, l.line, l.last, k.hit
+FROM lines l JOIN keys k ON l.f = k.f AND l.n = k.n
 ORDER BY f, n
 """
     return sql, args
