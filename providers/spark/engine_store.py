@@ -96,7 +96,7 @@ class EngineStore(LogStore):
 
     def ready(self, name: str) -> bool:
         """False if the file's picked lines are not fetched yet (an engine query)."""
-        return self.picked is None or name not in self.picked.files or self.picked.ready(name)
+        return all(picked.ready(name) for picked in self.picked if name in picked.files)
 
     def find_lines(self, name: str, needle: bytes) -> builtins.list[RawLine]:
         """The file's lines holding ``needle``: from :meth:`prefetch` if it searched for

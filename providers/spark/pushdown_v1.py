@@ -32,8 +32,7 @@ from providers.predictions.formats.csv_v1 import (
 )
 from providers.predictions.formats.lines import MAX_LINE_BYTES
 from providers.query import PredictionQuery
-from providers.spark.picked_lines import PAGE
-from providers.spark.pushdown import PATTERNS, _filters
+from providers.spark.pushdown import PAGE, PATTERNS, _filters
 
 _FIELD = r'"(?:[^"]++|"")*+"|(?:[^,"][^,]*+)?'  # as csv reads it: quoted whole, or not quoted
 V1_PATTERNS = {  # Java regexes, bound as parameters like every other value
@@ -66,7 +65,6 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
         **V1_PATTERNS,
         "start": f"{start:%Y-%m-%dT%H:%M:%S}",
         "stop": f"{end:%Y-%m-%dT%H:%M:%S}",
-        "page": PAGE,
     }
     positions, p_names, tests, outputs, wanted = [], [], [], [], []
     for number, (key_in, key_out, test) in enumerate(_filters(query, args)):
@@ -149,24 +147,26 @@ joined AS (
   FROM flags WINDOW joined AS (PARTITION BY g ORDER BY cid {_PEERS})
 ),
 picked AS (
-  SELECT f, n, g, cid, kind, data,
+  SELECT *, odd OR hit AS pick FROM (
+  SELECT f, n, g, cid, kind, data, odd,
          bool_or(spoilt OR (kind = 1 AND data AND cid IS NOT NULL AND (cid = '' OR k = 0)))
            OVER (PARTITION BY g) AS bad,
-         odd OR (timely {"".join(" AND " + w for w in wanted)}) AS pick
-  FROM joined
+         timely {"".join(" AND " + w for w in wanted)} AS hit
+  FROM joined)
 ),
 answer AS (
-  SELECT f, n, data, bad, pick,
+  SELECT f, n, data, bad, pick, hit,
          kind = 0 AND bool_or(pick) OVER (PARTITION BY g ORDER BY cid {_PEERS}) AS needed
   FROM picked
 ),
 keys AS (
-  SELECT f, n FROM answer
+  SELECT f, n, hit FROM answer
   WHERE (n = 1 OR bad OR (data AND (pick OR needed)))
     AND (f > :after_f OR (f = :after_f AND n > :after_n))
-  ORDER BY f, n LIMIT :page
+  ORDER BY f, n LIMIT {PAGE}
 )
-SELECT /*+ BROADCAST(keys) */ f, n, line, last FROM lines LEFT SEMI JOIN keys USING (f, n)
+SELECT /*+ BROADCAST(keys) */ l.f, l.n, l.line, l.last, k.hit
+FROM lines l JOIN keys k ON l.f = k.f AND l.n = k.n
 ORDER BY f, n
 """
     return sql, args
