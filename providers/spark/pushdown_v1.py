@@ -113,24 +113,18 @@ lines AS (
   SELECT {names}, pos + 1 AS n, line, pos = size(parts) - 1 AS last
   FROM heads LATERAL VIEW posexplode(parts) x AS pos, line
 ),
-cut AS (
-  SELECT *, CASE WHEN q THEN regexp_extract_all(concat(:comma, l), :re_field, 1) END AS raw
+cut AS (  -- the fields as they stand in the line (a quoted one with its quotes)
+  SELECT *, CASE WHEN q THEN regexp_extract_all(concat(:comma, l), :re_field, 1)
+                 ELSE split(l, :comma, -1) END AS v
   FROM (SELECT *, instr(l, :quote) > 0 AS q FROM (SELECT *, {_no_cr("line")} AS l FROM lines))
-),
-fields AS (
-  SELECT *, CASE WHEN q THEN transform(raw, x -> CASE WHEN startswith(x, :quote)
-                   THEN replace(substr(x, 2, length(x) - 2), :quote || :quote, :quote)
-                   ELSE x END)
-              ELSE split(l, :comma, -1) END AS v
-  FROM cut
 ),
 rec AS (
   SELECT *, n > 1 AND l <> '' AS data,
          -- the fields found one after another make the line: csv reads it as one record
-         NOT clean OR (q AND array_join(raw, :comma) <> l) AS unsafe,
-         CASE WHEN n > 1 AND size(v) = size(cols) THEN get(v, ic - 1) END AS cid,
+         NOT clean OR (q AND array_join(v, :comma) <> l) AS unsafe,
+         CASE WHEN n > 1 AND size(v) = size(cols) THEN {_field("ic")} END AS cid,
          translate(substr(ts, 1, 19), ' ', 'T') AS tt
-  FROM (SELECT *, get(v, it - 1) AS ts FROM fields)
+  FROM (SELECT *, {_field("it")} AS ts FROM cut)
 ),
 flags AS (
   -- per row, what the windows need (the fields' text is not shuffled through them)
@@ -181,4 +175,13 @@ def _no_cr(text: str) -> str:
 def _value_test(position: str, test: str) -> str:
     """SQL true if the field at ``position`` (1-based, 0: none) of the row may satisfy
     ``test`` on its text ``@V`` (NULL counts as true: Python decides)."""
-    return f"({position} > 0 AND coalesce({test.replace('@V', f'get(v, {position} - 1)')}, true))"
+    return f"({position} > 0 AND coalesce({test.replace('@V', _field(position))}, true))"
+
+
+def _field(position: str) -> str:
+    """SQL: the text of the row's field at ``position`` (1-based), as csv reads it (a
+    quoted field unquoted, its doubled quotes made one; per field, not per line: a
+    lambda over every field is not compiled)."""
+    value = f"get(v, {position} - 1)"
+    unquoted = f"replace(substr({value}, 2, length({value}) - 2), :quote || :quote, :quote)"
+    return f"CASE WHEN startswith({value}, :quote) THEN {unquoted} ELSE {value} END"
