@@ -101,7 +101,8 @@ def test_demo_trace_and_searches_match_local_logs(
         assert found.rows[0].source.provider == "spark"
         for text, day in (
             ("from:2026-08-27 to:2026-08-27 annual_income<40000", "v2"),  # an input field
-            ("from:2026-08-27T14:00 to:2026-08-27T16:00 decision=rejected", "v2"),  # an output's
+            # an output field; a range given with an offset (14:00-16:00 UTC)
+            ("from:2026-08-27T16:00+02:00 to:2026-08-27T18:00+02:00 decision=rejected", "v2"),
             # a v1 day's hours, an input and an output field
             (
                 "from:2026-05-05T10:00 to:2026-05-05T12:00 annual_income<40000 decision=rejected",

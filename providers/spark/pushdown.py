@@ -25,6 +25,7 @@ A partition with an output line the parser may report on has all its lines retur
 from __future__ import annotations
 
 import sys
+from datetime import UTC
 from typing import Any
 
 from providers.predictions.formats.jsonl_v2 import MAX_JSON_DEPTH
@@ -52,6 +53,15 @@ PATTERNS = {  # Java regexes, bound as parameters like every other value
 _FAR = ("0000-01-01T00:00:00", "9999-12-31T23:59:59")
 
 
+def time_bounds(query: PredictionQuery) -> dict[str, str]:
+    """The query's time range as the ``start`` and ``stop`` parameters: UTC to the second,
+    as the records' times are compared (a time given with an offset is converted)."""
+    return {
+        "start": f"{query.start.astimezone(UTC):%Y-%m-%dT%H:%M:%S}" if query.start else _FAR[0],
+        "stop": f"{query.end.astimezone(UTC):%Y-%m-%dT%H:%M:%S}" if query.end else _FAR[1],
+    }
+
+
 def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
     """The SQL (over ``{files}``: the engine's binaryFile listing, and ``{meta}``: path,
     f, g, kind, start, stop, payload per file) of the first :data:`PAGE` lines to return
@@ -60,8 +70,7 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
     (``:after_f``, ``:after_n``)."""
     args: dict[str, Any] = {
         **PATTERNS,
-        "start": f"{query.start:%Y-%m-%dT%H:%M:%S}" if query.start else _FAR[0],
-        "stop": f"{query.end:%Y-%m-%dT%H:%M:%S}" if query.end else _FAR[1],
+        **time_bounds(query),
     }
     in_terms, out_terms, wanted = [], [], []
     for number, (key_in, key_out, test) in enumerate(_filters(query, args)):

@@ -21,7 +21,6 @@ a correlation column missing), or when an output row is one the parser reports o
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from providers.predictions.formats.csv_v1 import (
@@ -32,7 +31,7 @@ from providers.predictions.formats.csv_v1 import (
 )
 from providers.predictions.formats.lines import MAX_LINE_BYTES
 from providers.query import PredictionQuery
-from providers.spark.pushdown import PAGE, PATTERNS, _filters
+from providers.spark.pushdown import PAGE, PATTERNS, _filters, time_bounds
 
 _FIELD = r'"(?:[^"]++|"")*+"|(?:[^,"][^,]*+)?'  # as csv reads it: quoted whole, or not quoted
 V1_PATTERNS = {  # Java regexes, bound as parameters like every other value
@@ -51,21 +50,13 @@ V1_PATTERNS = {  # Java regexes, bound as parameters like every other value
 # the rows of a partition with the same correlation id, as a window frame: every window
 # of the query then sorts by (partition, id) once, not once per window
 _PEERS = "RANGE BETWEEN CURRENT ROW AND CURRENT ROW"
-_FAR = (datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC))
 
 
 def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
     """The SQL (over ``{files}``: the engine's binaryFile listing, and ``{meta}``: path,
     f, g, kind, start, stop per file) of the v1 lines to return, with its parameters;
     the caller adds the keyset bound (``:after_f``, ``:after_n``)."""
-    start = query.start.astimezone(UTC) if query.start else _FAR[0]
-    end = query.end.astimezone(UTC) if query.end else _FAR[1]
-    args: dict[str, Any] = {
-        **PATTERNS,
-        **V1_PATTERNS,
-        "start": f"{start:%Y-%m-%dT%H:%M:%S}",
-        "stop": f"{end:%Y-%m-%dT%H:%M:%S}",
-    }
+    args: dict[str, Any] = {**PATTERNS, **V1_PATTERNS, **time_bounds(query)}
     positions, p_names, tests, outputs, wanted = [], [], [], [], []
     for number, (key_in, key_out, test) in enumerate(_filters(query, args)):
         for side, key in (("i", key_in), ("o", key_out)):
