@@ -6,7 +6,8 @@ not run (``can_push_down``: modeltrail reads those folders itself; the answers a
 same), and the pane's status says so.  It also offers ``cancel_searches()``: when the
 pane leaves a search (a new query, the pane closed),
 :meth:`~tui.panes.base.Pane.cancel_stream` cancels the stream, and the engine's running
-job is interrupted at once instead of running on to its end.  Providers without either
+job is interrupted at once instead of running on to its end; the pane says so
+(:func:`left_note`).  Providers without either
 (local logs, Blob) are read as before.
 """
 
@@ -33,6 +34,14 @@ def cancellable(provider: Any, pages: Callable[[], Iterator[T]]) -> Iterator[T]:
             yield from pages()
 
     return Stream(produce)
+
+
+def left_note(provider: Any, query_text: str) -> str | None:
+    """What to say when a search of ``provider`` still running is left for another: its
+    engine job is cancelled (None if the provider has no engine)."""
+    if not callable(getattr(provider, "cancel_searches", None)):
+        return None
+    return f"Left the search for {query_text!r}: its job on the engine is cancelled."
 
 
 def engine_note(provider: Any, query: PredictionQuery) -> str:
