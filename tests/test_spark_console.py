@@ -1,7 +1,8 @@
 """The spark provider in the console at 80×24, against the session's real Spark Connect
 server (tests/spark_server.py) over the demo's collector folders as ``file:`` paths: what
-the engine does not run is on screen while the search runs, and leaving a search for a
-new one (``/``, a query, Enter) interrupts its engine job and says so."""
+the engine does not run is on screen while the search runs (not the last search's
+prediction), and leaving a search for a new one (``/``, a query, Enter) interrupts its
+engine job and says so."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from tui.demo.workspace import DemoCase
 SLOW = "from:2026-08-27 to:2026-08-27 annual_income<40000"  # v2 lines picked; v1 read whole
 NEW = "from:2026-08-27T14:00 to:2026-08-27T15:00"
 ROW = re.compile(r"^2026-08-27 \d\d:\d\d:\d\d ", re.M)  # a prediction's row in the table
+FIRST = '"request_id": "10133392-c9f5-48a9-aad5-870b72775a2a"'  # NEW's first row
 NOTE = (
     "(not all in the engine: v1 (CSV) folders are read whole and parsed by modeltrail"
     " (their time range and field filters are not run by the engine yet))"
@@ -52,30 +54,35 @@ def test_the_note_is_on_screen_while_the_engine_runs_and_a_new_query_cancels_its
     monkeypatch.setenv(TOKEN_ENV, spark_connect.token)
     workspace, _case = demo
     logs = _demo_slice(workspace / "blobs", tmp_path / "logs")
-    started = threading.Event()
+    armed, started = threading.Event(), threading.Event()
     real_page = PickedLines._page
 
-    def first_endless(self: PickedLines, session: Any, *args: Any) -> list[Any]:
-        """The first search's engine job runs for hours (the server's real job); later
-        searches read as usual."""
-        if started.is_set():
+    def endless_once_armed(self: PickedLines, session: Any, *args: Any) -> list[Any]:
+        """Once armed, the next search's engine job runs for hours (the server's real
+        job); the others read as usual."""
+        if not armed.is_set() or started.is_set():
             return real_page(self, session, *args)
         started.set()
         return list(session.range(10**13).selectExpr("sum(id % 2)").collect())
 
-    monkeypatch.setattr(PickedLines, "_page", first_endless)
+    monkeypatch.setattr(PickedLines, "_page", endless_once_armed)
     settings = {"url": spark_connect.url(), "token_env": TOKEN_ENV, "path": f"file:{logs}"}
     profile = Profile("spark", tmp_path, {"predictions": ProviderSpec("spark", settings)})
-    app = build_app(profile, initial_query=SLOW)
+    app = build_app(profile, initial_query=NEW)
 
     async def scenario() -> None:
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
             provider = app.session.backends.predictions
-            await until(pilot, started.is_set, "the first search's engine job")
+            await until(pilot, lambda: f"114 predictions for '{NEW}'" in screen_text(pilot), NEW)
+            assert FIRST in screen_text(pilot)  # the first row's detail
+            armed.set()
+            await pilot.press("slash", "ctrl+u", *SLOW, "enter")
+            await until(pilot, started.is_set, "the slow search's engine job")
             await until(pilot, lambda: "Searching" in screen_text(pilot), "the status")
             text = screen_text(pilot)
             assert f"Searching … {NOTE}" in " ".join(text.split()), text  # whole, wrapped
-            assert "so far" not in text and not ROW.search(text)  # no result yet
+            assert "so far" not in text and not ROW.search(text), text  # no result yet
+            assert FIRST not in text and "No prediction selected." in text, text
             assert not provider.engine.interrupted
             await pilot.press("slash", "ctrl+u", *NEW, "enter")  # a new search
             await until(pilot, lambda: bool(provider.engine.interrupted), "the interrupt")
@@ -84,7 +91,6 @@ def test_the_note_is_on_screen_while_the_engine_runs_and_a_new_query_cancels_its
             assert f"Left the search for '{SLOW[:16]}" in text, text  # a toast, wrapped
             assert "its job" in text and "on the engine is cancelled." in text, text
             await settle(pilot)
-            text = screen_text(pilot)
-            assert f"114 predictions for '{NEW}'" in text, text
+            assert f"114 predictions for '{NEW}'" in screen_text(pilot)
 
     asyncio.run(scenario())

@@ -110,6 +110,7 @@ class PredictionsPane(Pane):
             return
         table = self.query_one(PredictionTable)
         table.clear()
+        self._show_detail(None)  # not the last search's prediction, while this one runs
         left = left_note(provider, self.searching) if self.searching is not None else None
         if left is not None:
             self.notify(safe_text(left), timeout=8, markup=False)
