@@ -2,7 +2,7 @@
 server (tests/spark_server.py) over the demo's collector folders as ``file:`` paths: what
 the engine does not run is on screen while the search runs (not the last search's
 prediction), and leaving a search for a new one (``/``, a query, Enter) interrupts its
-engine job and says so."""
+engine job (the server's log says it cancelled the Spark job) and says so."""
 
 from __future__ import annotations
 
@@ -44,6 +44,18 @@ async def until(pilot: Pilot[None], ready: Callable[[], bool], what: str) -> Non
         await pilot.pause(0.05)
 
 
+def _log(server: SparkConnect, start: int) -> str:
+    """The server's log from ``start`` (INFO: the fixture waits for an INFO line)."""
+    with server.log.open("rb") as log:
+        log.seek(start)
+        return log.read().decode(errors="replace")
+
+
+def _jobs(server: SparkConnect, start: int) -> list[str]:
+    """The Spark jobs the server started since ``start`` in its log."""
+    return re.findall(r"DAGScheduler: Got (?:map stage )?job (\d+) ", _log(server, start))
+
+
 @pytest.mark.usefixtures("spark_starting")  # the JVM starts while the demo is made
 def test_the_note_is_on_screen_while_the_engine_runs_and_a_new_query_cancels_its_job(
     demo: tuple[Path, DemoCase],
@@ -55,6 +67,7 @@ def test_the_note_is_on_screen_while_the_engine_runs_and_a_new_query_cancels_its
     workspace, _case = demo
     logs = _demo_slice(workspace / "blobs", tmp_path / "logs")
     armed, started = threading.Event(), threading.Event()
+    log_from: list[int] = []  # where the server's log stood when the slow job was sent
     real_page = PickedLines._page
 
     def endless_once_armed(self: PickedLines, session: Any, *args: Any) -> list[Any]:
@@ -62,6 +75,7 @@ def test_the_note_is_on_screen_while_the_engine_runs_and_a_new_query_cancels_its
         job); the others read as usual."""
         if not armed.is_set() or started.is_set():
             return real_page(self, session, *args)
+        log_from.append(spark_connect.log.stat().st_size)
         started.set()
         return list(session.range(10**13).selectExpr("sum(id % 2)").collect())
 
@@ -78,6 +92,9 @@ def test_the_note_is_on_screen_while_the_engine_runs_and_a_new_query_cancels_its
             armed.set()
             await pilot.press("slash", "ctrl+u", *SLOW, "enter")
             await until(pilot, started.is_set, "the slow search's engine job")
+            # its Spark job runs on the server (then the user leaves the search)
+            await until(pilot, lambda: bool(_jobs(spark_connect, log_from[0])), "its Spark job")
+            job = _jobs(spark_connect, log_from[0])[0]
             await until(pilot, lambda: "Searching" in screen_text(pilot), "the status")
             text = screen_text(pilot)
             assert f"Searching … {NOTE}" in " ".join(text.split()), text  # whole, wrapped
@@ -86,6 +103,8 @@ def test_the_note_is_on_screen_while_the_engine_runs_and_a_new_query_cancels_its
             assert not provider.engine.interrupted
             await pilot.press("slash", "ctrl+u", *NEW, "enter")  # a new search
             await until(pilot, lambda: bool(provider.engine.interrupted), "the interrupt")
+            cancelled = f"[SPARK_JOB_CANCELLED] Job {job} cancelled"  # the job gone
+            await until(pilot, lambda: cancelled in _log(spark_connect, log_from[0]), cancelled)
             await until(pilot, lambda: "Left the search" in screen_text(pilot), "the notice")
             text = screen_text(pilot)
             assert f"Left the search for '{SLOW[:16]}" in text, text  # a toast, wrapped
