@@ -66,6 +66,28 @@ def test_s_finds_the_quiet_threshold_change_with_its_line_in_view(
     run_traced(demo, scenario)
 
 
+def test_l_after_a_search_names_the_first_line_with_text_not_the_blank_row_above(
+    demo: tuple[Path, DemoCase],
+) -> None:
+    """The search lands on the hunk with ``decision:`` (line 6) at the detail's top; ``v``
+    grows the detail and its end comes up a row, so the top row is the blank context line
+    5 above it, which looks like padding: ``L`` gives the history of ``decision:``, the
+    first line with text, not of the blank line."""
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await type_search(pilot, "threshold: 0.62")
+        await press(pilot, "v")
+        rows = screen_text(pilot).split("\n")
+        top = next(n for n, row in enumerate(rows) if row.startswith("▀▀▀▀")) + 1
+        assert not rows[top].strip() and rows[top + 1].strip() == "decision:", rows
+        await press(pilot, "L")
+        text = screen_text(pilot)
+        assert "History of config/scoring.yaml:6 at 356d7c2484" in text, text
+        assert "+decision:" in text  # the line's first commit, not a blank line's
+
+    run_traced(demo, scenario)
+
+
 def test_s_pickaxe_lists_every_commit_in_git_s_order_and_marks_limit_it(
     demo: tuple[Path, DemoCase],
 ) -> None:

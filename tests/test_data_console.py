@@ -79,7 +79,11 @@ def test_the_releases_detail_shows_manifests_and_the_red_flag(
 ) -> None:
     async def scenario(pilot: Pilot[None]) -> None:
         await press(pilot, "4", "v")
-        await until(pilot, r"data checked: against: build 20260810\.1 was queued", ("pagedown",))
+        footer = screen_text(pilot).splitlines()[-1]  # the detail focused: / Search too
+        assert "/ Search" in footer and "t Data diff" in footer and "? Help" in footer, footer
+        text = await until(pilot, r"^ 2026-08-10 02:00 UTC is a red flag *$", ("j",))
+        checked = r"data checked: a file modified after build 20260810\.1 was queued at *$"
+        assert re.search(checked, text, re.M), text  # the line above, wrapped
         await until(
             pilot, r"data folder: training-data/applications/2026-08-01T000000Z", ("pagedown",)
         )
@@ -124,6 +128,8 @@ def test_t_in_the_releases_detail_diffs_the_data_with_the_previous_version(
     async def scenario(pilot: Pilot[None]) -> None:
         await press(pilot, "4")  # the traced release: the one that deployed mortgage:4
         await until(pilot, r"Deployed: mortgage:4 image")
+        footer = screen_text(pilot).splitlines()[-1]
+        assert "t Data diff" in footer and "? Help" in footer, footer
         await press(pilot, "question_mark")  # the key is listed in the pane's help
         await until(pilot, r"│ t +Data diff +│", ("pagedown",))
         await press(pilot, "q")

@@ -81,18 +81,20 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
         out_terms.append(f"bool_or(kind = 0 AND {outs}) OVER joined AS m{number}")
         wanted.append(f"(h{number} OR m{number})")
     digits = sys.get_int_max_str_digits()
-    long_number = f" OR (length(line) > {digits} AND line RLIKE :re_digits)"
-    # a line the parser may report on, or whose id or time SQL may read otherwise
+    long_number = f" OR (chars > {digits} AND line RLIKE :re_digits)"
+    # a line the parser may report on, or whose id or time SQL may read otherwise; a line
+    # of ASCII has as many bytes as characters (the others are all broken), so the
+    # brackets of a line that may be too deep are counted in bytes (kept, not scanned)
     broken = f"""(
-      payload OR last OR length(line) >= {MAX_LINE_BYTES}
-      OR octet_length(encode(line, 'UTF-8')) <> length(line)
+      payload OR last OR chars >= {MAX_LINE_BYTES}
+      OR octet_length(line) <> chars
       OR cid IS NULL OR NOT cid RLIKE :re_id
       OR (instr(line, :cid_key) = 0 AND NOT line RLIKE :re_cid)
       OR t IS NULL OR NOT t RLIKE :re_time
       OR (instr(line, :time_key) = 0 AND NOT line RLIKE :re_timed)
       OR blob IS NOT NULL
-      OR (length(line) >= {2 * MAX_JSON_DEPTH}
-          AND length(line) - length(replace(replace(line, :open_list, ''), :brace, ''))
+      OR (chars >= {2 * MAX_JSON_DEPTH}
+          AND chars - octet_length(replace(replace(line, :open_list, ''), :brace, ''))
               >= {MAX_JSON_DEPTH})
       {long_number if digits else ""}
     )"""
@@ -117,7 +119,7 @@ lines AS (
   FROM raw LATERAL VIEW posexplode(parts) x AS pos, line
 ),
 parsed AS (
-  SELECT f, g, kind, start, stop, payload, n, line, last, cid, t, d, blob
+  SELECT f, g, kind, start, stop, payload, n, line, length(line) AS chars, last, cid, t, d, blob
   FROM lines LATERAL VIEW json_tuple(line, 'correlationid', 'time', 'data', 'datainblob') j
     AS cid, t, d, blob
   WHERE NOT line RLIKE :re_blank

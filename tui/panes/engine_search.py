@@ -6,12 +6,14 @@ not run (``can_push_down``: modeltrail reads those folders itself; the answers a
 same), and the pane's status says so.  It also offers ``cancel_searches()``: when the
 pane leaves a search (a new query, the pane closed),
 :meth:`~tui.panes.base.Pane.cancel_stream` cancels the stream, and the engine's running
-job is interrupted at once instead of running on to its end.  Providers without either
+job is interrupted at once instead of running on to its end; the pane says so
+(:func:`left_note`).  Providers without either
 (local logs, Blob) are read as before.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -23,16 +25,29 @@ T = TypeVar("T")
 
 def cancellable(provider: Any, pages: Callable[[], Iterator[T]]) -> Iterator[T]:
     """``pages()``, as a :class:`Stream` whose cancel calls the provider's
-    ``cancel_searches`` (seen through the cache's proxy) if it has one."""
+    ``cancel_searches`` (seen through the cache's proxy) if it has one, on a thread of
+    its own: the cancel is a round trip to the engine (retried if the engine is gone),
+    which the console, cancelling from its UI thread, does not wait for."""
     stop = getattr(provider, "cancel_searches", None)
     if not callable(stop):
         return pages()
 
+    def stop_now() -> None:
+        threading.Thread(target=stop, name="engine-cancel", daemon=True).start()
+
     def produce(cancel: Cancel) -> Iterator[T]:
-        with cancel.stopping(stop):
+        with cancel.stopping(stop_now):
             yield from pages()
 
     return Stream(produce)
+
+
+def left_note(provider: Any, query_text: str) -> str | None:
+    """What to say when a search of ``provider`` still running is left for another: its
+    engine job is cancelled (None if the provider has no engine)."""
+    if not callable(getattr(provider, "cancel_searches", None)):
+        return None
+    return f"Left the search for {query_text!r}: its job on the engine is cancelled."
 
 
 def engine_note(provider: Any, query: PredictionQuery) -> str:

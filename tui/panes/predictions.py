@@ -20,7 +20,7 @@ from providers.query import PredictionQuery, check_fields, parse_query
 from providers.records import Prediction
 from providers.serialize import to_jsonable
 from tui.panes.base import Evidence, Pane
-from tui.panes.engine_search import cancellable, engine_note
+from tui.panes.engine_search import cancellable, engine_note, left_note
 from tui.panes.row_choice import RowChoice, location_of
 from tui.render.history import Location
 from tui.render.plain import safe_text
@@ -59,7 +59,8 @@ class PredictionsPane(Pane):
         self.select_after: str | None = self.session.initial_select
         self.select_where: str | None = None  # with select_after: the row, for a batched record
         self.fields_seen: set[str] = set()  # input and output fields of the rows read so far
-        self.searching = False  # a search runs: its status says so until it ends or fails
+        self.searching: str | None = None  # the query of the search running, until it ends
+        self.engine_note = ""  # what of the search running its provider's engine does not run
 
     def compose(self) -> ComposeResult:
         yield self.compose_error()
@@ -109,8 +110,13 @@ class PredictionsPane(Pane):
             return
         table = self.query_one(PredictionTable)
         table.clear()
-        self._status("Searching …" + engine_note(provider, query))
-        self.searching = True
+        self._show_detail(None)  # not the last search's prediction, while this one runs
+        left = left_note(provider, self.searching) if self.searching is not None else None
+        if left is not None:
+            self.notify(safe_text(left), timeout=8, markup=False)
+        self.engine_note = engine_note(provider, query)
+        self._status("Searching …" + self.engine_note)
+        self.searching = self.query_text
         read = _Capped(provider, query)
         self.stream_provider(
             lambda: cancellable(provider, read.pages),  # leaving it stops the engine's job
@@ -141,10 +147,10 @@ class PredictionsPane(Pane):
                 severity="warning",
                 timeout=6,
             )
-        self._status(f"{len(table.rows):,} predictions so far …")
+        self._status(f"{len(table.rows):,} predictions so far …{self.engine_note}")
 
     def _done(self, read: _Capped) -> None:
-        self.searching = False
+        self.searching = None
         shown = len(self.query_one(PredictionTable).rows)
         capped = f" (first {MAX_ROWS:,}; narrow the query with /)" if read.total >= MAX_ROWS else ""
         query = f" for {self.query_text!r}" if self.query_text else ""
@@ -159,12 +165,17 @@ class PredictionsPane(Pane):
     def set_error(self, exc: BaseException | None) -> None:
         """Show the error; a search it stopped no longer says it is searching."""
         super().set_error(exc)
-        if exc is not None and self.searching:
-            self.searching = False
+        if exc is not None and self.searching is not None:
+            self.searching = None
             shown = len(self.query_one(PredictionTable).rows)
             self._status(f"{shown:,} shown: the search for {self.query_text!r} stopped (above)")
             if shown == 0:
                 self._show_detail(None)
+
+    def set_loading(self, loading: bool) -> None:
+        """Cover only the table while a search or trace runs: the query bar and the status
+        line (what the engine does not run, how many so far) stay in view."""
+        self.query_one(PredictionTable).set_loading(loading)
 
     def _status(self, text: str) -> None:
         self.query_one("#predictions-status", Static).update(Text(safe_text(text)))

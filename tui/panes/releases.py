@@ -14,7 +14,7 @@ from providers.records import Build, Release, ReleaseTask
 from providers.trail.resolver import Trail
 from tui.panes.base import Evidence, Pane
 from tui.panes.release_data import BuildData
-from tui.render.data_evidence import folder_lines
+from tui.render.data_evidence import folder_lines, times_checked
 from tui.render.history import Location
 from tui.render.plain import safe_text
 from tui.render.rows import release_cells, when
@@ -37,12 +37,12 @@ class ReleasesPane(Pane):
         "(the Models compare, with its data diff shown)."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("l", "next_log", "Task log", id="releases.log"),
+        Binding("l", "next_log", "Log", id="releases.log"),
         Binding("slash", "search_log", "Search log", show=False, id="releases.search"),
         Binding("n", "find_next", "Next match", show=False, id="releases.next"),
         Binding("g", "mark_good", "Mark last good", show=False, id="releases.mark"),
-        Binding("x", "between", "Commits between", id="releases.between"),
-        Binding("t", "data_diff", "Data diff", show=False, id="releases.data_diff"),
+        Binding("x", "between", "Commits", id="releases.between"),
+        Binding("t", "data_diff", "Data diff", id="releases.data_diff"),
         Binding("r", "reload", "Refresh", show=False, id="releases.refresh"),
     ]
 
@@ -200,7 +200,7 @@ class ReleasesPane(Pane):
                     for folder in artifact.data_folders:
                         line("data folder", folder)
                     continue
-                line("data checked", f"against: {data.reference}")
+                line("data checked", times_checked(data))
                 for evidence in data.folders:
                     name, *said = folder_lines(evidence)
                     line("data folder", name)

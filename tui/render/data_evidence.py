@@ -45,11 +45,18 @@ def folder_lines(ev: FolderEvidence, full_hash: bool = False) -> list[str]:
     return lines
 
 
+def times_checked(data: TrainingData) -> str:
+    """What the folders' file times were checked against, in a sentence."""
+    if data.reference_at is None:
+        return f"file times not compared: {safe_text(data.reference)}"
+    return f"a file modified after {safe_text(data.reference)} is a red flag"
+
+
 def evidence_lines(data: TrainingData, full_hash: bool = False) -> list[str]:
     """Every folder's lines, after what the times were checked against."""
     if not data.folders:
         return []
-    lines = [f"checked against: {safe_text(data.reference)}"]
+    lines = [times_checked(data)]
     for ev in data.folders:
         lines += folder_lines(ev, full_hash)
     return lines

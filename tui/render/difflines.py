@@ -26,7 +26,8 @@ class DiffLine:
 
 def diff_line_at(commit: Commit, index: int) -> DiffLine | CellLine | str:
     """The file line shown at ``index`` of the commit's diff text (on a header, the first
-    changed line below it), or the notebook cell line; a string saying why there is none."""
+    changed line below it; on a blank context line, the next line with text), or the
+    notebook cell line; a string saying why there is none."""
     start = 0
     for change in commit.files:
         lines = file_patch(change).split("\n")[:-1]
@@ -48,6 +49,8 @@ def _line_in_file(change: FileChange, lines: list[str], index: int) -> DiffLine 
     )
     if header:
         index = _first_added(lines, index)  # on a header: the hunk's new value, if any
+    while index + 1 < len(lines) and _blank_context(lines[index]):
+        index += 1  # a blank context line shows as an empty row: the next line with text
     old = new = 0
     in_hunk = wanted = False
     for number, line in enumerate(lines):
@@ -68,6 +71,11 @@ def _line_in_file(change: FileChange, lines: list[str], index: int) -> DiffLine 
         old += kind != "+"
         new += kind != "-"
     return f"No changed line below this point of {change.path}."
+
+
+def _blank_context(line: str) -> bool:
+    """A context line with nothing but spaces: on screen, an empty row."""
+    return line[:1] == " " and not line.strip()
 
 
 def _first_added(lines: list[str], index: int) -> int:
