@@ -2,7 +2,8 @@
 server (tests/spark_server.py) over the demo's collector folders as ``file:`` paths: a
 search the engine runs whole says "Searching …" with no note while it runs (not the last
 search's prediction), and leaving a search for a new one (``/``, a query, Enter) interrupts its
-engine job (the server's log says it cancelled the Spark job) and says so."""
+engine job (the server's log says it cancelled the Spark job) and says so; a search the
+engine cannot run exactly (a filter on infinity) says so on screen."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from tui.demo.workspace import DemoCase
 
 SLOW = "from:2026-08-27 to:2026-08-27 annual_income<40000"  # v1 and v2 lines picked
 NEW = "from:2026-08-27T14:00 to:2026-08-27T15:00"
+INFINITE = f"{NEW} annual_income<inf"
 ROW = re.compile(r"^2026-08-27 \d\d:\d\d:\d\d ", re.M)  # a prediction's row in the table
 FIRST = '"request_id": "10133392-c9f5-48a9-aad5-870b72775a2a"'  # NEW's first row
 POLL_SECONDS = 60
@@ -107,5 +109,10 @@ def test_the_search_runs_in_the_engine_and_a_new_query_cancels_its_job(
             assert "its job" in text and "on the engine is cancelled." in text, text
             await settle(pilot)
             assert f"114 predictions for '{NEW}'" in screen_text(pilot)
+            # a filter on infinity: the engine cannot compare it as Python does, and says so
+            await pilot.press("slash", "ctrl+u", *INFINITE, "enter")
+            await until(pilot, lambda: "predictions for" in screen_text(pilot), INFINITE)
+            text = " ".join(screen_text(pilot).split())
+            assert "(not all in the engine: a filter value the engine cannot" in text, text
 
     asyncio.run(scenario())

@@ -156,7 +156,7 @@ class PredictionsPane(Pane):
         query = f" for {self.query_text!r}" if self.query_text else ""
         plural = "" if shown == 1 else "s"
         whole = WHOLE_ID if shown == 0 and read.query.request_id else ""
-        self._status(f"{shown:,} prediction{plural}{query}{capped}{whole}")
+        self._status(f"{shown:,} prediction{plural}{query}{capped}{whole}{self.engine_note}")
         if shown == 0:
             store = store_of(read.provider)
             miss = query_miss(read.query, read.files, store)
