@@ -18,6 +18,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,7 +74,22 @@ def spark_connect(
     """The session's Spark Connect server, up (started on first use)."""
     server, process = spark_starting
     _wait_started(server, process)
+    _import_client()
     return server
+
+
+def _import_client() -> None:
+    """Import the Spark Connect client with the interpreter marked interactive: a
+    pytest-xdist worker's ``__main__`` is a ``python -c`` bootstrap, which the client's
+    import-time check takes for its own doctest run (it then looks for a SPARK_HOME and
+    exits).  Imported once, the check never runs again."""
+    if hasattr(sys, "ps1"):
+        return
+    sys.ps1 = ">>> "
+    try:
+        import pyspark.sql.connect  # noqa: F401
+    finally:
+        del sys.ps1
 
 
 @pytest.fixture(scope="session")
