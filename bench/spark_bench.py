@@ -55,7 +55,7 @@ WHERE @WHERE
 _HAND_V1 = """
 SELECT i.*, o.* FROM {inputs} i LEFT JOIN {outputs} o
   ON i.`$aml_dc_correlation_id` = o.`$aml_dc_correlation_id`
-WHERE i.income < :v
+WHERE try_cast(i.income AS DOUBLE) < :v
 """
 
 
