@@ -33,7 +33,7 @@ from providers.predictions.formats.lines import MAX_LINE_BYTES
 from providers.query import PredictionQuery
 
 KINDS = {"outputs": 0, "inputs": 1}
-PAGE = 50_000  # lines a query returns
+PAGE = 100_000  # lines a query returns (a query re-runs the whole pick: fewer, larger pages)
 PATTERNS = {  # Java regexes, bound as parameters like every other value
     "re_time": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$",  # as DuckDB's
     "re_id": r"^[A-Za-z0-9._:-]+$",
