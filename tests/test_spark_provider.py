@@ -12,6 +12,7 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,21 @@ def _lines(logs: Path, day: str, log_format: str = "v2") -> int:
     return sum(len(f.read_bytes().splitlines()) for f in files)
 
 
+def _searches_match_python(
+    spark: SparkPredictionsProvider, logs: Path, queries: Sequence[str]
+) -> list[tuple[list[tuple[Any, ...]], list[DataIssue]]]:
+    """Each query's predictions and issues through ``spark``, asserted equal to the local
+    reader's on the folder ``logs``."""
+    reader = LogReader(LocalFolderStore(logs), Layout(), "spark", use_duckdb=False)
+    seen = []
+    for text in queries:
+        query = parse_query(text)
+        ours = _seen(bounded(60, lambda q=query: list(spark.search(q))))
+        assert ours == _seen(list(reader.search(query))), text
+        seen.append(ours)
+    return seen
+
+
 TRICKY = [  # the DuckDB parity tests' queries on their tricky records, one of each kind
     "income>=12000 decision=rejected",  # an input and an output field
     "odd~ÉA",  # non-ASCII
@@ -146,13 +162,9 @@ def test_tricky_records_give_what_python_gives(
     """Every value type, and records Python reports on or reads oddly (the DuckDB parity
     tests' tree): the engine picks every line the local reader would keep or report."""
     tricky_tree(tmp_path / "logs").write()
-    reader = LogReader(LocalFolderStore(tmp_path / "logs"), Layout(), "spark", use_duckdb=False)
     spark = _spark(spark_connect, f"file:{tmp_path / 'logs'}")
     try:
-        for text in TRICKY:
-            query = parse_query(text)
-            ours = _seen(bounded(60, lambda q=query: list(spark.search(q))))
-            assert ours == _seen(list(reader.search(query))), text
+        _searches_match_python(spark, tmp_path / "logs", TRICKY)
         rows = bounded(60, lambda: list(spark.search(parse_query("income=31000"))))
         assert [r.inputs["income"] for page in rows for r in page.rows] == [31000]
         # the match, hour 2's odd records and their outputs (26 here), of 111 lines
@@ -219,13 +231,10 @@ def test_odd_v1_records_give_what_python_gives(
     """v1 CSV: the engine picks the lines the local reader keeps or reports on, also in
     the partitions it cannot cut into lines (all of theirs come back)."""
     v1_odd_tree(tmp_path / "logs")
-    reader = LogReader(LocalFolderStore(tmp_path / "logs"), Layout(), "spark", use_duckdb=False)
     spark = _spark(spark_connect, f"file:{tmp_path / 'logs'}")
     try:
-        for text in V1_QUERIES:
-            query = parse_query(text)
-            ours = _seen(bounded(60, lambda q=query: list(spark.search(q))))
-            assert ours == _seen(list(reader.search(query))), text
+        seen = _searches_match_python(spark, tmp_path / "logs", V1_QUERIES)
+        for text, ours in zip(V1_QUERIES, seen, strict=True):
             assert ours[0], text
         # of the day's 42 lines: the two headers, the match and its output
         assert spark.picked["v1"].returned == 4

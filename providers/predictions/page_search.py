@@ -104,10 +104,14 @@ class PageSearch:
             if not files:
                 pager.issues.append(DataIssue(partition.folder, _EMPTY_FOLDER))
                 continue
-            if pager.rows and not self._ready(partition, files):
+            partner = partition.partner()
+            outputs = partner.files(self.store) if partner else []
+            if pager.rows and not all(self.store.ready(f.name) for f in [*outputs, *files]):
                 yield pager.take()  # what is in, before waiting on the store
             start, end = partition.start, partition.end
-            runs: Iterator[_Run] = self._joined(partition, files, pager, duck if number else None)
+            runs: Iterator[_Run] = self._joined(
+                partition, files, outputs, pager, duck if number else None
+            )
             resumed = False  # the run goes on with a file begun in Python
             while (run := next(runs, None)) is not None:
                 name, predictions, counted = run
@@ -148,13 +152,6 @@ class PageSearch:
         if pager.rows or pager.issues or pager.files:
             yield pager.take()
 
-    def _ready(self, partition: Partition, files: list[StoredFile]) -> bool:
-        """True if the store reads the partition's files and its partner's without waiting
-        on a slow query."""
-        partner = partition.partner()
-        others = partner.files(self.store) if partner else []
-        return all(self.store.ready(file.name) for file in [*others, *files])
-
     @staticmethod
     def _rest(
         duck: ReadAhead, partition: Partition, files: list[StoredFile], last: Prediction | None
@@ -179,15 +176,14 @@ class PageSearch:
         self,
         partition: Partition,
         files: list[StoredFile],
+        partner_files: list[StoredFile],
         pager: Pager,
         duck: ReadAhead | None,
     ) -> Iterator[_Run]:
-        """Per inputs file, its predictions joined with the outputs of the partition, and
-        its count of skewed rows when counted apart.  DuckDB filters the partition by the
-        query's fields when it can; else the outputs are read alongside, only as far as
-        the inputs need."""
-        partner = partition.partner()
-        partner_files = partner.files(self.store) if partner else []
+        """Per inputs file, its predictions joined with the outputs of the partition (in
+        ``partner_files``), and its count of skewed rows when counted apart.  DuckDB
+        filters the partition by the query's fields when it can; else the outputs are read
+        alongside, only as far as the inputs need."""
         pager.files += len(partner_files)
         runs = duck.partition(partition) if duck else None
         if runs is not None:

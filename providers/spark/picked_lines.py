@@ -100,9 +100,8 @@ class PickedLines:
         fetching pages until the keyset has passed the file."""
         f = self.files[name].f
         while True:
-            buffered = self._by_file.pop(f, deque())
-            yield from buffered
-            if self._done or self._after >= (f, _END):
+            yield from self._by_file.pop(f, deque())
+            if self.ready(name):
                 return
             self._fetch()
 
@@ -114,7 +113,8 @@ class PickedLines:
     def _fetch(self) -> None:
         """The next page of the current batch of partitions (:data:`PAGE` lines after the
         last key), or of the next batch once it is done."""
-        files = self._files(self._batch)
+        low, high = self._batch
+        files = [p for p in self.files.values() if low <= p.g < high]
         after_f, after_n = self._after
         rows = self.engine.run(
             lambda session: self._page(session, files, after_f, after_n),
@@ -130,14 +130,10 @@ class PickedLines:
             self._after = (int(rows[-1]["f"]), int(rows[-1]["n"]))
             return
         self._after = (max((p.f for p in files), default=self._after[0]), _END)
-        high, groups = self._batch[1], self._groups
-        if high >= groups:
+        if high >= self._groups:
             self._done = True
         else:
             self._batch = (high, high + self._next_size())
-
-    def _files(self, batch: tuple[int, int]) -> builtins.list[PlannedFile]:
-        return [p for p in self.files.values() if batch[0] <= p.g < batch[1]]
 
     def _next_size(self) -> int:
         """The partitions of the next batch: enough for a first screen of predictions at
