@@ -379,6 +379,30 @@ def test_odd_records_give_the_same_issues_as_local_logs(
         spark.close()
 
 
+def test_text_after_a_record_is_reported_as_local_logs_reports_it(
+    spark_connect: SparkConnect, token: str, tmp_path: Path
+) -> None:
+    """A line holding more than one JSON value ("Extra data" to Python), in a filtered
+    search that does not match it: the engine's parser reads the first record and stops,
+    so the line is picked for the local parser, which reports it (it was left out)."""
+    folder = tmp_path / "logs/modelDataCollector/ep/dep"
+    record = '{{"correlationid":"c{0}","time":"2026-09-01T10:0{0}:00Z","data":[{{"x":{0}}}]}}'
+    tails = [" x", ' {"a":1}', ',{"a":1}', "]", "]}", "}", ","]
+    for kind, tail in (("inputs", tails), ("outputs", [""] * len(tails))):
+        lines = [record.format(n) + end for n, end in enumerate([*tail, ""], start=1)]
+        write_bytes(
+            folder / f"model_{kind}/2026/09/01/10/a.jsonl", ("\n".join(lines) + "\n").encode()
+        )
+    spark = _spark(spark_connect, f"file:{tmp_path / 'logs'}")
+    try:
+        [(rows, issues)] = _searches_match_python(spark, tmp_path / "logs", ["x=8"])
+        assert [row[3] for row in rows] == ["c8"]
+        assert len(issues) == len(tails), issues
+        assert all("Extra data" in issue.message for issue in issues), issues
+    finally:
+        spark.close()
+
+
 def test_engine_errors_are_clear_and_never_show_the_token(
     spark_connect: SparkConnect, token: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

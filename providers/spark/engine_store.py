@@ -18,8 +18,10 @@ encoded back, so line numbers, odd encodings and partial last lines are the file
 
 from __future__ import annotations
 
+import bisect
 import builtins
 import io
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, BinaryIO, cast
 
@@ -55,6 +57,7 @@ class EngineStore(LogStore):
         self.frames = frames
         self.root = plain(root.rstrip("/"))
         self.files = {file.name: file for file in listing}
+        self._names = sorted(self.files)
         self._dirs: dict[str, set[str]] = {}
         for name in self.files:
             parts = name.split("/")
@@ -67,7 +70,9 @@ class EngineStore(LogStore):
     def list(self, prefix: str = "") -> Iterator[StoredFile]:
         """The listed files under ``prefix``, in name order."""
         head = prefix.rstrip("/") + "/" if prefix else ""
-        return iter([self.files[n] for n in sorted(self.files) if n.startswith(head)])
+        names = itertools.islice(self._names, bisect.bisect_left(self._names, head), None)
+        under = itertools.takewhile(lambda name: name.startswith(head), names)
+        return iter([self.files[name] for name in under])
 
     def list_dirs(self, prefix: str = "") -> builtins.list[str]:
         """The folders directly under ``prefix`` that hold listed files."""

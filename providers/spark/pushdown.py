@@ -4,8 +4,8 @@ inputs/outputs join by correlation id run as Spark SQL with bound parameters.
 
 The engine reads the files of the query's partitions as text (bytes decoded as
 ISO-8859-1, one character a byte, so line numbers and bytes are the file's own), parses
-each record once with ``json_tuple`` (a key given twice: the last, as Python's JSON reads
-it) and its rows with ``from_json``, and joins each input to the outputs of its own
+each record once with ``from_json`` (a key given twice: the last, as Python's JSON reads
+it; its rows as maps of texts), and joins each input to the outputs of its own
 partition.  It returns, in the local reader's order (a file ordinal, then the
 line number), the input lines that may match and the output lines they join; the local
 parser and join run on those lines only (:class:`~providers.spark.engine_store.EngineStore`
@@ -37,19 +37,29 @@ PAGE = 100_000  # lines a query returns (a query re-runs the whole pick: fewer, 
 PATTERNS = {  # Java regexes, bound as parameters like every other value
     "re_time": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$",  # as DuckDB's
     "re_id": r"^[A-Za-z0-9._:-]+$",
+    # the text the parser gives a JSON number or bool: the id may not be a JSON string
+    "re_literal": r"^(-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?|true|false)$",
     "re_blank": r"^[\t\n\x0b\x0c\r\x1c-\x1f ]*$",  # what str.isspace() skips, or nothing
     "re_wide": r"[^\x00-\x7F]",
     "re_ascii": r"^[\x00-\x7F]*$",
     "re_number": "(?i)[0-9]|inf|nan|true|false",  # a text float() may take, or a bool
-    "cid_key": '"correlationid":"',  # the id is a JSON string: compact (fast) or spaced
-    "re_cid": r'"correlationid"\s*:\s*"',
-    "time_key": '"time":"',
-    "re_timed": r'"time"\s*:\s*"',
-    "open_list": "[",
     "re_digits": f"[0-9]{{{sys.get_int_max_str_digits() + 1}}}",
     "nl": "\n",
     "brace": "{",
+    "open": "[",
+    "close": ",{}]",
 }
+# a line is parsed as the first of a list whose second item is ``{}``: JSON after the
+# record (Python's "Extra data") fails the parse or makes the list's length other than
+# 2; Python's leniencies the engine's parser would add are off, its nesting is bounded
+_RECORD = (
+    "array<struct<correlationid: string, time: string,"
+    " data: array<map<string, string>>, datainblob: string>>"
+)
+_STRICT = (
+    f"map('maxNestingDepth', '{MAX_JSON_DEPTH}', 'allowNonNumericNumbers', 'false',"
+    " 'allowSingleQuotes', 'false')"
+)
 _FAR = ("0000-01-01T00:00:00", "9999-12-31T23:59:59")
 
 
@@ -81,28 +91,23 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
         out_terms.append(f"bool_or(kind = 0 AND {outs}) OVER joined AS m{number}")
         wanted.append(f"(h{number} OR m{number})")
     digits = sys.get_int_max_str_digits()
-    long_number = f" OR (chars > {digits} AND line RLIKE :re_digits)"
-    # a line the parser may report on, or whose id or time SQL may read otherwise; a line
-    # of ASCII has as many bytes as characters (the others are all broken), so the
-    # brackets of a line that may be too deep are counted in bytes (kept, not scanned)
+    long_number = f" OR (octet_length(line) > {digits} AND line RLIKE :re_digits)"
+    # a line the parser may report on, or whose id or time SQL may read otherwise (a
+    # file of ASCII has as many bytes as characters: only other files' lines are counted)
     broken = f"""(
-      payload OR last OR chars >= {MAX_LINE_BYTES}
-      OR octet_length(line) <> chars
-      OR cid IS NULL OR NOT cid RLIKE :re_id
-      OR (instr(line, :cid_key) = 0 AND NOT line RLIKE :re_cid)
+      payload OR last OR octet_length(line) >= {MAX_LINE_BYTES}
+      OR (NOT ascii AND octet_length(line) <> length(line))
+      OR j IS NULL OR size(j) <> 2
+      OR cid IS NULL OR NOT cid RLIKE :re_id OR cid RLIKE :re_literal
       OR t IS NULL OR NOT t RLIKE :re_time
-      OR (instr(line, :time_key) = 0 AND NOT line RLIKE :re_timed)
       OR blob IS NOT NULL
-      OR (chars >= {2 * MAX_JSON_DEPTH}
-          AND chars - octet_length(replace(replace(line, :open_list, ''), :brace, ''))
-              >= {MAX_JSON_DEPTH})
       {long_number if digits else ""}
     )"""
     # an input the join or the page search may report on (the output's shape is
     # compared through the row counts)
     odd = """(broken
       OR substr(t, 1, 19) < start OR substr(t, 1, 19) >= stop
-      OR d IS NULL OR NOT startswith(d, '[') OR d = '[]')"""
+      OR rows IS NULL OR size(rows) = 0)"""
     # the join of inputs and outputs by correlation id is made with windows over
     # (partition, correlation id) on the lines' keys and parsed fields only; the picked
     # lines' text is read back by a second scan (shuffling every line's text through the
@@ -111,28 +116,37 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
     sql = f"""
 WITH raw AS (
   SELECT m.f, m.g, m.kind, m.start, m.stop, m.payload,
-         split(decode(c.content, 'ISO-8859-1'), :nl, -1) AS parts
+         decode(c.content, 'ISO-8859-1') AS text, octet_length(c.content) AS bytes
   FROM {{files}} c JOIN {{meta}} m ON c.path = m.path
 ),
-lines AS (
-  SELECT f, g, kind, start, stop, payload, pos + 1 AS n, line, pos = size(parts) - 1 AS last
-  FROM raw LATERAL VIEW posexplode(parts) x AS pos, line
+lines AS (  -- OUTER: no filter on the split is inferred (it split every file again)
+  SELECT f, g, kind, start, stop, payload, ascii, pos + 1 AS n, line, pos = count - 1 AS last
+  FROM (
+    SELECT *, size(parts) AS count FROM (
+      SELECT f, g, kind, start, stop, payload, octet_length(text) = bytes AS ascii,
+             split(text, :nl, -1) AS parts
+      FROM raw
+    )
+  ) LATERAL VIEW OUTER posexplode(parts) x AS pos, line
 ),
 parsed AS (
-  SELECT f, g, kind, start, stop, payload, n, line, length(line) AS chars, last, cid, t, d, blob
-  FROM lines LATERAL VIEW json_tuple(line, 'correlationid', 'time', 'data', 'datainblob') j
-    AS cid, t, d, blob
-  WHERE NOT line RLIKE :re_blank
+  SELECT *, from_json(concat(:open, line, :close), '{_RECORD}', {_STRICT}) AS j
+  FROM lines WHERE NOT line RLIKE :re_blank
+),
+fields AS (
+  SELECT *, get(j, 0).correlationid AS cid, get(j, 0).time AS t, get(j, 0).data AS rows,
+         get(j, 0).datainblob AS blob
+  FROM parsed
 ),
 checked AS (
-  SELECT *, {broken} AS broken FROM parsed
+  SELECT *, {broken} AS broken FROM fields
 ),
-typed AS (
-  SELECT *, {odd} AS odd, from_json(d, 'array<map<string,string>>') AS rows FROM checked
-),
-rec AS (  -- a list of objects' length is its size: only other data is measured again
-  SELECT *, CASE WHEN rows IS NULL THEN json_array_length(d) ELSE size(rows) END AS l
-  FROM typed
+rec AS (  -- a list of objects' length is its size: only other data is parsed again
+  SELECT *, {odd} AS odd,
+         CASE WHEN rows IS NULL
+              THEN json_array_length(from_json(line, 'data string').data)
+              ELSE size(rows) END AS l
+  FROM checked
 ),
 joined AS (
   SELECT f, n, kind, g, cid, odd, l, t,
@@ -197,12 +211,24 @@ def _filters(
 
 def _any_row(rows: str, key: str | None, name: str, test: str, args: dict[str, Any]) -> str:
     """SQL true if some row of the array of maps ``rows`` may satisfy ``test`` on the key
-    (false if no row has it; true if the rows are not all objects: Python decides)."""
+    (false if no row has it; true if the rows are not all objects: Python decides).  A
+    single row is tested without a lambda (the engine compiles it; a lambda's body is
+    interpreted, row after row)."""
     if key is None:
         return "false"
     args[name] = key
-    on_row = f"map_contains_key(r, :{name}) AND coalesce({test.replace('@V', f'r[:{name}]')}, true)"
-    return f"coalesce(exists({rows}, r -> {on_row}), true)"
+
+    def on(row: str) -> str:
+        value = f"{row}[:{name}]"
+        return (
+            f"CASE WHEN {value} IS NOT NULL THEN coalesce({test.replace('@V', value)}, true)"
+            f" ELSE map_contains_key({row}, :{name}) END"
+        )
+
+    return (
+        f"coalesce(CASE WHEN size({rows}) = 1 THEN {on(f'get({rows}, 0)')}"
+        f" ELSE exists({rows}, r -> {on('r')}) END, true)"
+    )
 
 
 def _test(op: str, number: bool, value: str) -> str:

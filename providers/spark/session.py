@@ -21,6 +21,7 @@ from providers.redaction import redact, secret_from_env
 T = TypeVar("T")
 PROVIDER = "spark"
 RETRIES = 2  # the client's default keeps retrying an unreachable server for minutes
+LISTED_PER_TASK = 64  # named files a task of the engine's listing job looks up
 _NOT_FOUND = ("PATH_NOT_FOUND", "TABLE_OR_VIEW_NOT_FOUND", "UNRESOLVED_COLUMN")
 
 
@@ -128,6 +129,16 @@ class EngineSession:
         except Exception as exc:
             raise _translated(exc, "connecting", self.url) from None
         return session
+
+
+def size_listing(session: Any, paths: int) -> None:
+    """Have the engine look up ``paths`` named files in tasks of :data:`LISTED_PER_TASK`:
+    its default is a job of one task per path beyond 32 (on local[2], 4 s of a 9 s
+    query of 1,440 files).  A hint only: a server that refuses the setting lists as it
+    would have."""
+    tasks = max(1, -(-paths // LISTED_PER_TASK))
+    with contextlib.suppress(Exception):
+        session.conf.set("spark.sql.sources.parallelPartitionDiscovery.parallelism", str(tasks))
 
 
 def _translated(exc: Exception, doing: str, url: str) -> ProviderError:

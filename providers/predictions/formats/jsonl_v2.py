@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
 from providers.predictions.formats.csv_v1 import parse_timestamp
-from providers.predictions.formats.lines import Decoder, RawLine, iter_lines, too_long_issue
+from providers.predictions.formats.lines import Decoder, RawLine, text_lines, too_long_issue
 from providers.records import DataIssue
 
 _TYPE_PREFIX = "azureml.inference."
@@ -58,7 +58,7 @@ class JsonlRecord:
 
 def parse_jsonl(stream: BinaryIO, name: str) -> Iterator[JsonlRecord | DataIssue]:
     """Parse a whole file: records in file order, with issues where lines were skipped."""
-    yield from parse_lines(name, iter_lines(stream))
+    yield from parse_lines(name, text_lines(stream))
 
 
 def parse_lines(name: str, lines: Iterable[RawLine]) -> Iterator[JsonlRecord | DataIssue]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, Protocol, runtime_checkable
 
 from providers.records import DataIssue
 
@@ -40,6 +40,23 @@ class RawLine:
     def too_long(self) -> bool:
         """True if the line was longer than the limit and its bytes were dropped."""
         return self.size > len(self.data)
+
+
+@runtime_checkable
+class SparseLines(Protocol):
+    """A file served as some of its lines, the others blank (an engine's picked lines)."""
+
+    def numbered(self, max_bytes: int) -> Iterator[RawLine]:
+        """The lines held, as :func:`iter_lines` gives them; the blank ones not at all."""
+        ...
+
+
+def text_lines(stream: BinaryIO) -> Iterator[RawLine]:
+    """The lines of ``stream`` a parser of one record a line reads (blank ones may be
+    left out): those of a :class:`SparseLines` only, not its blanks one by one."""
+    if isinstance(stream, SparseLines):
+        return stream.numbered(MAX_LINE_BYTES)
+    return iter_lines(stream)
 
 
 def iter_lines(stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[RawLine]:
