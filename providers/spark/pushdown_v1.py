@@ -74,7 +74,7 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
     every = " AND ".join(f"array_contains(cols, :c{n})" for n in range(len(CORRELATION_COLUMNS)))
     # a row the parser may report on, or whose fields SQL may read otherwise
     broken = f"""(
-      (last AND line <> '') OR length(line) >= {MAX_LINE_BYTES} OR NOT l RLIKE :re_plain
+      (last AND line <> '') OR octet_length(line) >= {MAX_LINE_BYTES} OR NOT l RLIKE :re_plain
       OR size(v) <> size(cols) OR NOT coalesce(ts RLIKE :re_stamp, false)
       OR try_cast(tt AS TIMESTAMP) IS NULL
     )"""
@@ -100,9 +100,10 @@ heads AS (
          {"".join(", " + p for p in positions)}
   FROM header
 ),
-lines AS (
-  SELECT {names}, pos + 1 AS n, line, pos = size(parts) - 1 AS last
-  FROM heads LATERAL VIEW posexplode(parts) x AS pos, line
+lines AS (  -- as v2's: no filter on the split inferred, no file's split carried a line
+  SELECT {names}, pos + 1 AS n, line, pos = count - 1 AS last
+  FROM (SELECT *, size(parts) AS count FROM heads)
+  LATERAL VIEW OUTER posexplode(parts) x AS pos, line
 ),
 cut AS (  -- the fields as they stand in the line (a quoted one with its quotes)
   SELECT *, CASE WHEN q THEN regexp_extract_all(concat(:comma, l), :re_field, 1)
