@@ -32,10 +32,12 @@ from providers.spark.picked_lines import PickedLines, SparseFile
 from providers.spark.session import EngineSession
 
 MAX_FILE_BYTES = 256 << 20  # a file read whole through the engine; larger ones are refused
+# only the files holding the id (their bytes searched whole) are cut into lines
 _LINES = """
 SELECT path, pos + 1 AS line_no, line, pos = n - 1 AS last FROM (
   SELECT path, posexplode(parts) AS (pos, line), size(parts) AS n FROM (
     SELECT path, split(decode(content, 'ISO-8859-1'), '\\n', -1) AS parts FROM {files}
+    WHERE contains(content, :bytes)
   )
 ) WHERE instr(line, :needle) > 0
 """
@@ -136,7 +138,8 @@ class EngineStore(LogStore):
     ) -> None:
         def run(session: Any) -> builtins.list[Any]:
             text = needle.decode("iso-8859-1")
-            query = session.sql(_LINES, args={"needle": text}, files=files(session))
+            args = {"needle": text, "bytes": needle}
+            query = session.sql(_LINES, args=args, files=files(session))
             return builtins.list(query.collect())
 
         rows = self.engine.run(run, f"searching {len(names)} file(s) for an id")
