@@ -66,18 +66,18 @@ def test_the_search_runs_in_the_engine_and_a_new_query_cancels_its_job(
     logs = _demo_slice(workspace / "blobs", tmp_path / "logs")
     armed, started = threading.Event(), threading.Event()
     log_from: list[int] = []  # where the server's log stood when the slow job was sent
-    real_page = PickedLines._page
+    real_query = PickedLines._query
 
     def endless_once_armed(self: PickedLines, session: Any, *args: Any) -> list[Any]:
         """Once armed, the next search's engine job runs for hours (the server's real
         job); the others read as usual."""
         if not armed.is_set() or started.is_set():
-            return real_page(self, session, *args)
+            return real_query(self, session, *args)
         log_from.append(spark_connect.log.stat().st_size)
         started.set()
         return list(session.range(10**13).selectExpr("sum(id % 2)").collect())
 
-    monkeypatch.setattr(PickedLines, "_page", endless_once_armed)
+    monkeypatch.setattr(PickedLines, "_query", endless_once_armed)
     settings = {"url": spark_connect.url(), "token_env": TOKEN_ENV, "path": f"file:{logs}"}
     profile = Profile("spark", tmp_path, {"predictions": ProviderSpec("spark", settings)})
     app = build_app(profile, initial_query=NEW)

@@ -225,6 +225,30 @@ V1_QUERIES = (
 )
 
 
+def test_a_large_answer_is_picked_once_and_read_a_page_at_a_time(
+    spark_connect: SparkConnect, token: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More lines than a page: after a full first page, one query returns the keys of
+    the rest (a few at a time here), and each page reads the text of its keys from their
+    files only; the answers are still the local reader's."""
+    monkeypatch.setattr("providers.spark.picked_lines.PAGE", 7)
+    monkeypatch.setattr("providers.spark.picked_lines.KEYS", 30)
+    tricky_tree(tmp_path / "logs").write()
+    spark = _spark(spark_connect, f"file:{tmp_path / 'logs'}")
+    try:
+        [(everything, _)] = _searches_match_python(
+            spark, tmp_path / "logs", ["from:2024-05-01 to:2024-05-02"]
+        )
+        assert len(everything) > 60
+        picked = spark.picked["v2"]
+        assert picked.returned > 2 * 30
+        # the whole pick ran for the first page and per 30 keys, not per 7 lines
+        assert picked.picks <= 2 + (picked.returned - 7) // 30 < picked.queries
+        _searches_match_python(spark, tmp_path / "logs", TRICKY[:2])
+    finally:
+        spark.close()
+
+
 def test_odd_v1_records_give_what_python_gives(
     spark_connect: SparkConnect, token: str, tmp_path: Path
 ) -> None:
@@ -255,7 +279,7 @@ def test_leaving_a_search_cancels_the_engine_job(
         started.set()
         return list(session.range(10**13).selectExpr("sum(id % 2)").collect())  # hours
 
-    monkeypatch.setattr(PickedLines, "_page", endless)
+    monkeypatch.setattr(PickedLines, "_query", endless)
     stream = cancellable(spark, lambda: iter(spark.search(parse_query("income<1"))))
     assert isinstance(stream, Stream)
     ended: list[object] = []

@@ -1,10 +1,14 @@
+# ruff: noqa: S608  (SQL is fixed text; every value is a bound parameter)
 """The lines the engine picked for a search (:mod:`providers.spark.pushdown`), fetched in
 keyset pages and served per file as the file itself with its other lines left blank.
 
 The files of the query's v2 partitions are numbered in the order the page search reads
 them (partitions oldest first, each partition's outputs files, then its inputs files, by
 name); the engine returns picked lines ordered by (file number, line number), at most
-:data:`PAGE` a query, each query after the last key returned.  When the files are many
+:data:`PAGE` a query.  A batch with more picks its lines once: one query returns the keys
+(file and line numbers) of the rest, :data:`KEYS` at most, and each page after it reads
+the text of :data:`PAGE` of them from their files only (a page re-ran the whole pick,
+once per 100,000 lines).  When the files are many
 (over :data:`FIRST_SPLIT_BYTES`), the partitions are queried in batches, the first
 partition alone, then as many as the rate of its hits (inputs SQL finds matching, odd
 lines aside) says a first screen needs, until a first screen is in, then all the rest:
@@ -34,15 +38,33 @@ from providers.predictions.join import PAYLOAD_COLLECTIONS
 from providers.predictions.log_store import LogStore
 from providers.predictions.paging import FIRST_PAGE_SIZE
 from providers.query import PredictionQuery
-from providers.spark.pushdown import KINDS, PAGE, query_sql
+from providers.spark.pushdown import KINDS, query_sql
 from providers.spark.session import EngineSession, size_listing
 
+PAGE = 100_000  # lines a query returns with their text
+KEYS = 20 * PAGE  # keys of lines a query returns (each a few bytes)
 FIRST_SPLIT_BYTES = 64 << 20  # files of more bytes: the first partitions are queried first
 GROWTH = 4  # a batch is at least this many times the last one
 MARGIN = 2  # a batch holds this many times the partitions its estimate needs
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/._:@=-]+")  # no character a glob or a URI reads
 _END = 1 << 62  # a line number past any file's end
 _META = "path STRING, f INT, g INT, kind INT, start STRING, stop STRING, payload BOOLEAN"
+_AFTER = "f > :after_f OR (f = :after_f AND n > :after_n)"
+_PAGE = f"""
+, keys AS (SELECT f, n, hit FROM chosen WHERE {_AFTER} ORDER BY f, n LIMIT :limit)
+SELECT /*+ BROADCAST(keys) */ l.f, l.n, l.line, l.last, k.hit
+FROM lines l JOIN keys k ON l.f = k.f AND l.n = k.n
+ORDER BY f, n
+"""
+_KEYS = f"""
+SELECT f, n, hit FROM chosen WHERE {_AFTER} ORDER BY f, n LIMIT :limit
+"""
+_TEXT = """
+SELECT /*+ BROADCAST(k) */ l.f, l.n, l.line, l.last, k.hit
+FROM lines l JOIN {keys} k ON l.f = k.f AND l.n = k.n
+ORDER BY f, n
+"""
+_KEY = "f INT, n BIGINT, hit BOOLEAN"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +111,14 @@ class PickedLines:
         self.sql, self.args = sql(query)
         self._by_file: dict[int, deque[tuple[int, bytes]]] = {}
         self._after = (-1, 0)
+        self._keys: deque[tuple[int, int, bool]] = deque()  # the batch's, text not read
+        self._more_keys = False  # the batch has keys past those held
         self._done = not files
         self._groups = max((p.g for p in files.values()), default=-1) + 1
         many = sum(p.size for p in files.values()) > FIRST_SPLIT_BYTES
         self._batch = (0, 1 if many else self._groups)  # the partitions queried next
         self.queries = 0  # engine queries made
+        self.picks = 0  # those that ran the whole pick (a page's text, or keys)
         self.returned = 0  # lines the engine returned
         self.hits = 0  # inputs among them whose time and filters SQL finds true
 
@@ -113,29 +138,57 @@ class PickedLines:
         return self._done or self._after >= (f, _END)
 
     def _fetch(self) -> None:
-        """The next page of the current batch of partitions (:data:`PAGE` lines after the
-        last key), or of the next batch once it is done."""
+        """The next page of the current batch of partitions: :data:`PAGE` lines after the
+        last key, or once the batch's keys are in, the text of the next :data:`PAGE`
+        keys; the next batch's once the batch is done."""
         low, high = self._batch
         files = [p for p in self.files.values() if low <= p.g < high]
-        after_f, after_n = self._after
-        rows = self.engine.run(
-            lambda session: self._page(session, files, after_f, after_n),
-            f"picking the lines of {len(files)} file(s)",
-        )
-        self.queries += 1
+        rows: builtins.list[tuple[Any, ...]] = []
+        last: tuple[Any, ...] | None = None
+        if self._more_keys and not self._keys:  # the last page was full
+            self._keys = deque(self._run(_KEYS, files, "finding the lines of"))
+            self._more_keys = len(self._keys) == KEYS
+        elif not self._keys:
+            rows = self._run(_PAGE, files, "picking the lines of")
+            self._more_keys = len(rows) == PAGE
+            last = rows[-1] if self._more_keys else None
+        if self._keys:
+            chunk = [self._keys.popleft() for _ in range(min(PAGE, len(self._keys)))]
+            held = {f for f, _, _ in chunk}
+            rows = self._run(_TEXT, [p for p in files if p.f in held], "reading", chunk)
+            last = chunk[-1] if self._keys or self._more_keys else None
         self.returned += len(rows)
-        for row in rows:
-            data = str(row["line"]).encode("iso-8859-1") + (b"" if row["last"] else b"\n")
-            self._by_file.setdefault(int(row["f"]), deque()).append((int(row["n"]), data))
-            self.hits += bool(row["hit"])
-        if len(rows) == PAGE:  # the batch goes on after its last key
-            self._after = (int(rows[-1]["f"]), int(rows[-1]["n"]))
+        for f, n, line, is_last, hit in rows:
+            data = line.encode("iso-8859-1") + (b"" if is_last else b"\n")
+            self._by_file.setdefault(f, deque()).append((n, data))
+            self.hits += bool(hit)
+        if last is not None:  # the batch goes on after its last key
+            self._after = (last[0], last[1])
             return
+        self._more_keys = False
         self._after = (max((p.f for p in files), default=self._after[0]), _END)
         if high >= self._groups:
             self._done = True
         else:
             self._batch = (high, high + self._next_size())
+
+    def _run(
+        self,
+        tail: str,
+        files: builtins.list[PlannedFile],
+        doing: str,
+        keys: builtins.list[tuple[int, int, bool]] | None = None,
+    ) -> builtins.list[tuple[Any, ...]]:
+        """The rows of the format's CTEs and ``tail`` over ``files`` after the last key
+        (``keys``: the lines whose text ``tail`` reads)."""
+        after_f, after_n = self._after
+        rows = self.engine.run(
+            lambda session: self._query(session, tail, files, after_f, after_n, keys),
+            f"{doing} {len(files)} file(s)",
+        )
+        self.queries += 1
+        self.picks += tail is not _TEXT
+        return [tuple(row) for row in rows]
 
     def _next_size(self) -> int:
         """The partitions of the next batch: enough for a first screen of predictions at
@@ -152,8 +205,14 @@ class PickedLines:
         size = max(GROWTH * (high - low), needed)
         return rest if 3 * size >= rest else size
 
-    def _page(
-        self, session: Any, files: builtins.list[PlannedFile], after_f: int, after_n: int
+    def _query(
+        self,
+        session: Any,
+        tail: str,
+        files: builtins.list[PlannedFile],
+        after_f: int,
+        after_n: int,
+        keys: builtins.list[tuple[int, int, bool]] | None,
     ) -> builtins.list[Any]:
         if not files:
             return []
@@ -187,8 +246,12 @@ class PickedLines:
                 listed = listed.unionByName(frame)
             # a filter the file source applies itself: only these files' bytes are read
             listed = listed.where(col("path").isin(paths))
-        args = {**self.args, "after_f": after_f, "after_n": after_n}
-        frame = session.sql(self.sql, args=args, files=listed, meta=meta)
+        limit = KEYS if tail is _KEYS else PAGE
+        args = {**self.args, "after_f": after_f, "after_n": after_n, "limit": limit}
+        frames = {"files": listed, "meta": meta}
+        if keys is not None:
+            frames["keys"] = session.createDataFrame(keys, _KEY)
+        frame = session.sql(self.sql + tail, args=args, **frames)
         return builtins.list(frame.collect())
 
 

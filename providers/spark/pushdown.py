@@ -33,7 +33,6 @@ from providers.predictions.formats.lines import MAX_LINE_BYTES
 from providers.query import PredictionQuery
 
 KINDS = {"outputs": 0, "inputs": 1}
-PAGE = 100_000  # lines a query returns (a query re-runs the whole pick: fewer, larger pages)
 PATTERNS = {  # Java regexes, bound as parameters like every other value
     "re_time": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$",  # as DuckDB's
     "re_id": r"^[A-Za-z0-9._:-]+$",
@@ -73,11 +72,11 @@ def time_bounds(query: PredictionQuery) -> dict[str, str]:
 
 
 def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
-    """The SQL (over ``{files}``: the engine's binaryFile listing, and ``{meta}``: path,
-    f, g, kind, start, stop, payload per file) of the first :data:`PAGE` lines to return
-    (f, n, line, last, and hit: an input whose time and filters SQL finds true, the rest
-    being lines Python must see), with its parameters; the caller adds the keyset bound
-    (``:after_f``, ``:after_n``)."""
+    """The CTEs (over ``{files}``: the engine's binaryFile listing, and ``{meta}``: path,
+    f, g, kind, start, stop, payload per file) of ``lines`` (f, n, line, last: every
+    line of the files) and ``chosen`` (f, n, hit: the lines to return, hit being an input
+    whose time and filters SQL finds true, the rest lines Python must see), with their
+    parameters (:mod:`providers.spark.picked_lines` queries them)."""
     args: dict[str, Any] = {
         **PATTERNS,
         **time_bounds(query),
@@ -170,15 +169,9 @@ answer AS (
          (kind = 0 AND (bad OR bool_or(pick) OVER (PARTITION BY g, cid))) AS needed
   FROM picked
 ),
-keys AS (
-  SELECT f, n, hit FROM answer
-  WHERE (pick OR needed) AND (f > :after_f OR (f = :after_f AND n > :after_n))
-  ORDER BY f, n LIMIT {PAGE}
-)
-SELECT /*+ BROADCAST(keys) */ l.f, l.n, l.line, l.last, k.hit
-FROM lines l JOIN keys k ON l.f = k.f AND l.n = k.n
-ORDER BY f, n
-"""
+chosen AS (
+  SELECT f, n, hit FROM answer WHERE pick OR needed
+)"""
     return sql, args
 
 

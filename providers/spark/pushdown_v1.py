@@ -31,7 +31,7 @@ from providers.predictions.formats.csv_v1 import (
 )
 from providers.predictions.formats.lines import MAX_LINE_BYTES
 from providers.query import PredictionQuery
-from providers.spark.pushdown import PAGE, PATTERNS, _filters, time_bounds
+from providers.spark.pushdown import PATTERNS, _filters, time_bounds
 
 _FIELD = r'"(?:[^"]++|"")*+"|(?:[^,"][^,]*+)?'  # as csv reads it: quoted whole, or not quoted
 V1_PATTERNS = {  # Java regexes, bound as parameters like every other value
@@ -53,9 +53,8 @@ _PEERS = "RANGE BETWEEN CURRENT ROW AND CURRENT ROW"
 
 
 def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
-    """The SQL (over ``{files}``: the engine's binaryFile listing, and ``{meta}``: path,
-    f, g, kind, start, stop per file) of the v1 lines to return, with its parameters;
-    the caller adds the keyset bound (``:after_f``, ``:after_n``)."""
+    """The CTEs ``lines`` and ``chosen`` of the v1 lines to return, as v2's
+    (:func:`providers.spark.pushdown.query_sql`)."""
     args: dict[str, Any] = {**PATTERNS, **V1_PATTERNS, **time_bounds(query)}
     positions, p_names, tests, outputs, wanted = [], [], [], [], []
     for number, (key_in, key_out, test) in enumerate(_filters(query, args)):
@@ -145,16 +144,9 @@ answer AS (
          kind = 0 AND bool_or(pick) OVER (PARTITION BY g ORDER BY cid {_PEERS}) AS needed
   FROM picked
 ),
-keys AS (
-  SELECT f, n, hit FROM answer
-  WHERE (n = 1 OR bad OR (data AND (pick OR needed)))
-    AND (f > :after_f OR (f = :after_f AND n > :after_n))
-  ORDER BY f, n LIMIT {PAGE}
-)
-SELECT /*+ BROADCAST(keys) */ l.f, l.n, l.line, l.last, k.hit
-FROM lines l JOIN keys k ON l.f = k.f AND l.n = k.n
-ORDER BY f, n
-"""
+chosen AS (
+  SELECT f, n, hit FROM answer WHERE n = 1 OR bad OR (data AND (pick OR needed))
+)"""
     return sql, args
 
 
