@@ -7,6 +7,7 @@ missing token, a missing folder, each a clear message that never holds the token
 
 from __future__ import annotations
 
+import _thread
 import json
 import shutil
 import socket
@@ -36,6 +37,7 @@ from providers.spark.picked_lines import PickedLines
 from providers.spark.provider import SparkPredictionsProvider
 from providers.spark.session import Cancelled
 from providers.streams import Stream
+from tui.cli.main import main
 from tui.demo.workspace import DemoCase
 from tui.panes.engine_search import cancellable, engine_note
 
@@ -225,6 +227,22 @@ V1_QUERIES = (
 )
 
 
+def test_a_root_whose_name_a_glob_would_read_is_read_as_named(
+    spark_connect: SparkConnect, token: str, tmp_path: Path
+) -> None:
+    """The engine reads every path as a glob: a root named ``logs[1]{a}`` was "no
+    folder"; its searches and lookups are now the local reader's."""
+    root = tmp_path / "logs[1]{a}"
+    tricky_tree(root).write()
+    spark = _spark(spark_connect, f"file:{root}")
+    try:
+        _searches_match_python(spark, root, ["income>=12000", "from:2024-05-01 to:2024-05-02"])
+        local = LocalPredictionsProvider(root, index_base=tmp_path / "index")
+        assert _seen([spark.find("dup")]) == _seen([local.find("dup")])
+    finally:
+        spark.close()
+
+
 def test_a_large_answer_is_picked_once_and_read_a_page_at_a_time(
     spark_connect: SparkConnect, token: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -303,6 +321,48 @@ def test_leaving_a_search_cancels_the_engine_job(
         assert isinstance(ended[0], Cancelled), ended
     finally:
         spark.close()
+
+
+def test_ctrl_c_in_a_cli_search_cancels_the_engine_job_and_says_so(
+    spark_connect: SparkConnect,
+    token: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``modeltrail search`` interrupted (Ctrl-C) while the engine runs a job of hours:
+    the job is cancelled on the server, stderr says so, and the exit status is 130."""
+    tricky_tree(tmp_path / "logs").write()
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[profiles.spark.predictions]\n"
+        'provider = "spark"\n'
+        f"url = {json.dumps(spark_connect.url())}\n"
+        f"token_env = {json.dumps(TOKEN_ENV)}\n"
+        f"path = {json.dumps('file:' + str(tmp_path / 'logs'))}\n"
+    )
+    started = threading.Event()
+
+    def endless(self: PickedLines, session: Any, *_: Any) -> list[Any]:
+        started.set()
+        return list(session.range(10**13).selectExpr("sum(id % 2)").collect())  # hours
+
+    monkeypatch.setattr(PickedLines, "_query", endless)
+    log_from = spark_connect.log.stat().st_size
+
+    def press_ctrl_c() -> None:
+        if started.wait(60):
+            time.sleep(3)  # the job reaches the engine
+            _thread.interrupt_main()
+
+    threading.Thread(target=press_ctrl_c, daemon=True).start()
+    # on this thread: Ctrl-C interrupts the main thread (the gRPC client waits in steps)
+    assert main(["--config", str(config), "search", "--profile", "spark", "income<1"]) == 130
+    err = capsys.readouterr().err
+    assert "modeltrail: interrupted; the search's job on the engine is cancelled" in err, err
+    with spark_connect.log.open("rb") as log:
+        log.seek(log_from)
+        assert b"SPARK_JOB_CANCELLED" in log.read()
 
 
 def _table_rows() -> list[tuple[Any, ...]]:

@@ -28,6 +28,7 @@ from typing import Any, BinaryIO, cast
 from providers.errors import NotFound
 from providers.predictions.formats.lines import RawLine
 from providers.predictions.log_store import LogStore, StoredFile
+from providers.spark.globs import literal
 from providers.spark.picked_lines import PickedLines, SparseFile
 from providers.spark.session import EngineSession
 
@@ -159,7 +160,8 @@ class EngineStore(LogStore):
             raise FileNotFoundError(name) from None
 
     def _path(self, name: str) -> str:
-        return f"{self.root}/{name}"
+        """The file's path as the engine's reader takes it (a glob matching only it)."""
+        return literal(f"{self.root}/{name}")
 
 
 def plain(path: str) -> str:

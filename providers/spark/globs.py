@@ -17,6 +17,13 @@ from providers.query import PredictionQuery
 MAX_DAYS = 62  # a longer range lists every date folder (the walk prunes the rest)
 LOG_FILES = "*.{[cC][sS][vV],[jJ][sS][oO][nN][lL]}"  # as the walk takes them, in any case
 _PLAIN = set("0123456789-_.")
+_GLOB = set("\\[]{}*?")  # what Hadoop's glob reads, escaped by a backslash
+
+
+def literal(path: str) -> str:
+    """``path`` as a glob that matches only itself (the engine reads every path it is
+    given as a glob: a folder named ``logs[1]`` is otherwise not found)."""
+    return "".join(f"\\{char}" if char in _GLOB else char for char in path)
 
 
 def either(globs: list[str]) -> str:

@@ -8,7 +8,8 @@ name); the engine returns picked lines ordered by (file number, line number), at
 :data:`PAGE` a query.  A batch with more picks its lines once: one query returns the keys
 (file and line numbers) of the rest, :data:`KEYS` at most, and each page after it reads
 the text of :data:`PAGE` of them from their files only (a page re-ran the whole pick,
-once per 100,000 lines).  When the files are many
+once per 100,000 lines); a batch that the rate of lines so far says holds more than a
+page starts with its keys.  When the files are many
 (over :data:`FIRST_SPLIT_BYTES`), the partitions are queried in batches, the first
 partition alone, then as many as the rate of its hits (inputs SQL finds matching, odd
 lines aside) says a first screen needs, until a first screen is in, then all the rest:
@@ -112,7 +113,7 @@ class PickedLines:
         self._by_file: dict[int, deque[tuple[int, bytes]]] = {}
         self._after = (-1, 0)
         self._keys: deque[tuple[int, int, bool]] = deque()  # the batch's, text not read
-        self._more_keys = False  # the batch has keys past those held
+        self._keys_due = False  # the batch's keys (past those held) are fetched next
         self._done = not files
         self._groups = max((p.g for p in files.values()), default=-1) + 1
         many = sum(p.size for p in files.values()) > FIRST_SPLIT_BYTES
@@ -145,18 +146,18 @@ class PickedLines:
         files = [p for p in self.files.values() if low <= p.g < high]
         rows: builtins.list[tuple[Any, ...]] = []
         last: tuple[Any, ...] | None = None
-        if self._more_keys and not self._keys:  # the last page was full
+        if self._keys_due and not self._keys:  # a full page, or a batch of many lines
             self._keys = deque(self._run(_KEYS, files, "finding the lines of"))
-            self._more_keys = len(self._keys) == KEYS
+            self._keys_due = len(self._keys) == KEYS
         elif not self._keys:
             rows = self._run(_PAGE, files, "picking the lines of")
-            self._more_keys = len(rows) == PAGE
-            last = rows[-1] if self._more_keys else None
+            self._keys_due = len(rows) == PAGE
+            last = rows[-1] if self._keys_due else None
         if self._keys:
             chunk = [self._keys.popleft() for _ in range(min(PAGE, len(self._keys)))]
             held = {f for f, _, _ in chunk}
             rows = self._run(_TEXT, [p for p in files if p.f in held], "reading", chunk)
-            last = chunk[-1] if self._keys or self._more_keys else None
+            last = chunk[-1] if self._keys or self._keys_due else None
         self.returned += len(rows)
         for f, n, line, is_last, hit in rows:
             data = line.encode("iso-8859-1") + (b"" if is_last else b"\n")
@@ -165,12 +166,15 @@ class PickedLines:
         if last is not None:  # the batch goes on after its last key
             self._after = (last[0], last[1])
             return
-        self._more_keys = False
+        self._keys_due = False
         self._after = (max((p.f for p in files), default=self._after[0]), _END)
         if high >= self._groups:
             self._done = True
         else:
-            self._batch = (high, high + self._next_size())
+            size = self._next_size()
+            self._batch = (high, high + size)
+            # a batch of more lines than a page, at the rate so far: its keys first
+            self._keys_due = self.returned * size > PAGE * high
 
     def _run(
         self,

@@ -36,7 +36,7 @@ from providers.protocols import PredictionPage, PredictionsProvider, Provider, P
 from providers.query import PredictionQuery
 from providers.settings_check import Key, check_table
 from providers.spark.engine_store import EngineStore, missing_root, plain
-from providers.spark.globs import LOG_FILES, either, layout_globs
+from providers.spark.globs import LOG_FILES, either, layout_globs, literal
 from providers.spark.picked_lines import PickedLines, plan
 from providers.spark.pushdown import pushable_reason, query_sql
 from providers.spark.pushdown_v1 import query_sql as v1_query_sql
@@ -244,7 +244,7 @@ class SparkPredictionsProvider(Provider, PredictionsProvider):
             # one listing of every shape of folder (a glob alternative matching nothing
             # is no error); the parsers take the files their folders' format names
             reader = session.read.format("binaryFile").option("recursiveFileLookup", "true")
-            frame = reader.option("pathGlobFilter", LOG_FILES).load(head + either(globs))
+            frame = reader.option("pathGlobFilter", LOG_FILES).load(literal(head) + either(globs))
             try:
                 rows = frame.select("path", "length").collect() if globs else []
             except Exception as exc:
@@ -260,7 +260,7 @@ class SparkPredictionsProvider(Provider, PredictionsProvider):
                 ]
             if not frames:  # nothing listed: is there a root at all?
                 try:
-                    session.read.format("binaryFile").load(self.root).schema  # noqa: B018
+                    session.read.format("binaryFile").load(literal(self.root)).schema  # noqa: B018
                 except Exception as exc:
                     if "PATH_NOT_FOUND" in str(exc):
                         raise missing_root(self.root) from None

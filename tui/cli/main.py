@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from tui.cases.model import Case
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # as a shell reports a run stopped by Ctrl-C
 
 
 def _version() -> str:
@@ -181,7 +182,7 @@ def _run(args: argparse.Namespace) -> int:
         echo(f"modeltrail: {exc.kind}: {exc}", err=True)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. piped into head
         return 0
 
@@ -244,14 +245,21 @@ def _trace(args: argparse.Namespace) -> int:
 
 def _search(args: argparse.Namespace) -> int:
     from tui.cli.search import run_search  # noqa: PLC0415
+    from tui.panes.engine_search import interrupted_note  # noqa: PLC0415
 
     if args.limit is not None and args.limit < 1:
         raise ProviderError("--limit must be 1 or more")
     backends = _open(args)
+    interrupted = False
     try:
         return run_search(backends, args.query, args.limit, args.json, _warn)
+    except KeyboardInterrupt:
+        interrupted = True
+        return EXIT_INTERRUPTED
     finally:
-        backends.close()
+        backends.close()  # an engine's jobs are interrupted with its session
+        if interrupted:
+            echo(f"modeltrail: {interrupted_note(backends.predictions)}", err=True)
 
 
 def _data(args: argparse.Namespace) -> int:

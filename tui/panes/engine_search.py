@@ -50,6 +50,14 @@ def left_note(provider: Any, query_text: str) -> str | None:
     return f"Left the search for {query_text!r}: its job on the engine is cancelled."
 
 
+def interrupted_note(provider: Any) -> str:
+    """What to say when a search of ``provider`` is interrupted (Ctrl-C on the command
+    line) and the provider closed: its engine's job is cancelled with the session."""
+    if not callable(getattr(provider, "cancel_searches", None)):
+        return "interrupted"
+    return "interrupted; the search's job on the engine is cancelled"
+
+
 def engine_note(provider: Any, query: PredictionQuery) -> str:
     """What of ``query`` the provider's engine does not run itself, as a status suffix
     ("" if it runs it all, or the provider has no engine)."""
