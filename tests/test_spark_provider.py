@@ -7,7 +7,7 @@ missing token, a missing folder, each a clear message that never holds the token
 
 from __future__ import annotations
 
-import _thread
+import ctypes
 import json
 import shutil
 import socket
@@ -349,15 +349,24 @@ def test_ctrl_c_in_a_cli_search_cancels_the_engine_job_and_says_so(
 
     monkeypatch.setattr(PickedLines, "_query", endless)
     log_from = spark_connect.log.stat().st_size
+    running: list[int] = []  # the thread the command runs on
+
+    def command() -> int:
+        running.append(threading.get_ident())
+        return main(["--config", str(config), "search", "--profile", "spark", "income<1"])
 
     def press_ctrl_c() -> None:
+        """Ctrl-C's KeyboardInterrupt, raised in the command's thread (a test may not run
+        on the main thread, where the signal would raise it): the gRPC client waits in
+        steps of Python, where it lands."""
         if started.wait(60):
             time.sleep(3)  # the job reaches the engine
-            _thread.interrupt_main()
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                ctypes.c_ulong(running[0]), ctypes.py_object(KeyboardInterrupt)
+            )
 
     threading.Thread(target=press_ctrl_c, daemon=True).start()
-    # on this thread: Ctrl-C interrupts the main thread (the gRPC client waits in steps)
-    assert main(["--config", str(config), "search", "--profile", "spark", "income<1"]) == 130
+    assert bounded(120, command) == 130
     err = capsys.readouterr().err
     assert "modeltrail: interrupted; the search's job on the engine is cancelled" in err, err
     with spark_connect.log.open("rb") as log:
