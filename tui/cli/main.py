@@ -7,8 +7,9 @@ fast; Textual and the providers' SDKs are imported only by the commands that nee
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -230,12 +231,9 @@ def _trace(args: argparse.Namespace) -> int:
     from providers.trail.resolver import TrailResolver  # noqa: PLC0415
     from tui.cli.search import find_one  # noqa: PLC0415
 
-    backends = _open(args)
-    try:
+    with _opened(args) as backends:
         resolver = TrailResolver(backends, rule=_profile(args).explanation)
         trail = resolver.from_prediction(find_one(resolver, args.request_id, _warn, args.row))
-    finally:
-        backends.close()
     if args.json:
         print(json_text(to_jsonable(trail), indent=2, allow_nan=True))
     else:
@@ -245,29 +243,35 @@ def _trace(args: argparse.Namespace) -> int:
 
 def _search(args: argparse.Namespace) -> int:
     from tui.cli.search import run_search  # noqa: PLC0415
-    from tui.panes.engine_search import interrupted_note  # noqa: PLC0415
 
     if args.limit is not None and args.limit < 1:
         raise ProviderError("--limit must be 1 or more")
-    backends = _open(args)
-    interrupted = False
-    try:
+    with _opened(args) as backends:
         return run_search(backends, args.query, args.limit, args.json, _warn)
-    except KeyboardInterrupt:
-        interrupted = True
-        return EXIT_INTERRUPTED
-    finally:
-        backends.close()  # an engine's jobs are interrupted with its session
-        if interrupted:
-            echo(f"modeltrail: {interrupted_note(backends.predictions)}", err=True)
 
 
 def _data(args: argparse.Namespace) -> int:
-    backends = _open(args)
-    try:
+    with _opened(args) as backends:
         return run_data(backends, args)
+
+
+@contextlib.contextmanager
+def _opened(args: argparse.Namespace) -> Iterator[Backends]:
+    """The profile's backends, closed at the end; interrupted (Ctrl-C), stderr says so
+    and whether an engine's job was cancelled (closing its session cancels it)."""
+    from tui.panes.engine_search import interrupted_note  # noqa: PLC0415
+
+    backends = _open(args)
+    interrupted = False
+    try:
+        yield backends
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
         backends.close()
+        if interrupted:
+            echo(f"modeltrail: {interrupted_note(backends.predictions)}", err=True)
 
 
 def _walk(args: argparse.Namespace) -> int:

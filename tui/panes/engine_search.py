@@ -51,11 +51,11 @@ def left_note(provider: Any, query_text: str) -> str | None:
 
 
 def interrupted_note(provider: Any) -> str:
-    """What to say when a search of ``provider`` is interrupted (Ctrl-C on the command
-    line) and the provider closed: its engine's job is cancelled with the session."""
+    """What to say when a command reading ``provider`` is interrupted (Ctrl-C) and the
+    provider closed: its engine's job, if it had one, is cancelled with the session."""
     if not callable(getattr(provider, "cancel_searches", None)):
         return "interrupted"
-    return "interrupted; the search's job on the engine is cancelled"
+    return "interrupted; its job on the engine is cancelled"
 
 
 def engine_note(provider: Any, query: PredictionQuery) -> str:
