@@ -248,7 +248,7 @@ def test_a_large_answer_is_picked_once_and_read_a_page_at_a_time(
 ) -> None:
     """More lines than a page: after a full first page, one query returns the keys of
     the rest (a few at a time here), and each page reads the text of its keys from their
-    files only; the answers are still the local reader's."""
+    files only; the answers are still the local reader's, of v2 and v1 files."""
     monkeypatch.setattr("providers.spark.picked_lines.PAGE", 7)
     monkeypatch.setattr("providers.spark.picked_lines.KEYS", 30)
     tricky_tree(tmp_path / "logs").write()
@@ -263,6 +263,13 @@ def test_a_large_answer_is_picked_once_and_read_a_page_at_a_time(
         # the whole pick ran for the first page and per 30 keys, not per 7 lines
         assert picked.picks <= 2 + (picked.returned - 7) // 30 < picked.queries
         _searches_match_python(spark, tmp_path / "logs", TRICKY[:2])
+    finally:
+        spark.close()
+    v1_odd_tree(tmp_path / "v1")  # the text read is the formats' own: CSV, CRLF, Latin-1
+    spark = _spark(spark_connect, f"file:{tmp_path / 'v1'}")
+    try:
+        _searches_match_python(spark, tmp_path / "v1", V1_QUERIES[:1])
+        assert spark.picked["v1"].returned > 2 * 30 > spark.picked["v1"].picks
     finally:
         spark.close()
 

@@ -149,11 +149,13 @@ rec AS (  -- a list of objects' length is its size: only other data is parsed ag
 ),
 joined AS (
   SELECT f, n, kind, g, cid, odd, l, t,
-         bool_or(kind = 0 AND broken) OVER (PARTITION BY g) AS bad,
+         bool_or(kind = 0 AND broken) OVER whole AS bad,
          count_if(kind = 0) OVER joined AS k,
          max(CASE WHEN kind = 0 THEN l END) OVER joined AS lo
          {"".join(", " + t for t in [*in_terms, *out_terms])}
-  FROM rec WINDOW joined AS (PARTITION BY g, cid)
+  FROM rec WINDOW joined AS (PARTITION BY g, cid),
+  -- the partition's lines, ordered as ``joined`` wants them: the rows are sorted once
+  whole AS (PARTITION BY g ORDER BY cid ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
 hits AS (
   SELECT *, kind = 1 AND substr(t, 1, 19) >= :start AND substr(t, 1, 19) <= :stop
