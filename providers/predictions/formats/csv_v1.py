@@ -21,7 +21,7 @@ from providers.predictions.formats.lines import (
     MAX_LINE_BYTES,
     Decoder,
     RawLine,
-    iter_lines,
+    text_lines,
     too_long_issue,
 )
 from providers.records import DataIssue
@@ -119,8 +119,9 @@ def _unique(columns: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:
 
 
 def parse_csv(stream: BinaryIO, name: str) -> Iterator[CsvRow | DataIssue]:
-    """Parse a whole file: rows in file order, with issues where rows were skipped."""
-    lines = iter_lines(stream)
+    """Parse a whole file: rows in file order, with issues where rows were skipped (of an
+    engine's picked lines, those only: a record spanning lines comes with all its file's)."""
+    lines = text_lines(stream)
     header, issues = read_header(name, next(lines, None))
     yield from issues
     if header is not None:

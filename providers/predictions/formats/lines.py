@@ -52,8 +52,9 @@ class SparseLines(Protocol):
 
 
 def text_lines(stream: BinaryIO) -> Iterator[RawLine]:
-    """The lines of ``stream`` a parser of one record a line reads (blank ones may be
-    left out): those of a :class:`SparseLines` only, not its blanks one by one."""
+    """The lines of ``stream`` a parser reads (blank ones may be left out): those of a
+    :class:`SparseLines` only, not its blanks one by one (an engine that picks lines
+    returns every line of a file whose records may span lines)."""
     if isinstance(stream, SparseLines):
         return stream.numbered(MAX_LINE_BYTES)
     return iter_lines(stream)
