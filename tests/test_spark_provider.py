@@ -330,6 +330,30 @@ def test_leaving_a_search_cancels_the_engine_job(
         spark.close()
 
 
+def test_a_search_left_between_its_queries_starts_none_after(
+    spark_connect: SparkConnect, token: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Left while none of its jobs runs on the engine (between two of its queries, when
+    the interrupt finds nothing to cancel), the search sends no query after: it ends."""
+    monkeypatch.setattr("providers.spark.picked_lines.FIRST_SPLIT_BYTES", 0)  # batches
+    tricky_tree(tmp_path / "logs").write()
+    spark = _spark(spark_connect, f"file:{tmp_path / 'logs'}")
+    queries: list[int] = []
+
+    def left_after_it(self: PickedLines, session: Any, *_: Any) -> list[Any]:
+        queries.append(1)
+        spark.cancel_searches()  # as the pane does when the search is left
+        return []
+
+    monkeypatch.setattr(PickedLines, "_query", left_after_it)
+    try:
+        with pytest.raises(Cancelled):
+            bounded(60, lambda: list(spark.search(parse_query("income<1"))))
+        assert queries == [1]
+    finally:
+        spark.close()
+
+
 def test_ctrl_c_in_a_cli_search_cancels_the_engine_job_and_says_so(
     spark_connect: SparkConnect,
     token: str,

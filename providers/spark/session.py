@@ -40,12 +40,16 @@ class EngineSession:
         self._session: Any = None
         self._lock = threading.Lock()
         self._tags = threading.local()  # the tag of the operations this thread starts
+        self._cancelled: set[str] = set()  # the tags interrupted
         self.interrupted: list[str] = []  # the engine's ids of the operations cancelled
 
     def run(self, work: Callable[[Any], T], doing: str) -> T:
         """``work(session)``, its engine errors turned into provider errors that say
-        what was being done (``doing``); tagged if run within :meth:`tagged`."""
+        what was being done (``doing``); tagged if run within :meth:`tagged` (and not
+        started if its tag was interrupted)."""
         tag = getattr(self._tags, "tag", None)
+        if tag in self._cancelled:
+            raise Cancelled(f"the query was cancelled while {doing}", provider=PROVIDER)
         try:
             session = self._open()
             if tag is None:
@@ -72,8 +76,10 @@ class EngineSession:
 
     def interrupt(self, tag: str) -> None:
         """Cancel the engine's operations tagged ``tag`` (from any thread): the job stops
-        on the server, and the blocked call raises :class:`Cancelled`."""
+        on the server, the blocked call raises :class:`Cancelled`, and no run of the tag
+        starts after."""
         with self._lock:
+            self._cancelled.add(tag)
             session = self._session
         if session is not None:
             with contextlib.suppress(Exception):  # nothing to cancel on a gone server
