@@ -177,8 +177,8 @@ def test_tricky_records_give_what_python_gives(
 
 def v1_odd_tree(root: Path) -> None:
     """The DuckDB CSV parity tests' records (every value type, quoted commas, CRLF) and
-    their odd partitions, a day each; and a header that differs between a day's two
-    files, a repeated column name, a byte order mark."""
+    their odd partitions, a day each; a header that differs between a day's two files, a
+    repeated column name, a byte order mark; a quote open to the end of a file."""
     duck.clean_tree(root)  # days 0-2
     odd = [
         duck.rows_of(3, 5, skip_output=2),  # an input without output
@@ -201,6 +201,8 @@ def v1_odd_tree(root: Path) -> None:
         duck.bad_partition(root, day, ins, outs)
     for day, variant in enumerate(["repeated", "bad output time", "output on two lines"], 9):
         duck.bad_partition(root, day, *duck._outputs_variant(day, variant))
+    ins, outs = duck.rows_of(20, 5)  # a quote left open to the end of the file
+    duck.bad_partition(root, 20, ins.replace(b"r20-4\r\n", b'"r20-4\r\n'), outs)
     when = duck.DAY + timedelta(days=12)
     rows = [[n, *correlation(when + timedelta(hours=h), f"s-{n}", f"r-{n}")] for n, h in
             [(1, 9), (2, -1), (3, 30), (4, 2)]]  # fmt: skip

@@ -295,12 +295,15 @@ class SparseFile:
 
     def numbered(self, max_bytes: int) -> Iterator[RawLine]:
         """The picked lines not yet read, as :func:`~providers.predictions.formats.lines.
-        iter_lines` gives them (a line over ``max_bytes`` without its bytes)."""
+        iter_lines` gives them (a line over ``max_bytes`` without its bytes; the empty
+        "line" after a file's last line break is the file's end, not a line)."""
         if self._rest or self._number:
             raise ValueError("the file is read line by line already")
         pending = [] if self._next is None else [self._next]
         self._next = None
         for number, data in itertools.chain(pending, self._lines):
+            if not data:
+                return
             whole = len(data) <= max_bytes or (len(data) == max_bytes + 1 and data.endswith(b"\n"))
             yield RawLine(number, data if whole else b"", len(data))
 
