@@ -356,6 +356,44 @@ def test_a_search_left_between_its_queries_starts_none_after(
         spark.close()
 
 
+def test_a_search_started_as_the_last_is_left_runs(
+    spark_connect: SparkConnect, token: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Leaving a search cancels the searches running then, not the next one started at
+    once (the cancel's round trip to the engine runs on a thread, here started a second
+    late; the searches to cancel were read there): it gives the local reader's answers."""
+    tricky_tree(tmp_path / "logs").write()
+    spark = _spark(spark_connect, f"file:{tmp_path / 'logs'}")
+    real, started = PickedLines._query, threading.Event()
+
+    def first_endless(self: PickedLines, session: Any, *args: Any) -> list[Any]:
+        if started.is_set():
+            return real(self, session, *args)
+        started.set()
+        return list(session.range(10**13).selectExpr("sum(id % 2)").collect())  # hours
+
+    start = threading.Thread.start
+
+    def late(thread: threading.Thread) -> None:  # the cancel's thread starts a second late
+        if thread.name != "engine-cancel":
+            return start(thread)
+        threading.Timer(1, start, [thread]).start()
+        return None
+
+    monkeypatch.setattr(PickedLines, "_query", first_endless)
+    monkeypatch.setattr(threading.Thread, "start", late)
+    left = cancellable(spark, lambda: iter(spark.search(parse_query("income<1"))))
+    assert isinstance(left, Stream)
+    threading.Thread(target=lambda: list(left), daemon=True).start()
+    try:
+        assert started.wait(60)
+        time.sleep(3)  # the job reaches the engine (one cancelled while planned runs on)
+        left.cancel()
+        _searches_match_python(spark, tmp_path / "logs", TRICKY[:1])
+    finally:
+        spark.close()
+
+
 def test_ctrl_c_in_a_cli_search_cancels_the_engine_job_and_says_so(
     spark_connect: SparkConnect,
     token: str,

@@ -23,6 +23,7 @@ with the provider.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any, Self
@@ -185,10 +186,18 @@ class SparkPredictionsProvider(Provider, PredictionsProvider):
                 self._searching.discard(tag)
 
     def cancel_searches(self) -> None:
-        """Cancel the engine's jobs of every search running (the console calls this when
-        the user leaves a search for another, or quits)."""
-        for tag in list(self._searching):
-            self.engine.interrupt(tag)
+        """Cancel the searches running now (the console calls this when the user leaves a
+        search for another, or quits): none of their queries is sent from now, and their
+        jobs on the engine are interrupted on a thread of its own (a round trip the
+        console does not wait for; a search started meanwhile is not touched)."""
+        tags = list(self._searching)
+        self.engine.refuse(tags)
+
+        def interrupt() -> None:
+            for tag in tags:
+                self.engine.interrupt(tag)
+
+        threading.Thread(target=interrupt, name="engine-cancel", daemon=True).start()
 
     def _pages(self, query: PredictionQuery, tag: str, cancel: Cancel) -> Iterator[PredictionPage]:
         table = self.table

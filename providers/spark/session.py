@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from providers.errors import BadData, NotFound, ProviderError, Unauthorized, Unavailable
@@ -73,6 +73,11 @@ class EngineSession:
             yield
         finally:
             self._tags.tag = None
+
+    def refuse(self, tags: Iterable[str]) -> None:
+        """No run of these tags starts from now (see :meth:`run`)."""
+        with self._lock:
+            self._cancelled.update(tags)
 
     def interrupt(self, tag: str) -> None:
         """Cancel the engine's operations tagged ``tag`` (from any thread): the job stops

@@ -13,7 +13,6 @@ job is interrupted at once instead of running on to its end; the pane says so
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -25,18 +24,15 @@ T = TypeVar("T")
 
 def cancellable(provider: Any, pages: Callable[[], Iterator[T]]) -> Iterator[T]:
     """``pages()``, as a :class:`Stream` whose cancel calls the provider's
-    ``cancel_searches`` (seen through the cache's proxy) if it has one, on a thread of
-    its own: the cancel is a round trip to the engine (retried if the engine is gone),
-    which the console, cancelling from its UI thread, does not wait for."""
+    ``cancel_searches`` (seen through the cache's proxy) if it has one: it returns at
+    once, the searches running then marked, the round trip to the engine on a thread of
+    its own (the console cancels from its UI thread)."""
     stop = getattr(provider, "cancel_searches", None)
     if not callable(stop):
         return pages()
 
-    def stop_now() -> None:
-        threading.Thread(target=stop, name="engine-cancel", daemon=True).start()
-
     def produce(cancel: Cancel) -> Iterator[T]:
-        with cancel.stopping(stop_now):
+        with cancel.stopping(stop):
             yield from pages()
 
     return Stream(produce)
