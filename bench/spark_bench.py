@@ -171,7 +171,7 @@ def main() -> None:
         hand(session, tree, "true", {}, 1)  # the engine's first query: JVM warm-up
         arm(
             "id lookup",
-            tree / "modelDataCollector",
+            tree,  # an id is looked for in both formats' folders
             lambda: len(spark.find(needle).rows),
             lambda: hand(session, tree, "i.correlationid = :id", {"id": needle}, None),
             lambda: len(local.find(needle).rows),

@@ -439,7 +439,7 @@ def test_ctrl_c_in_a_cli_search_cancels_the_engine_job_and_says_so(
     threading.Thread(target=press_ctrl_c, daemon=True).start()
     assert bounded(120, command) == 130
     err = capsys.readouterr().err
-    assert "modeltrail: interrupted; its job on the engine is cancelled" in err, err
+    assert "modeltrail: interrupted; its jobs on the engine, if any, are cancelled" in err, err
     with spark_connect.log.open("rb") as log:
         log.seek(log_from)
         assert b"SPARK_JOB_CANCELLED" in log.read()

@@ -51,7 +51,7 @@ def interrupted_note(provider: Any) -> str:
     provider closed: its engine's job, if it had one, is cancelled with the session."""
     if not callable(getattr(provider, "cancel_searches", None)):
         return "interrupted"
-    return "interrupted; its job on the engine is cancelled"
+    return "interrupted; its jobs on the engine, if any, are cancelled"
 
 
 def engine_note(provider: Any, query: PredictionQuery) -> str:
