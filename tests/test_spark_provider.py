@@ -25,7 +25,7 @@ from spark_server import SparkConnect
 from test_log_duckdb_json import tricky_tree
 from timebox import bounded
 
-from providers.errors import ConfigError, NotFound, Unauthorized, Unavailable
+from providers.errors import BadData, ConfigError, NotFound, Unauthorized, Unavailable
 from providers.local.predictions import LocalPredictionsProvider
 from providers.predictions.folder_layout import Layout
 from providers.predictions.log_store import LocalFolderStore
@@ -33,6 +33,7 @@ from providers.predictions.reader import LogReader
 from providers.protocols import PredictionPage, ProviderContext
 from providers.query import parse_query
 from providers.records import DataIssue, Prediction
+from providers.spark import picked_lines
 from providers.spark.picked_lines import PickedLines
 from providers.spark.provider import SparkPredictionsProvider
 from providers.spark.session import Cancelled
@@ -272,6 +273,32 @@ def test_a_large_answer_is_picked_once_and_read_a_page_at_a_time(
     try:
         _searches_match_python(spark, tmp_path / "v1", V1_QUERIES[:1])
         assert spark.picked["v1"].returned > 2 * 30 > spark.picked["v1"].picks
+    finally:
+        spark.close()
+
+
+def test_a_file_cut_short_while_its_lines_are_read_is_named(
+    spark_connect: SparkConnect, token: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files emptied between the query that picks their lines and the one that reads their
+    text: the search stops with an error naming a file, not with lines read wrong."""
+    monkeypatch.setattr("providers.spark.picked_lines.PAGE", 7)
+    monkeypatch.setattr("providers.spark.picked_lines.KEYS", 30)
+    tricky_tree(tmp_path / "logs").write()
+    spark = _spark(spark_connect, f"file:{tmp_path / 'logs'}")
+    real = PickedLines._query
+
+    def then_emptied(self: PickedLines, session: Any, tail: str, *args: Any) -> list[Any]:
+        rows = real(self, session, tail, *args)
+        if tail is picked_lines._KEYS:
+            for planned in self.files.values():
+                Path(planned.path.removeprefix("file:")).write_bytes(b"")
+        return rows
+
+    monkeypatch.setattr(PickedLines, "_query", then_emptied)
+    try:
+        with pytest.raises(BadData, match=r"logs/.* changed while the search read it"):
+            bounded(60, lambda: list(spark.search(parse_query("from:2024-05-01 to:2024-05-02"))))
     finally:
         spark.close()
 

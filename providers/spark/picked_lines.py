@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from providers.errors import BadData
 from providers.predictions.folder_layout import Partition, partner_collection
 from providers.predictions.formats.lines import RawLine
 from providers.predictions.join import PAYLOAD_COLLECTIONS
@@ -40,7 +41,7 @@ from providers.predictions.log_store import LogStore
 from providers.predictions.paging import FIRST_PAGE_SIZE
 from providers.query import PredictionQuery
 from providers.spark.pushdown import KINDS, query_sql
-from providers.spark.session import EngineSession, size_listing
+from providers.spark.session import PROVIDER, EngineSession, size_listing
 
 PAGE = 100_000  # lines a query returns with their text
 KEYS = 20 * PAGE  # keys of lines a query returns (each a few bytes)
@@ -62,7 +63,7 @@ SELECT f, n, hit FROM chosen WHERE {_AFTER} ORDER BY f, n LIMIT :limit
 # the text of the keys' lines, whatever the format: each file's lines cut once, its
 # wanted lines taken by number (no line of the file is carried to a join)
 _TEXT = """
-SELECT k.f, x.n, element_at(p.parts, x.n) AS line, x.n = size(p.parts) AS last, x.hit
+SELECT k.f, x.n, try_element_at(p.parts, x.n) AS line, x.n = size(p.parts) AS last, x.hit
 FROM (
   SELECT m.f, split(decode(c.content, 'ISO-8859-1'), :nl, -1) AS parts
   FROM {files} c JOIN {meta} m ON c.path = m.path
@@ -161,6 +162,7 @@ class PickedLines:
             chunk = [self._keys.popleft() for _ in range(min(PAGE, len(self._keys)))]
             held = {f for f, _, _ in chunk}
             rows = self._run(_TEXT, [p for p in files if p.f in held], "reading", chunk)
+            _all_read(chunk, rows, files)
             last = chunk[-1] if self._keys or self._keys_due else None
         self.returned += len(rows)
         for f, n, line, is_last, hit in rows:
@@ -268,6 +270,24 @@ class PickedLines:
             args = {**self.args, "after_f": after_f, "after_n": after_n, "limit": limit}
             frame = session.sql(self.sql + tail, args=args, **frames)
         return builtins.list(frame.collect())
+
+
+def _all_read(
+    keys: builtins.list[tuple[int, int, bool]],
+    rows: builtins.list[tuple[Any, ...]],
+    files: builtins.list[PlannedFile],
+) -> None:
+    """Raise unless the text of every key's line was read: a file that lost lines (cut
+    short, emptied, replaced or removed) since they were picked is named, not read wrong."""
+    read = {(f, n) for f, n, line, _, _ in rows if line is not None}
+    for f, n, _ in keys:
+        if (f, n) not in read:
+            path = next(p.path for p in files if p.f == f)
+            raise BadData(
+                f"{path} changed while the search read it (its line {n} is gone)",
+                hint="search again",
+                provider=PROVIDER,
+            )
 
 
 class SparseFile:
