@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,6 +44,11 @@ class SparkConnect:
         without TLS only when the host is named so)."""
         base = f"sc://localhost:{self.port}"
         return f"{base}/;token={self.token}" if token else base
+
+
+def endless_job(session: Any) -> list[Any]:
+    """The rows of a job of hours on the engine of ``session``: it ends when cancelled."""
+    return list(session.range(10**13).selectExpr("sum(id % 2)").collect())
 
 
 def _spark_home(python: str) -> Path:

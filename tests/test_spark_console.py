@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from consoleapp import screen_text, settle
-from spark_server import SparkConnect
+from spark_server import SparkConnect, endless_job
 from test_spark_provider import TOKEN_ENV, _demo_slice
 from textual.pilot import Pilot
 
@@ -75,7 +75,7 @@ def test_the_search_runs_in_the_engine_and_a_new_query_cancels_its_job(
             return real_query(self, session, *args)
         log_from.append(spark_connect.log.stat().st_size)
         started.set()
-        return list(session.range(10**13).selectExpr("sum(id % 2)").collect())
+        return endless_job(session)
 
     monkeypatch.setattr(PickedLines, "_query", endless_once_armed)
     settings = {"url": spark_connect.url(), "token_env": TOKEN_ENV, "path": f"file:{logs}"}

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import test_log_duckdb as duck
 from logtree import correlation, v1_csv, v1_path, write_bytes
-from spark_server import SparkConnect
+from spark_server import SparkConnect, endless_job
 from test_log_duckdb_json import tricky_tree
 from timebox import bounded
 
@@ -331,7 +331,7 @@ def test_leaving_a_search_cancels_the_engine_job(
 
     def endless(self: PickedLines, session: Any, *_: Any) -> list[Any]:
         started.set()
-        return list(session.range(10**13).selectExpr("sum(id % 2)").collect())  # hours
+        return endless_job(session)
 
     monkeypatch.setattr(PickedLines, "_query", endless)
     stream = cancellable(spark, lambda: iter(spark.search(parse_query("income<1"))))
@@ -397,7 +397,7 @@ def test_a_search_started_as_the_last_is_left_runs(
         if started.is_set():
             return real(self, session, *args)
         started.set()
-        return list(session.range(10**13).selectExpr("sum(id % 2)").collect())  # hours
+        return endless_job(session)
 
     start = threading.Thread.start
 
@@ -443,7 +443,7 @@ def test_ctrl_c_in_a_cli_search_cancels_the_engine_job_and_says_so(
 
     def endless(self: PickedLines, session: Any, *_: Any) -> list[Any]:
         started.set()
-        return list(session.range(10**13).selectExpr("sum(id % 2)").collect())  # hours
+        return endless_job(session)
 
     monkeypatch.setattr(PickedLines, "_query", endless)
     log_from = spark_connect.log.stat().st_size

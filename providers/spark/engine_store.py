@@ -1,3 +1,4 @@
+# ruff: noqa: S608  (SQL is fixed text; every value is a bound parameter)
 """The collector's folders as the engine sees them: a :class:`LogStore` over Spark Connect.
 
 The local reader (:class:`~providers.predictions.reader.LogReader`) runs unchanged on it,
@@ -30,14 +31,15 @@ from providers.predictions.formats.lines import RawLine
 from providers.predictions.log_store import LogStore, StoredFile
 from providers.spark.globs import literal
 from providers.spark.picked_lines import PickedLines, SparseFile
+from providers.spark.pushdown import cut_lines, file_text
 from providers.spark.session import EngineSession
 
 MAX_FILE_BYTES = 256 << 20  # a file read whole through the engine; larger ones are refused
 # only the files holding the id (their bytes searched whole) are cut into lines
-_LINES = """
+_LINES = f"""
 SELECT path, pos + 1 AS line_no, line, pos = n - 1 AS last FROM (
   SELECT path, posexplode(parts) AS (pos, line), size(parts) AS n FROM (
-    SELECT path, split(decode(content, 'ISO-8859-1'), '\\n', -1) AS parts FROM {files}
+    SELECT path, {cut_lines(file_text("content"))} AS parts FROM {{files}}
     WHERE contains(content, :bytes)
   )
 ) WHERE instr(line, :needle) > 0
@@ -139,7 +141,7 @@ class EngineStore(LogStore):
     ) -> None:
         def run(session: Any) -> builtins.list[Any]:
             text = needle.decode("iso-8859-1")
-            args = {"needle": text, "bytes": needle}
+            args = {"needle": text, "bytes": needle, "nl": "\n"}
             query = session.sql(_LINES, args=args, files=files(session))
             return builtins.list(query.collect())
 

@@ -62,6 +62,18 @@ _STRICT = (
 _FAR = ("0000-01-01T00:00:00", "9999-12-31T23:59:59")
 
 
+def file_text(content: str) -> str:
+    """SQL: a file's bytes ``content`` as text, one character a byte (its lines' numbers
+    and bytes are then the file's own)."""
+    return f"decode({content}, 'ISO-8859-1')"
+
+
+def cut_lines(text: str) -> str:
+    """SQL: ``text`` cut into the lines the local reader numbers from 1 (the last item is
+    what follows the last line break: empty if nothing does)."""
+    return f"split({text}, :nl, -1)"
+
+
 def time_bounds(query: PredictionQuery) -> dict[str, str]:
     """The query's time range as the ``start`` and ``stop`` parameters: UTC to the second,
     as the records' times are compared (a time given with an offset is converted)."""
@@ -115,7 +127,7 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
     sql = f"""
 WITH raw AS (
   SELECT m.f, m.g, m.kind, m.start, m.stop, m.payload,
-         decode(c.content, 'ISO-8859-1') AS text, octet_length(c.content) AS bytes
+         {file_text("c.content")} AS text, octet_length(c.content) AS bytes
   FROM {{files}} c JOIN {{meta}} m ON c.path = m.path
 ),
 lines AS (  -- OUTER: no filter on the split is inferred (it split every file again)
@@ -123,7 +135,7 @@ lines AS (  -- OUTER: no filter on the split is inferred (it split every file ag
   FROM (
     SELECT *, size(parts) AS count FROM (
       SELECT f, g, kind, start, stop, payload, octet_length(text) = bytes AS ascii,
-             split(text, :nl, -1) AS parts
+             {cut_lines("text")} AS parts
       FROM raw
     )
   ) LATERAL VIEW OUTER posexplode(parts) x AS pos, line

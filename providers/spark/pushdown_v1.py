@@ -31,7 +31,7 @@ from providers.predictions.formats.csv_v1 import (
 )
 from providers.predictions.formats.lines import MAX_LINE_BYTES
 from providers.query import PredictionQuery
-from providers.spark.pushdown import PATTERNS, _filters, time_bounds
+from providers.spark.pushdown import PATTERNS, _filters, cut_lines, file_text, time_bounds
 
 _FIELD = r'"(?:[^"]++|"")*+"|(?:[^,"][^,]*+)?'  # as csv reads it: quoted whole, or not quoted
 V1_PATTERNS = {  # Java regexes, bound as parameters like every other value
@@ -81,7 +81,7 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
     sql = f"""
 WITH raw AS (
   SELECT m.f, m.g, m.kind, m.start, m.stop,
-         split(decode(c.content, 'ISO-8859-1'), :nl, -1) AS parts
+         {cut_lines(file_text("c.content"))} AS parts
   FROM {{files}} c JOIN {{meta}} m ON c.path = m.path
 ),
 header AS (
