@@ -5,7 +5,7 @@ inputs/outputs join by correlation id run as Spark SQL with bound parameters.
 The engine reads the files of the query's partitions as text (bytes decoded as
 ISO-8859-1, one character a byte, so line numbers and bytes are the file's own), parses
 each record once with ``from_json`` (a key given twice: the last, as Python's JSON reads
-it; its rows as maps of texts), and joins each input to the outputs of its own
+it; its rows as the texts of the filters' keys), and joins each input to the outputs of its own
 partition.  It returns, in the local reader's order (a file ordinal, then the
 line number), the input lines that may match and the output lines they join; the local
 parser and join run on those lines only (:class:`~providers.spark.engine_store.EngineStore`
@@ -25,6 +25,7 @@ A partition with an output line the parser may report on has all its lines retur
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
@@ -44,21 +45,28 @@ PATTERNS = {  # Java regexes, bound as parameters like every other value
     "re_number": "(?i)[0-9]|inf|nan|true|false",  # a text float() may take, or a bool
     "re_digits": f"[0-9]{{{sys.get_int_max_str_digits() + 1}}}",
     "nl": "\n",
+    "escape": "\\",
     "brace": "{",
     "open": "[",
     "close": ",{}]",
 }
 # a line is parsed as the first of a list whose second item is ``{}``: JSON after the
 # record (Python's "Extra data") fails the parse or makes the list's length other than
-# 2; Python's leniencies the engine's parser would add are off, its nesting is bounded
+# 2; Python's leniencies the engine's parser would add are off, its nesting is bounded.
+# A row is read as the filters' keys only (a key given twice: the last, as Python's JSON
+# reads it; a value as its text): the parser skips the rest, where rows read as maps of
+# every key cost half the pick (10M-row bench tree)
 _RECORD = (
     "array<struct<correlationid: string, time: string,"
-    " data: array<map<string, string>>, datainblob: string>>"
+    " data: array<struct<{fields}>>, datainblob: string>>"
 )
 _STRICT = (
     f"map('maxNestingDepth', '{MAX_JSON_DEPTH}', 'allowNonNumericNumbers', 'false',"
     " 'allowSingleQuotes', 'false')"
 )
+# a filter key's SQL: its value in a row (a function of the row's SQL), and whether a row
+# without a value may have the key
+Row = tuple[Callable[[str], str], str]
 _FAR = ("0000-01-01T00:00:00", "9999-12-31T23:59:59")
 
 
@@ -93,12 +101,31 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
         **PATTERNS,
         **time_bounds(query),
     }
-    in_terms, out_terms, wanted = [], [], []
-    for number, (key_in, key_out, test) in enumerate(_filters(query, args)):
-        in_terms.append(
-            f"kind = 1 AND {_any_row('rows', key_in, f'ki{number}', test, args)} AS h{number}"
+    filters = _filters(query, args)
+    keys = list(dict.fromkeys(k for item in filters for k in item[:2] if k is not None))
+    args["record"] = _RECORD.format(
+        fields=", ".join(f"`{k.replace('`', '``')}`: string" for k in keys)
+    )
+    named = ", ".join(f"k{number}: string" for number in range(len(keys)))
+    # the keys' fields by position: no key is written into the SQL
+    rows = f"CAST(get(j, 0).data AS array<struct<{named}>>)" if keys else "get(j, 0).data"
+
+    def field(key: str | None) -> Row | None:
+        if key is None:
+            return None
+        number = keys.index(key)
+        args[f"q{number}"] = f'"{key}"'
+        # a row without the key's value: the key may be there (null) if the line has its
+        # JSON text, or an escape that may spell it
+        return (
+            lambda row: f"{row}.k{number}",
+            f"(contains(line, :q{number}) OR contains(line, :escape))",
         )
-        outs = _any_row("rows", key_out, f"ko{number}", test, args)
+
+    in_terms, out_terms, wanted = [], [], []
+    for number, (key_in, key_out, test) in enumerate(filters):
+        in_terms.append(f"kind = 1 AND {_any_row('rows', field(key_in), test)} AS h{number}")
+        outs = _any_row("rows", field(key_out), test)
         out_terms.append(f"bool_or(kind = 0 AND {outs}) OVER joined AS m{number}")
         wanted.append(f"(h{number} OR m{number})")
     digits = sys.get_int_max_str_digits()
@@ -141,11 +168,11 @@ lines AS (  -- OUTER: no filter on the split is inferred (it split every file ag
   ) LATERAL VIEW OUTER posexplode(parts) x AS pos, line
 ),
 parsed AS (
-  SELECT *, from_json(concat(:open, line, :close), '{_RECORD}', {_STRICT}) AS j
+  SELECT *, from_json(concat(:open, line, :close), :record, {_STRICT}) AS j
   FROM lines WHERE NOT line RLIKE :re_blank
 ),
 fields AS (
-  SELECT *, get(j, 0).correlationid AS cid, get(j, 0).time AS t, get(j, 0).data AS rows,
+  SELECT *, get(j, 0).correlationid AS cid, get(j, 0).time AS t, {rows} AS rows,
          get(j, 0).datainblob AS blob
   FROM parsed
 ),
@@ -195,9 +222,16 @@ def row_filters(
     """Per field filter, SQL true if a row of the arrays of maps ``inputs`` or ``outputs``
     (columns) may satisfy it, and the parameters (a superset: Python checks each row)."""
     args: dict[str, Any] = {}
+
+    def entry(key: str | None, name: str) -> Row | None:
+        if key is None:
+            return None
+        args[name] = key
+        return (lambda row: f"{row}[:{name}]", f"map_contains_key(@ROW, :{name})")
+
     terms = [
-        f"({_any_row(inputs, key_in, f'ki{n}', test, args)}"
-        f" OR {_any_row(outputs, key_out, f'ko{n}', test, args)})"
+        f"({_any_row(inputs, entry(key_in, f'ki{n}'), test)}"
+        f" OR {_any_row(outputs, entry(key_out, f'ko{n}'), test)})"
         for n, (key_in, key_out, test) in enumerate(_filters(query, args))
     ]
     return terms, args
@@ -216,20 +250,21 @@ def _filters(
     return tests
 
 
-def _any_row(rows: str, key: str | None, name: str, test: str, args: dict[str, Any]) -> str:
-    """SQL true if some row of the array of maps ``rows`` may satisfy ``test`` on the key
-    (false if no row has it; true if the rows are not all objects: Python decides).  A
-    single row is tested without a lambda (the engine compiles it; a lambda's body is
-    interpreted, row after row)."""
+def _any_row(rows: str, key: Row | None, test: str) -> str:
+    """SQL true if some row of the array ``rows`` may satisfy ``test`` on a key (false if
+    no row has it; true if the rows are not all objects: Python decides).  ``key``: the
+    SQL of its value in a row, and of "a row without a value may have the key" (``@ROW``
+    the row).  A single row is tested without a lambda (the engine compiles it; a
+    lambda's body is interpreted, row after row)."""
     if key is None:
         return "false"
-    args[name] = key
+    value_of, present = key
 
     def on(row: str) -> str:
-        value = f"{row}[:{name}]"
+        value = value_of(row)
         return (
             f"CASE WHEN {value} IS NOT NULL THEN coalesce({test.replace('@V', value)}, true)"
-            f" ELSE map_contains_key({row}, :{name}) END"
+            f" ELSE {present.replace('@ROW', row)} END"
         )
 
     return (
