@@ -181,13 +181,14 @@ checked AS (
 ),
 rec AS (  -- a list of objects' length is its size: only other data is parsed again
   SELECT *, {odd} AS odd,
+         kind = 1 AND substr(t, 1, 19) >= :start AND substr(t, 1, 19) <= :stop AS tin,
          CASE WHEN rows IS NULL
               THEN json_array_length(from_json(line, 'data string').data)
               ELSE size(rows) END AS l
   FROM checked
 ),
-joined AS (
-  SELECT f, n, kind, g, cid, odd, l, t,
+joined AS (  -- the fewer columns sorted, the faster (a time's text cost 5 s of 30)
+  SELECT f, n, kind, g, cid, odd, l, tin,
          bool_or(kind = 0 AND broken) OVER whole AS bad,
          count_if(kind = 0) OVER joined AS k,
          max(CASE WHEN kind = 0 THEN l END) OVER joined AS lo
@@ -197,8 +198,7 @@ joined AS (
   whole AS (PARTITION BY g ORDER BY cid ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
 hits AS (
-  SELECT *, kind = 1 AND substr(t, 1, 19) >= :start AND substr(t, 1, 19) <= :stop
-            {"".join(" AND " + w for w in wanted)} AS hit
+  SELECT *, tin {"".join(" AND " + w for w in wanted)} AS hit
   FROM joined
 ),
 picked AS (
