@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
@@ -102,7 +103,7 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
         **time_bounds(query),
     }
     filters = _filters(query, args)
-    keys = list(dict.fromkeys(k for item in filters for k in item[:2] if k is not None))
+    keys = list(dict.fromkeys(k for item in filters for k in item.keys if k is not None))
     args["record"] = _RECORD.format(
         fields=", ".join(f"`{k.replace('`', '``')}`: string" for k in keys)
     )
@@ -123,9 +124,10 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
         )
 
     in_terms, out_terms, wanted = [], [], []
-    for number, (key_in, key_out, test) in enumerate(filters):
-        in_terms.append(f"kind = 1 AND {_any_row('rows', field(key_in), test)} AS h{number}")
-        outs = _any_row("rows", field(key_out), test)
+    for number, item in enumerate(filters):
+        key_in, key_out = item.keys
+        in_terms.append(f"kind = 1 AND {_any_row('rows', field(key_in), item)} AS h{number}")
+        outs = _any_row("rows", field(key_out), item)
         out_terms.append(f"bool_or(kind = 0 AND {outs}) OVER joined AS m{number}")
         wanted.append(f"(h{number} OR m{number})")
     digits = sys.get_int_max_str_digits()
@@ -230,28 +232,38 @@ def row_filters(
         return (lambda row: f"{row}[:{name}]", f"map_contains_key(@ROW, :{name})")
 
     terms = [
-        f"({_any_row(inputs, entry(key_in, f'ki{n}'), test)}"
-        f" OR {_any_row(outputs, entry(key_out, f'ko{n}'), test)})"
-        for n, (key_in, key_out, test) in enumerate(_filters(query, args))
+        f"({_any_row(inputs, entry(item.keys[0], f'ki{n}'), item)}"
+        f" OR {_any_row(outputs, entry(item.keys[1], f'ko{n}'), item)})"
+        for n, item in enumerate(_filters(query, args))
     ]
     return terms, args
 
 
-def _filters(
-    query: PredictionQuery, args: dict[str, Any]
-) -> list[tuple[str | None, str | None, str]]:
-    """Per field filter: its input key, output key and test on a value ``@V``; its value
-    bound in ``args``."""
+@dataclass(frozen=True, slots=True)
+class _Filter:
+    """A field filter in SQL: its keys, its test on a value ``@V``, and whether a null
+    (JSON's) may pass it."""
+
+    keys: tuple[str | None, str | None]
+    test: str
+    null_may_pass: bool
+
+
+def _filters(query: PredictionQuery, args: dict[str, Any]) -> list[_Filter]:
+    """The query's field filters, their values bound in ``args``."""
     tests = []
     for number, item in enumerate(query.filters):
         value = f"v{number}"
-        args[value] = item.value if isinstance(item.value, float) else str(item.value)
-        tests.append((*item.keys, _test(item.op, isinstance(item.value, float), value)))
+        number_test = isinstance(item.value, float)
+        args[value] = item.value if number_test else str(item.value)
+        # a number comparison fails on a null (float(None)): the key's presence is moot
+        null_may_pass = not number_test or item.op == "~"
+        tests.append(_Filter(item.keys, _test(item.op, number_test, value), null_may_pass))
     return tests
 
 
-def _any_row(rows: str, key: Row | None, test: str) -> str:
-    """SQL true if some row of the array ``rows`` may satisfy ``test`` on a key (false if
+def _any_row(rows: str, key: Row | None, item: _Filter) -> str:
+    """SQL true if some row of the array ``rows`` may satisfy ``item`` on a key (false if
     no row has it; true if the rows are not all objects: Python decides).  ``key``: the
     SQL of its value in a row, and of "a row without a value may have the key" (``@ROW``
     the row).  A single row is tested without a lambda (the engine compiles it; a
@@ -262,9 +274,10 @@ def _any_row(rows: str, key: Row | None, test: str) -> str:
 
     def on(row: str) -> str:
         value = value_of(row)
+        absent = present.replace("@ROW", row) if item.null_may_pass else "false"
         return (
-            f"CASE WHEN {value} IS NOT NULL THEN coalesce({test.replace('@V', value)}, true)"
-            f" ELSE {present.replace('@ROW', row)} END"
+            f"CASE WHEN {value} IS NOT NULL THEN coalesce({item.test.replace('@V', value)}, true)"
+            f" ELSE {absent} END"
         )
 
     return (

@@ -57,8 +57,9 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
     (:func:`providers.spark.pushdown.query_sql`)."""
     args: dict[str, Any] = {**PATTERNS, **V1_PATTERNS, **time_bounds(query)}
     positions, p_names, tests, outputs, wanted = [], [], [], [], []
-    for number, (key_in, key_out, test) in enumerate(_filters(query, args)):
-        for side, key in (("i", key_in), ("o", key_out)):
+    for number, item in enumerate(_filters(query, args)):
+        test = item.test
+        for side, key in zip("io", item.keys, strict=True):
             name = f"k{side}{number}"
             position = "0"  # no such side
             if key is not None:
