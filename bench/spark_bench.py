@@ -25,6 +25,7 @@ month's 1,440 files on local[2], which would flatter the provider's ratio).
     .spark-venv/bin/python -c 'import pyspark, os; print(os.path.dirname(pyspark.__file__))'
     # then, from that folder: sbin/start-connect-server.sh (or see tests/spark_server.py)
     .venv/bin/python bench/spark_bench.py --url sc://localhost:15002 [--tree DIR] [--runs 1]
+        [--arms id,filter,first,v1]
 """
 
 from __future__ import annotations
@@ -135,6 +136,9 @@ def main() -> None:
     parser.add_argument("--url", required=True, help="the Spark Connect server, sc://host:port")
     parser.add_argument("--tree", type=Path, default=DEFAULT_TREE)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument(
+        "--arms", default="id,filter,first,v1", help="the arms to run, comma-separated"
+    )
     options = parser.parse_args()
     tree = options.tree.resolve()
     needle = json.loads((tree / "needles.json").read_text())["v2"]["50%"]
@@ -150,13 +154,18 @@ def main() -> None:
         local = LocalPredictionsProvider(tree, index_base=Path(index))
         lines = []
 
+        chosen = set(options.arms.split(","))
+
         def arm(
+            key: str,
             name: str,
             folder: Path,
             ours: Callable[[], Any],
             floor: Callable[[], Any],
             mine: Callable[[], Any],
         ) -> None:
+            if key not in chosen:
+                return
             ours_s, ours_n = timed(ours, options.runs, folder)
             hand_s, hand_n = timed(floor, options.runs, folder)
             local_s, _ = timed(mine, options.runs, folder)
@@ -170,6 +179,7 @@ def main() -> None:
         print(f"tree {tree} ({span}), {options.runs} run(s) a figure", flush=True)
         hand(session, tree, "true", {}, 1)  # the engine's first query: JVM warm-up
         arm(
+            "id",
             "id lookup",
             tree,  # an id is looked for in both formats' folders
             lambda: len(spark.find(needle).rows),
@@ -178,6 +188,7 @@ def main() -> None:
         )
         filtered = "exists(i.data, r -> r.income < :v)"
         arm(
+            "filter",
             "field filter",
             tree / V2,
             lambda: sum(len(page.rows) for page in spark.search(search)),
@@ -185,6 +196,7 @@ def main() -> None:
             lambda: sum(len(page.rows) for page in local.search(search)),
         )
         arm(
+            "first",
             "first page",
             tree / V2,
             lambda: first_rows(spark.search(search)),
@@ -193,6 +205,7 @@ def main() -> None:
         )
         v1_search = parse_query(f"model:credit-model {FILTER}")
         arm(
+            "v1",
             "v1 filter",
             tree / "modeldata",
             lambda: sum(len(page.rows) for page in spark.search(v1_search)),
