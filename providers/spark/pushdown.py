@@ -256,7 +256,8 @@ def _filters(query: PredictionQuery, args: dict[str, Any]) -> list[_Filter]:
         value = f"v{number}"
         number_test = isinstance(item.value, float)
         args[value] = item.value if number_test else str(item.value)
-        # a number comparison fails on a null (float(None)): the key's presence is moot
+        # a number comparison fails on a key's null value (float(None)): whether a row
+        # without a value has the key is moot
         null_may_pass = not number_test or item.op == "~"
         tests.append(_Filter(item.keys, _test(item.op, number_test, value), null_may_pass))
     return tests
@@ -275,8 +276,10 @@ def _any_row(rows: str, key: Row | None, item: _Filter) -> str:
     def on(row: str) -> str:
         value = value_of(row)
         absent = present.replace("@ROW", row) if item.null_may_pass else "false"
+        # a row that is null (JSON's null, or not an object) is Python's to read: unknown
         return (
-            f"CASE WHEN {value} IS NOT NULL THEN coalesce({item.test.replace('@V', value)}, true)"
+            f"CASE WHEN {row} IS NULL THEN NULL"
+            f" WHEN {value} IS NOT NULL THEN coalesce({item.test.replace('@V', value)}, true)"
             f" ELSE {absent} END"
         )
 
