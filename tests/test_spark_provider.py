@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ctypes
 import json
-import re
 import shutil
 import socket
 import threading
@@ -34,7 +33,7 @@ from providers.predictions.reader import LogReader
 from providers.protocols import PredictionPage, ProviderContext
 from providers.query import parse_query
 from providers.records import DataIssue, Prediction
-from providers.spark import picked_lines, pushdown
+from providers.spark import picked_lines
 from providers.spark.picked_lines import PickedLines
 from providers.spark.provider import SparkPredictionsProvider
 from providers.spark.session import Cancelled
@@ -183,70 +182,6 @@ def test_tricky_records_give_what_python_gives(
         assert spark.picked["v2"].returned < _lines(tmp_path / "logs", "2024/05/01") / 3
     finally:
         spark.close()
-
-
-PLAIN = {  # as DuckDB's regexes read them, a digit being ASCII's
-    "id": r"[A-Za-z0-9._:-]+",
-    "literal": r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?|true|false",
-    "time": r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z",
-}
-TEXTS = [
-    *("2024-05-01T02:30:00Z", "2024-05-01T02:30:00.5Z", "2024-05-01T02:30:00.123456Z"),
-    *("2024-05-01T02:30:00.1234567Z", "2024-05-01T02:30:00.Z", "2024-05-01T02:30:00+00:00"),
-    *(
-        "2024-05-01 02:30:00Z",
-        "2024-05-01T02:30:00Z\n",
-        "2024-5-01T02:30:00Z",
-        "2024-05-01T2:30:00Z",
-    ),
-    *(
-        "2024-05-01T02:30:0aZ",
-        "20240501T023000Z",
-        "2024-05-01T02:30:00z",
-        "\uff12024-05-01T02:30:00Z",
-    ),
-    *(
-        "2024-05-01T02:30:00Zx",
-        "x2024-05-01T02:30:00Z",
-        "2024-05-01T02:30:00.12Z",
-        "2024-05-01T02:3000.1Z",
-    ),
-    *("", "abc-123", "a.b:c_d", "a b", "abc\n", "\u00e9", "12345", "1e5", "-1.5e+3", "true"),
-    *("false", "True", "1.", ".5", "--", "e", "1e", "1e+", "-", "0.0E-0", "+1", "1-2"),
-]
-
-
-def test_ids_and_times_are_read_as_plain_as_the_regexes_say(
-    spark_connect: SparkConnect, token: str
-) -> None:
-    """The engine's character tests of an id and a time (no regex: 3 s of the bench's
-    month) agree with DuckDB's regexes on every text, odd ones included."""
-    spark = _spark(spark_connect, "file:/unused")
-    sql = (
-        f"SELECT v, {pushdown._PLAIN_ID}, {pushdown._PLAIN_ID} AND {pushdown._LITERAL},"
-        f" {pushdown._PLAIN_TIME} FROM (SELECT v, v AS cid, v AS t FROM {{texts}})"
-    )
-    try:
-        rows = bounded(
-            60,
-            lambda: spark.engine.run(
-                lambda s: s.sql(
-                    sql,
-                    args=pushdown.PATTERNS,
-                    texts=s.createDataFrame([(t,) for t in TEXTS], "v STRING"),
-                ).collect(),
-                "testing",
-            ),
-        )
-    finally:
-        spark.close()
-    seen = {row[0]: tuple(row[1:]) for row in rows}
-    for text in TEXTS:
-        plain_id = re.fullmatch(PLAIN["id"], text) is not None
-        literal = plain_id and re.fullmatch(PLAIN["literal"], text) is not None
-        assert seen[text] == (plain_id, literal, re.fullmatch(PLAIN["time"], text) is not None), (
-            text
-        )
 
 
 def v1_odd_tree(root: Path) -> None:
