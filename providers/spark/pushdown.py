@@ -65,9 +65,9 @@ _STRICT = (
     f"map('maxNestingDepth', '{MAX_JSON_DEPTH}', 'allowNonNumericNumbers', 'false',"
     " 'allowSingleQuotes', 'false')"
 )
-# a filter key's SQL: its value in a row (a function of the row's SQL), and whether a row
-# without a value may have the key
-KeySql = tuple[Callable[[str], str], str]
+# a filter key's SQL, each a function of a row's SQL: its value in the row, and whether
+# the row, without a value, may have the key
+KeySql = tuple[Callable[[str], str], Callable[[str], str]]
 _FAR = ("0000-01-01T00:00:00", "9999-12-31T23:59:59")
 
 
@@ -120,7 +120,7 @@ def query_sql(query: PredictionQuery) -> tuple[str, dict[str, Any]]:
         # JSON text, or an escape that may spell it
         return (
             lambda row: f"{row}.k{number}",
-            f"(contains(line, :q{number}) OR contains(line, :escape))",
+            lambda _: f"(contains(line, :q{number}) OR contains(line, :escape))",
         )
 
     in_terms, out_terms, wanted = [], [], []
@@ -229,7 +229,7 @@ def row_filters(
         if key is None:
             return None
         args[name] = key
-        return (lambda row: f"{row}[:{name}]", f"map_contains_key(@ROW, :{name})")
+        return (lambda row: f"{row}[:{name}]", lambda row: f"map_contains_key({row}, :{name})")
 
     terms = [
         f"({_any_row(inputs, entry(item.keys[0], f'ki{n}'), item)}"
@@ -266,16 +266,16 @@ def _filters(query: PredictionQuery, args: dict[str, Any]) -> list[_Filter]:
 def _any_row(rows: str, key: KeySql | None, item: _Filter) -> str:
     """SQL true if some row of the array ``rows`` may satisfy ``item`` on a key (false if
     no row has it; true if the rows are not all objects: Python decides).  ``key``: the
-    SQL of its value in a row, and of "a row without a value may have the key" (``@ROW``
-    the row).  A single row is tested without a lambda (the engine compiles it; a
-    lambda's body is interpreted, row after row)."""
+    SQL of its value in a row, and of "a row without a value may have the key".  A single
+    row is tested without a lambda (the engine compiles it; a lambda's body is
+    interpreted, row after row)."""
     if key is None:
         return "false"
     value_of, present = key
 
     def on(row: str) -> str:
         value = value_of(row)
-        absent = present.replace("@ROW", row) if item.null_may_pass else "false"
+        absent = present(row) if item.null_may_pass else "false"
         # a row that is null (JSON's null, or not an object) is Python's to read: unknown
         return (
             f"CASE WHEN {row} IS NULL THEN NULL"
